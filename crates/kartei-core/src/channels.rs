@@ -1,0 +1,130 @@
+//! The ways to reach a contact or organisation: typed e-mails, phones and postal addresses.
+
+use crate::validation::{Checker, ErrorCode};
+use crate::{email, phone, postal};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub const EMAIL_KINDS: &[&str] = &["work", "private", "other"];
+pub const PHONE_KINDS: &[&str] = &["work", "mobile", "private", "fax", "other"];
+pub const ADDRESS_KINDS: &[&str] = &["work", "private", "billing", "delivery", "other"];
+
+/// How many entries of one kind a record may carry; more is an input error, not data.
+const MAX_ENTRIES: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailEntry {
+    /// Plain address, stored in lower case.
+    pub address: String,
+    /// `work` (default), `private` or `other`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneEntry {
+    /// Any notation on input; E.164 (`+49301234567`) on output.
+    pub number: String,
+    /// `work` (default), `mobile`, `private`, `fax` or `other`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Address {
+    /// `work` (default), `private`, `billing`, `delivery` or `other`.
+    pub kind: Option<String>,
+    pub street: Option<String>,
+    /// Address line for c/o, building or floor.
+    pub extra: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166 alpha-2; `DE` when empty.
+    pub country: Option<String>,
+}
+
+pub fn normalise_emails(check: &mut Checker, entries: Vec<EmailEntry>) -> Vec<EmailEntry> {
+    if entries.len() > MAX_ENTRIES {
+        check.fail("emails", ErrorCode::OutOfRange);
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, e) in entries.into_iter().enumerate() {
+        let kind = check
+            .choice(&format!("emails[{i}].kind"), e.kind, EMAIL_KINDS)
+            .unwrap_or_else(|| "work".into());
+        let field = format!("emails[{i}].address");
+        match check.normalise(&field, Some(e.address), email::normalise_email) {
+            Some(address) => out.push(EmailEntry {
+                address,
+                kind: Some(kind),
+            }),
+            None if check.is_ok() => check.fail(field, ErrorCode::Required),
+            None => {}
+        }
+    }
+    out
+}
+
+pub fn normalise_phones(
+    check: &mut Checker,
+    entries: Vec<PhoneEntry>,
+    region: &str,
+) -> Vec<PhoneEntry> {
+    if entries.len() > MAX_ENTRIES {
+        check.fail("phones", ErrorCode::OutOfRange);
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, p) in entries.into_iter().enumerate() {
+        let kind = check
+            .choice(&format!("phones[{i}].kind"), p.kind, PHONE_KINDS)
+            .unwrap_or_else(|| "work".into());
+        let field = format!("phones[{i}].number");
+        if p.number.trim().is_empty() {
+            check.fail(field, ErrorCode::Required);
+            continue;
+        }
+        if let Some(number) = check.normalise(&field, Some(p.number), |n| phone::to_e164(n, region))
+        {
+            out.push(PhoneEntry {
+                number,
+                kind: Some(kind),
+            });
+        }
+    }
+    out
+}
+
+pub fn normalise_addresses(check: &mut Checker, entries: Vec<Address>) -> Vec<Address> {
+    if entries.len() > MAX_ENTRIES {
+        check.fail("addresses", ErrorCode::OutOfRange);
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, a) in entries.into_iter().enumerate() {
+        let p = |f: &str| format!("addresses[{i}].{f}");
+        let kind = check
+            .choice(&p("kind"), a.kind, ADDRESS_KINDS)
+            .unwrap_or_else(|| "work".into());
+        let country = check
+            .normalise(&p("country"), a.country, postal::normalise_country)
+            .unwrap_or_else(|| "DE".into());
+        let postcode = check.normalise(&p("postcode"), a.postcode, |c| {
+            postal::normalise_postcode(&country, c)
+        });
+        let address = Address {
+            kind: Some(kind),
+            street: check.text(&p("street"), a.street, 200),
+            extra: check.text(&p("extra"), a.extra, 200),
+            postcode,
+            city: check.text(&p("city"), a.city, 100),
+            country: Some(country),
+        };
+        if address.street.is_none() && address.postcode.is_none() && address.city.is_none() {
+            check.fail(p("city"), ErrorCode::Required);
+        }
+        out.push(address);
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! A contact: a person, with the master data German CRM practice expects.
+
+use crate::bank::BankDetails;
+use crate::channels::{self, Address, EmailEntry, PhoneEntry};
+use crate::custom_field::normalise_custom;
+use crate::record::{raw, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::validation::{Checker, ErrorCode, FieldError};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub const GENDERS: &[&str] = &["female", "male", "diverse"];
+pub const LIFECYCLE_STAGES: &[&str] = &["lead", "prospect", "customer", "former"];
+pub const CUSTOMER_TYPES: &[&str] = &["private", "business"];
+
+/// A person's master data, as a client sends it and as it is stored (normalised).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContactData {
+    /// "Herr", "Frau", or any form of address.
+    pub salutation: Option<String>,
+    /// Academic title, e.g. "Dr." or "Prof. Dr.".
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `female`, `male` or `diverse`.
+    pub gender: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// ISO 639-1 code of the language to write to the contact in.
+    pub language: Option<String>,
+    pub emails: Vec<EmailEntry>,
+    pub phones: Vec<PhoneEntry>,
+    pub addresses: Vec<Address>,
+    pub organization_id: Option<Uuid>,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    /// `lead`, `prospect`, `customer` or `former`.
+    pub lifecycle_stage: Option<String>,
+    pub lead_source: Option<String>,
+    /// The user responsible for this contact.
+    pub owner_id: Option<Uuid>,
+    pub price_group: Option<String>,
+    /// `private` or `business`.
+    pub customer_type: Option<String>,
+    pub customer_number: Option<String>,
+    /// Sensitive: shown masked to roles without access to bank details.
+    pub bank: Option<BankDetails>,
+    pub notes: Option<String>,
+    /// Values of custom fields by key.
+    #[schema(value_type = Object)]
+    pub custom: BTreeMap<String, serde_json::Value>,
+}
+
+pub(crate) fn normalise_language(check: &mut Checker, value: Option<String>) -> Option<String> {
+    check.normalise("language", value, |l| {
+        let l = l.to_ascii_lowercase();
+        if l.len() == 2 && l.chars().all(|c| c.is_ascii_lowercase()) {
+            Ok(l)
+        } else {
+            Err(ErrorCode::InvalidLanguage)
+        }
+    })
+}
+
+impl RecordData for ContactData {
+    const ENTITY: Entity = Entity::Contact;
+
+    fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
+        let mut check = Checker::default();
+        let first_name = check.text("first_name", self.first_name, 100);
+        let last_name = check.text("last_name", self.last_name, 100);
+        if first_name.is_none() && last_name.is_none() && self.organization_id.is_none() {
+            check.fail("last_name", ErrorCode::NameRequired);
+        }
+        if let Some(b) = self.birthday {
+            if b > ctx.today {
+                check.fail("birthday", ErrorCode::FutureDate);
+            } else if b.year() < 1880 {
+                check.fail("birthday", ErrorCode::OutOfRange);
+            }
+        }
+        let data = ContactData {
+            salutation: check.text("salutation", self.salutation, 50),
+            title: check.text("title", self.title, 50),
+            first_name,
+            last_name,
+            gender: check.choice("gender", self.gender, GENDERS),
+            birthday: self.birthday,
+            language: normalise_language(&mut check, self.language),
+            emails: channels::normalise_emails(&mut check, self.emails),
+            phones: channels::normalise_phones(&mut check, self.phones, ctx.default_region),
+            addresses: channels::normalise_addresses(&mut check, self.addresses),
+            organization_id: self.organization_id,
+            job_title: check.text("job_title", self.job_title, 100),
+            department: check.text("department", self.department, 100),
+            lifecycle_stage: check.choice(
+                "lifecycle_stage",
+                self.lifecycle_stage,
+                LIFECYCLE_STAGES,
+            ),
+            lead_source: check.text("lead_source", self.lead_source, 100),
+            owner_id: self.owner_id,
+            price_group: check.text("price_group", self.price_group, 50),
+            customer_type: check.choice("customer_type", self.customer_type, CUSTOMER_TYPES),
+            customer_number: check.text("customer_number", self.customer_number, 50),
+            bank: self.bank.and_then(|b| b.normalise(&mut check)),
+            notes: check.text("notes", self.notes, 10_000),
+            custom: normalise_custom(&mut check, Entity::Contact, self.custom, ctx.custom_fields),
+        };
+        check.finish(data)
+    }
+
+    fn index_values(&self) -> Vec<(&'static str, IndexValue)> {
+        let address = self.addresses.first();
+        vec![
+            ("first_name", text(self.first_name.as_ref())),
+            ("last_name", text(self.last_name.as_ref())),
+            ("gender", raw(self.gender.as_ref())),
+            ("birthday", IndexValue::Date(self.birthday)),
+            ("language", raw(self.language.as_ref())),
+            ("email", text(self.emails.first().map(|e| &e.address))),
+            ("phone", raw(self.phones.first().map(|p| &p.number))),
+            ("city", text(address.and_then(|a| a.city.as_ref()))),
+            ("postcode", raw(address.and_then(|a| a.postcode.as_ref()))),
+            ("country", raw(address.and_then(|a| a.country.as_ref()))),
+            ("organization_id", IndexValue::Uuid(self.organization_id)),
+            ("job_title", text(self.job_title.as_ref())),
+            ("lifecycle_stage", raw(self.lifecycle_stage.as_ref())),
+            ("lead_source", text(self.lead_source.as_ref())),
+            ("owner_id", IndexValue::Uuid(self.owner_id)),
+            ("price_group", text(self.price_group.as_ref())),
+            ("customer_type", raw(self.customer_type.as_ref())),
+            ("customer_number", text(self.customer_number.as_ref())),
+        ]
+    }
+
+    fn sort_name(&self) -> String {
+        let last = self.last_name.as_deref().unwrap_or("");
+        let first = self.first_name.as_deref().unwrap_or("");
+        crate::text::fold(&format!("{last} {first}"))
+    }
+
+    fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys {
+        let mut keys = SearchKeys::default();
+        keys.add_words(self.first_name.as_deref());
+        keys.add_words(self.last_name.as_deref());
+        keys.add_words(organization_name);
+        for e in &self.emails {
+            keys.add_email(&e.address);
+        }
+        for p in &self.phones {
+            keys.add_phone(&p.number);
+        }
+        for a in &self.addresses {
+            keys.add_words(a.city.as_deref());
+        }
+        if let Some(n) = &self.customer_number {
+            keys.tokens.insert(crate::text::fold(n));
+        }
+        keys
+    }
+
+    fn references(&self) -> Vec<(&'static str, Reference)> {
+        let mut refs = Vec::new();
+        if let Some(id) = self.organization_id {
+            refs.push(("organization_id", Reference::Organization(id)));
+        }
+        if let Some(id) = self.owner_id {
+            refs.push(("owner_id", Reference::User(id)));
+        }
+        refs
+    }
+
+    fn custom(&self) -> &BTreeMap<String, serde_json::Value> {
+        &self.custom
+    }
+
+    fn organization_id(&self) -> Option<Uuid> {
+        self.organization_id
+    }
+
+    fn masked(mut self) -> Self {
+        self.bank = self.bank.map(BankDetails::masked);
+        self
+    }
+}

@@ -1,0 +1,22 @@
+//! Kartei's domain: records and their validation, matching keys, the filter language and
+//! access rules. Pure: no I/O, no async, no SQL.
+
+pub mod access;
+pub mod bank;
+pub mod channels;
+pub mod contact;
+pub mod custom_field;
+pub mod demo;
+pub mod email;
+pub mod fields;
+pub mod filter;
+pub mod fuzzy;
+pub mod i18n;
+pub mod merge_patch;
+pub mod organization;
+pub mod phone;
+pub mod postal;
+pub mod record;
+pub mod tag;
+pub mod text;
+pub mod validation;

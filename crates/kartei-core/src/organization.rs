@@ -1,0 +1,173 @@
+//! An organisation: a company, association or authority that people belong to.
+
+use crate::bank::BankDetails;
+use crate::channels::{self, Address, EmailEntry, PhoneEntry};
+use crate::contact::{CUSTOMER_TYPES, LIFECYCLE_STAGES};
+use crate::custom_field::normalise_custom;
+use crate::record::{raw, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::validation::{Checker, ErrorCode, FieldError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganizationData {
+    pub name: Option<String>,
+    /// Legal form, e.g. "GmbH", "AG", "e.K.".
+    pub legal_form: Option<String>,
+    pub industry: Option<String>,
+    /// Number of employees.
+    pub team_size: Option<i64>,
+    pub website: Option<String>,
+    pub vat_id: Option<String>,
+    pub customer_number: Option<String>,
+    pub emails: Vec<EmailEntry>,
+    pub phones: Vec<PhoneEntry>,
+    pub addresses: Vec<Address>,
+    pub owner_id: Option<Uuid>,
+    /// `lead`, `prospect`, `customer` or `former`.
+    pub lifecycle_stage: Option<String>,
+    pub price_group: Option<String>,
+    /// `private` or `business`.
+    pub customer_type: Option<String>,
+    pub bank: Option<BankDetails>,
+    pub notes: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom: BTreeMap<String, serde_json::Value>,
+}
+
+fn normalise_website(url: &str) -> Result<String, ErrorCode> {
+    let with_scheme = if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_string()
+    } else {
+        format!("https://{url}")
+    };
+    let host = with_scheme
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let ok = host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == ':')
+        && !url.contains(char::is_whitespace);
+    if ok {
+        Ok(with_scheme)
+    } else {
+        Err(ErrorCode::InvalidUrl)
+    }
+}
+
+impl RecordData for OrganizationData {
+    const ENTITY: Entity = Entity::Organization;
+
+    fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
+        let mut check = Checker::default();
+        let name = check.text("name", self.name, 200);
+        if name.is_none() {
+            check.fail("name", ErrorCode::Required);
+        }
+        if self
+            .team_size
+            .is_some_and(|n| !(0..=10_000_000).contains(&n))
+        {
+            check.fail("team_size", ErrorCode::OutOfRange);
+        }
+        let data = OrganizationData {
+            name,
+            legal_form: check.text("legal_form", self.legal_form, 50),
+            industry: check.text("industry", self.industry, 100),
+            team_size: self.team_size,
+            website: check.normalise("website", self.website, normalise_website),
+            vat_id: check
+                .text("vat_id", self.vat_id, 20)
+                .map(|v| v.replace(' ', "").to_uppercase()),
+            customer_number: check.text("customer_number", self.customer_number, 50),
+            emails: channels::normalise_emails(&mut check, self.emails),
+            phones: channels::normalise_phones(&mut check, self.phones, ctx.default_region),
+            addresses: channels::normalise_addresses(&mut check, self.addresses),
+            owner_id: self.owner_id,
+            lifecycle_stage: check.choice(
+                "lifecycle_stage",
+                self.lifecycle_stage,
+                LIFECYCLE_STAGES,
+            ),
+            price_group: check.text("price_group", self.price_group, 50),
+            customer_type: check.choice("customer_type", self.customer_type, CUSTOMER_TYPES),
+            bank: self.bank.and_then(|b| b.normalise(&mut check)),
+            notes: check.text("notes", self.notes, 10_000),
+            custom: normalise_custom(
+                &mut check,
+                Entity::Organization,
+                self.custom,
+                ctx.custom_fields,
+            ),
+        };
+        check.finish(data)
+    }
+
+    fn index_values(&self) -> Vec<(&'static str, IndexValue)> {
+        let address = self.addresses.first();
+        vec![
+            ("legal_form", text(self.legal_form.as_ref())),
+            ("industry", text(self.industry.as_ref())),
+            ("team_size", IndexValue::Int(self.team_size)),
+            ("website", text(self.website.as_ref())),
+            ("email", text(self.emails.first().map(|e| &e.address))),
+            ("phone", raw(self.phones.first().map(|p| &p.number))),
+            ("city", text(address.and_then(|a| a.city.as_ref()))),
+            ("postcode", raw(address.and_then(|a| a.postcode.as_ref()))),
+            ("country", raw(address.and_then(|a| a.country.as_ref()))),
+            ("owner_id", IndexValue::Uuid(self.owner_id)),
+            ("lifecycle_stage", raw(self.lifecycle_stage.as_ref())),
+            ("price_group", text(self.price_group.as_ref())),
+            ("customer_type", raw(self.customer_type.as_ref())),
+            ("customer_number", text(self.customer_number.as_ref())),
+        ]
+    }
+
+    fn sort_name(&self) -> String {
+        crate::text::fold(self.name.as_deref().unwrap_or(""))
+    }
+
+    fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
+        let mut keys = SearchKeys::default();
+        keys.add_words(self.name.as_deref());
+        for e in &self.emails {
+            keys.add_email(&e.address);
+        }
+        for p in &self.phones {
+            keys.add_phone(&p.number);
+        }
+        for a in &self.addresses {
+            keys.add_words(a.city.as_deref());
+        }
+        if let Some(n) = &self.customer_number {
+            keys.tokens.insert(crate::text::fold(n));
+        }
+        keys
+    }
+
+    fn references(&self) -> Vec<(&'static str, Reference)> {
+        self.owner_id
+            .map(|id| ("owner_id", Reference::User(id)))
+            .into_iter()
+            .collect()
+    }
+
+    fn custom(&self) -> &BTreeMap<String, serde_json::Value> {
+        &self.custom
+    }
+
+    fn masked(mut self) -> Self {
+        self.bank = self.bank.map(BankDetails::masked);
+        self
+    }
+}
