@@ -69,3 +69,21 @@ mod tests {
         assert!(!Role::User.allows(Permission::ViewSensitive));
     }
 }
+
+/// User names: 1–50 letters, digits and `.`, `_`, `-`, `@`, so they fit in URLs and logs.
+pub fn normalise_user_name(name: &str) -> Result<String, crate::validation::ErrorCode> {
+    let name = name.trim();
+    let ok = !name.is_empty()
+        && name.chars().count() <= 50
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(crate::validation::ErrorCode::InvalidKey)
+    }
+}
+
+/// Passwords need at least this many characters; length matters more than symbols.
+pub const MIN_PASSWORD_LEN: usize = 10;

@@ -177,6 +177,10 @@ impl RecordData for ContactData {
         &self.custom
     }
 
+    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value> {
+        &mut self.custom
+    }
+
     fn organization_id(&self) -> Option<Uuid> {
         self.organization_id
     }
@@ -184,5 +188,14 @@ impl RecordData for ContactData {
     fn masked(mut self) -> Self {
         self.bank = self.bank.map(BankDetails::masked);
         self
+    }
+
+    fn display_name(&self) -> String {
+        let parts = [
+            self.title.as_deref(),
+            self.first_name.as_deref(),
+            self.last_name.as_deref(),
+        ];
+        parts.into_iter().flatten().collect::<Vec<_>>().join(" ")
     }
 }

@@ -12,6 +12,7 @@ pub mod fields;
 pub mod filter;
 pub mod fuzzy;
 pub mod i18n;
+pub mod json;
 pub mod merge_patch;
 pub mod organization;
 pub mod phone;

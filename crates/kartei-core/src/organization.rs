@@ -166,8 +166,16 @@ impl RecordData for OrganizationData {
         &self.custom
     }
 
+    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value> {
+        &mut self.custom
+    }
+
     fn masked(mut self) -> Self {
         self.bank = self.bank.map(BankDetails::masked);
         self
+    }
+
+    fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_default()
     }
 }

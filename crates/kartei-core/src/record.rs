@@ -105,12 +105,15 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys;
     fn references(&self) -> Vec<(&'static str, Reference)>;
     fn custom(&self) -> &BTreeMap<String, serde_json::Value>;
+    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value>;
     fn organization_id(&self) -> Option<Uuid> {
         None
     }
     /// Hides sensitive fields from roles that may not see them (and from the audit log).
     #[must_use]
     fn masked(self) -> Self;
+    /// How the record is named in lists, the trash and messages.
+    fn display_name(&self) -> String;
 }
 
 pub(crate) fn text(v: Option<&String>) -> IndexValue {

@@ -1,1 +1,85 @@
+//! Kartei's storage: one repository code path over SQLite and PostgreSQL.
+//!
+//! Records are kept as a JSON document (`data`) plus index columns derived from it by
+//! `kartei-core`; every change writes its audit entry in the same transaction.
 
+pub mod audit;
+pub mod bulk;
+pub mod custom_fields;
+pub mod db;
+pub mod error;
+pub mod filter;
+mod index;
+pub mod list;
+pub mod migrate;
+pub mod records;
+pub mod search;
+mod sql;
+pub mod tags;
+pub mod testing;
+pub mod trash;
+pub mod users;
+
+pub use db::{Db, Dialect};
+pub use error::StoreError;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use uuid::Uuid;
+
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub name: String,
+}
+
+impl Actor {
+    /// A change made by Kartei itself or the command line, not by a signed-in user.
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+/// The store: a database plus the settings validation needs.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    default_region: String,
+}
+
+/// Timestamps are kept to the microsecond, the precision PostgreSQL stores, so that a
+/// value reads back equal on both databases.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl Store {
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str, default_region: &str) -> Result<Store, StoreError> {
+        let db = Db::connect(url).await?;
+        migrate::migrate(&db).await?;
+        Ok(Store {
+            db,
+            default_region: default_region.to_string(),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    pub fn default_region(&self) -> &str {
+        &self.default_region
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+}

@@ -1,0 +1,65 @@
+//! Reading client JSON into typed input with field-level errors.
+
+use crate::validation::{ErrorCode, FieldError};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Deserialises `value`, naming the failing field (`emails[0].address`) and whether it
+/// was unknown or of the wrong type.
+pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        let mut field = e.path().to_string();
+        let code = if let Some(rest) = message.strip_prefix("unknown field `") {
+            let unknown = rest.split('`').next().unwrap_or("");
+            field = if field == "." {
+                unknown.to_string()
+            } else {
+                format!("{field}.{unknown}")
+            };
+            ErrorCode::UnknownField
+        } else if message.starts_with("missing field `") {
+            let missing = message
+                .trim_start_matches("missing field `")
+                .split('`')
+                .next()
+                .unwrap_or("");
+            field = if field == "." {
+                missing.to_string()
+            } else {
+                format!("{field}.{missing}")
+            };
+            ErrorCode::Required
+        } else if message.contains("premature end of input")
+            || message.contains("input contains invalid characters")
+        {
+            ErrorCode::InvalidDate
+        } else {
+            ErrorCode::InvalidType
+        };
+        vec![FieldError::new(field.trim_start_matches('.'), code)]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::ContactData;
+    use serde_json::json;
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = from_json::<ContactData>(json!({"first_name": "A", "shoe": 42})).unwrap_err();
+        assert_eq!(e[0], FieldError::new("shoe", ErrorCode::UnknownField));
+        let e = from_json::<ContactData>(json!({"emails": [{"address": 5}]})).unwrap_err();
+        assert_eq!(e[0].field, "emails[0].address");
+        assert_eq!(e[0].code, ErrorCode::InvalidType);
+        let e = from_json::<ContactData>(json!({"emails": [{"kind": "work"}]})).unwrap_err();
+        assert_eq!(
+            e[0],
+            FieldError::new("emails[0].address", ErrorCode::Required)
+        );
+        let e = from_json::<ContactData>(json!({"birthday": "24.12.1980"})).unwrap_err();
+        assert_eq!(e[0].field, "birthday");
+    }
+}

@@ -1,0 +1,133 @@
+//! The append-only audit log: who changed what, when, with the record before and after.
+//! Entries are written in the transaction of the change they describe.
+
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::sql::name;
+use crate::{now, Actor, Store};
+use chrono::{DateTime, Utc};
+use sea_query::{Expr, Order, Query};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub entity: String,
+    pub record_id: Option<Uuid>,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+type AuditRow = (
+    Uuid,
+    DateTime<Utc>,
+    Option<Uuid>,
+    String,
+    String,
+    Option<Uuid>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) async fn append<T: Serialize>(
+    tx: &mut Tx,
+    actor: &Actor,
+    entity: &str,
+    record_id: Option<Uuid>,
+    action: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), StoreError> {
+    let before = before.map(serde_json::to_string).transpose()?;
+    let after = after.map(serde_json::to_string).transpose()?;
+    tx.execute(
+        Query::insert()
+            .into_table(name("audit_log"))
+            .columns(
+                [
+                    "id",
+                    "at",
+                    "actor_id",
+                    "actor_name",
+                    "entity",
+                    "record_id",
+                    "action",
+                    "before_data",
+                    "after_data",
+                ]
+                .map(name),
+            )
+            .values_panic([
+                Uuid::now_v7().into(),
+                now().into(),
+                actor.user_id.into(),
+                actor.name.clone().into(),
+                entity.into(),
+                record_id.into(),
+                action.into(),
+                before.into(),
+                after.into(),
+            ]),
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// A record's history, newest first; `before` continues after the entry with that id.
+    pub async fn history(
+        &self,
+        record_id: Uuid,
+        before: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let mut q = Query::select();
+        q.columns(
+            [
+                "id",
+                "at",
+                "actor_id",
+                "actor_name",
+                "entity",
+                "record_id",
+                "action",
+                "before_data",
+                "after_data",
+            ]
+            .map(name),
+        )
+        .from(name("audit_log"))
+        .and_where(Expr::col(name("record_id")).eq(record_id))
+        .order_by(name("id"), Order::Desc)
+        .limit(limit);
+        if let Some(b) = before {
+            q.and_where(Expr::col(name("id")).lt(b));
+        }
+        let rows: Vec<AuditRow> = tx.all(&q).await?;
+        rows.into_iter()
+            .map(
+                |(id, at, actor_id, actor_name, entity, record_id, action, before, after)| {
+                    Ok(AuditEntry {
+                        id,
+                        at,
+                        actor_id,
+                        actor_name,
+                        entity,
+                        record_id,
+                        action,
+                        before: before.map(|b| serde_json::from_str(&b)).transpose()?,
+                        after: after.map(|a| serde_json::from_str(&a)).transpose()?,
+                    })
+                },
+            )
+            .collect()
+    }
+}

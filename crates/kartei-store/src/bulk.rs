@@ -1,0 +1,128 @@
+//! Bulk loads (demo data, later imports): validated like single writes, inserted in
+//! large multi-row statements, with secondary indexes built once at the end.
+
+use crate::audit;
+use crate::error::StoreError;
+use crate::migrate::{defer_indexes, restore_deferred_indexes};
+use crate::records::insert_records;
+use crate::sql::name;
+use crate::{now, Actor, Store};
+use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::record::RecordData;
+use sea_query::Query;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// Tables whose secondary indexes a large load defers.
+const BULK_TABLES: &[&str] = &[
+    "contacts",
+    "organizations",
+    "search_tokens",
+    "custom_values",
+    "record_tags",
+    "audit_log",
+];
+
+/// Below this many records, maintaining indexes row by row is cheaper than rebuilding.
+pub const DEFER_INDEXES_FROM: usize = 20_000;
+
+/// A bulk load in progress: remembers fuzzy terms already written and the custom fields.
+pub struct BulkLoad {
+    known_terms: HashSet<String>,
+    defs: Vec<CustomFieldDef>,
+    deferred: bool,
+}
+
+impl Store {
+    /// Starts a load of about `expected` records.
+    pub async fn begin_bulk(&self, expected: usize) -> Result<BulkLoad, StoreError> {
+        let deferred = expected >= DEFER_INDEXES_FROM;
+        if deferred {
+            defer_indexes(&self.db, BULK_TABLES).await?;
+        }
+        let mut known_terms = HashSet::new();
+        let mut tx = self.db.read().await?;
+        let terms: Vec<(String,)> = tx
+            .all(
+                Query::select()
+                    .distinct()
+                    .column(name("term"))
+                    .from(name("term_variants")),
+            )
+            .await?;
+        known_terms.extend(terms.into_iter().map(|(t,)| t));
+        drop(tx);
+        Ok(BulkLoad {
+            known_terms,
+            defs: self.custom_fields(None).await?,
+            deferred,
+        })
+    }
+
+    /// Validates and inserts one batch in one transaction; a failing record fails the
+    /// whole batch and nothing of it is written.
+    pub async fn bulk_insert<R: RecordData>(
+        &self,
+        load: &mut BulkLoad,
+        actor: &Actor,
+        batch: Vec<R>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let ctx = self.context(&load.defs);
+        let mut items = Vec::with_capacity(batch.len());
+        for data in batch {
+            items.push((
+                Uuid::now_v7(),
+                data.normalise(&ctx).map_err(StoreError::Invalid)?,
+            ));
+        }
+        let mut tx = self.db.write().await?;
+        for (_, data) in &items {
+            crate::records::check_references(&mut tx, data).await?;
+        }
+        let mut terms = load.known_terms.clone();
+        insert_records(&mut tx, actor, &items, &load.defs, &mut terms, now()).await?;
+        let summary = serde_json::json!({"count": items.len()});
+        audit::append(
+            &mut tx,
+            actor,
+            R::ENTITY.as_str(),
+            None,
+            "bulk_create",
+            None,
+            Some(&summary),
+        )
+        .await?;
+        tx.commit().await?;
+        load.known_terms = terms;
+        Ok(items.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Attaches tags to many records at once.
+    pub async fn bulk_tag(&self, pairs: &[(Uuid, Uuid)]) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        crate::index::insert_rows(
+            &mut tx,
+            "record_tags",
+            &["tag_id", "record_id"],
+            pairs.iter().map(|(t, r)| vec![(*t).into(), (*r).into()]),
+            true,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Builds deferred indexes and refreshes planner statistics.
+    pub async fn finish_bulk(&self, load: BulkLoad) -> Result<(), StoreError> {
+        if load.deferred {
+            restore_deferred_indexes(&self.db).await?;
+        }
+        self.analyze().await
+    }
+
+    /// Refreshes the query planner's statistics.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        tx.raw("ANALYZE").await?;
+        tx.commit().await
+    }
+}

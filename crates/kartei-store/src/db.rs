@@ -1,0 +1,184 @@
+//! The two backends behind one type. Statements are built once with sea-query and
+//! rendered for the dialect here; rows decode into the same structs on both.
+
+use crate::error::StoreError;
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{FromRow, Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A row type that decodes from both databases.
+pub trait AnyRow:
+    Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{
+}
+impl<T> AnyRow for T where
+    T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens `url`: `postgres://…` for PostgreSQL, else an SQLite file path or
+    /// `sqlite://` URL. A missing SQLite file is created.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL is durable across application crashes; only a power
+            // loss can drop the last transactions, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A transaction that will write. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so two writers queue instead of failing when the second upgrades.
+    pub async fn write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction for consistent reads.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! on_both {
+    ($self:expr, $query:expr, |$sql:ident, $values:ident, $conn:ident| $body:expr) => {
+        match $self {
+            Tx::Sqlite(tx) => {
+                let ($sql, $values) = $query.build_sqlx(SqliteQueryBuilder);
+                let $conn = &mut **tx;
+                $body
+            }
+            Tx::Postgres(tx) => {
+                let ($sql, $values) = $query.build_sqlx(PostgresQueryBuilder);
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub async fn all<T: AnyRow>(&mut self, query: &impl SqlxBinder) -> Result<Vec<T>, StoreError> {
+        Ok(on_both!(self, query, |sql, values, conn| {
+            sqlx::query_as_with(&sql, values).fetch_all(conn).await?
+        }))
+    }
+
+    pub async fn optional<T: AnyRow>(
+        &mut self,
+        query: &impl SqlxBinder,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(on_both!(self, query, |sql, values, conn| {
+            sqlx::query_as_with(&sql, values)
+                .fetch_optional(conn)
+                .await?
+        }))
+    }
+
+    pub async fn one<T: AnyRow>(&mut self, query: &impl SqlxBinder) -> Result<T, StoreError> {
+        Ok(on_both!(self, query, |sql, values, conn| {
+            sqlx::query_as_with(&sql, values).fetch_one(conn).await?
+        }))
+    }
+
+    /// Runs a statement and returns the number of rows it changed.
+    pub async fn execute(&mut self, query: &impl SqlxBinder) -> Result<u64, StoreError> {
+        Ok(on_both!(self, query, |sql, values, conn| sqlx::query_with(
+            &sql, values
+        )
+        .execute(conn)
+        .await?
+        .rows_affected()))
+    }
+
+    /// Runs SQL text without parameters (DDL, dialect-specific maintenance).
+    pub async fn raw(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+            Tx::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! Schema migrations, embedded in the binary, one set per dialect.
+
+use crate::db::{Db, Dialect, Tx};
+use crate::error::StoreError;
+use sea_query::{Alias, Expr, Query};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies every migration not yet applied, each in its own transaction, and recreates
+/// indexes an interrupted bulk load left deferred. Returns the versions applied.
+pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
+    let mut applied_now = Vec::new();
+    let mut tx = db.write().await?;
+    if tx.dialect() == Dialect::Postgres {
+        // Two servers starting at once must not both migrate.
+        tx.raw("SELECT pg_advisory_xact_lock(7247001)").await?;
+    }
+    tx.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL)")
+        .await?;
+    let done: Vec<(i64,)> = tx
+        .all(
+            Query::select()
+                .column(Alias::new("version"))
+                .from(Alias::new("schema_migrations")),
+        )
+        .await?;
+    for m in MIGRATIONS {
+        if done.iter().any(|(v,)| *v == m.version) {
+            continue;
+        }
+        let sql = match tx.dialect() {
+            Dialect::Sqlite => m.sqlite,
+            Dialect::Postgres => m.postgres,
+        };
+        tx.raw(sql).await?;
+        tx.execute(
+            Query::insert()
+                .into_table(Alias::new("schema_migrations"))
+                .columns([Alias::new("version"), Alias::new("name")])
+                .values_panic([m.version.into(), m.name.into()]),
+        )
+        .await?;
+        applied_now.push(m.version);
+    }
+    tx.commit().await?;
+    restore_deferred_indexes(db).await?;
+    Ok(applied_now)
+}
+
+/// Recreates indexes dropped for a bulk load that did not finish.
+pub async fn restore_deferred_indexes(db: &Db) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let pending: Vec<(String, String)> = tx
+        .all(
+            Query::select()
+                .columns([Alias::new("name"), Alias::new("definition")])
+                .from(Alias::new("deferred_indexes")),
+        )
+        .await?;
+    if !pending.is_empty() {
+        tracing::info!(count = pending.len(), "building deferred indexes");
+    }
+    if tx.dialect() == Dialect::Postgres {
+        tx.raw("SET LOCAL maintenance_work_mem = '512MB'").await?;
+    }
+    for (name, definition) in pending {
+        let idempotent = definition
+            .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            .replacen(
+                "CREATE UNIQUE INDEX ",
+                "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                1,
+            );
+        tx.raw(&idempotent).await?;
+        tx.execute(
+            Query::delete()
+                .from_table(Alias::new("deferred_indexes"))
+                .and_where(Expr::col(Alias::new("name")).eq(name)),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Drops the secondary indexes of `tables` before a bulk load, remembering their
+/// definitions in the same transaction so that a crash cannot lose them.
+pub async fn defer_indexes(db: &Db, tables: &[&str]) -> Result<usize, StoreError> {
+    let mut tx = db.write().await?;
+    let list = tables
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let definitions: Vec<(String, String)> = match tx.dialect() {
+        Dialect::Sqlite => {
+            fetch_raw(
+                &mut tx,
+                &format!("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({list})"),
+            )
+            .await?
+        }
+        Dialect::Postgres => {
+            fetch_raw(
+                &mut tx,
+                &format!(
+                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND tablename IN ({list}) AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'"
+                ),
+            )
+            .await?
+        }
+    };
+    for (name, definition) in &definitions {
+        tx.execute(
+            Query::insert()
+                .into_table(Alias::new("deferred_indexes"))
+                .columns([Alias::new("name"), Alias::new("definition")])
+                .values_panic([name.clone().into(), definition.clone().into()]),
+        )
+        .await?;
+        tx.raw(&format!("DROP INDEX {name}")).await?;
+    }
+    tx.commit().await?;
+    Ok(definitions.len())
+}
+
+/// Catalog queries differ per dialect; they are the only raw SELECTs outside search.
+async fn fetch_raw(tx: &mut Tx, sql: &str) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(match tx {
+        Tx::Sqlite(t) => sqlx::query_as(sql).fetch_all(&mut **t).await?,
+        Tx::Postgres(t) => sqlx::query_as(sql).fetch_all(&mut **t).await?,
+    })
+}
+
+/// Tables and their columns as the database reports them, for the schema twin test.
+pub async fn describe_schema(db: &Db) -> Result<Vec<(String, String)>, StoreError> {
+    let mut tx = db.read().await?;
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
+        }
+        Dialect::Postgres => {
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() ORDER BY 1, 2"
+        }
+    };
+    fetch_raw(&mut tx, sql).await
+}

@@ -1,0 +1,450 @@
+//! Contacts and organisations: create, read, update, delete, one code path for both
+//! kinds and both databases.
+
+use crate::audit;
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::index::{insert_rows, IndexRows};
+use crate::sql::{index_value, name, qcol};
+use crate::tags::{tags_of, TagRef};
+use crate::{now, Actor, Store};
+use chrono::{DateTime, Utc};
+use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::record::{Context, Entity, RecordData, Reference};
+use kartei_core::validation::ErrorCode;
+use sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// How long a deleted record stays restorable.
+pub const TRASH_DAYS: i64 = 30;
+
+/// A stored record with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<R> {
+    pub id: Uuid,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub data: R,
+    pub tags: Vec<TagRef>,
+}
+
+pub(crate) type RecordRow = (
+    Uuid,
+    i64,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    String,
+);
+
+pub(crate) const RECORD_COLUMNS: [&str; 6] = [
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "data",
+];
+
+/// `SELECT c.id, c.version, … FROM <table> c`
+pub(crate) fn select_records(entity: Entity) -> SelectStatement {
+    let mut q = Query::select();
+    for c in RECORD_COLUMNS {
+        q.expr(qcol("c", c));
+    }
+    q.from_as(name(entity.table()), Alias::new("c"));
+    q
+}
+
+pub(crate) fn decode<R: RecordData>(row: RecordRow) -> Result<Record<R>, StoreError> {
+    let (id, version, created_at, updated_at, deleted_at, data) = row;
+    Ok(Record {
+        id,
+        version,
+        created_at,
+        updated_at,
+        deleted_at,
+        data: serde_json::from_str(&data)?,
+        tags: Vec::new(),
+    })
+}
+
+/// Decodes rows and attaches their tags with one query.
+pub(crate) async fn decode_all<R: RecordData>(
+    tx: &mut Tx,
+    rows: Vec<RecordRow>,
+) -> Result<Vec<Record<R>>, StoreError> {
+    let mut records = rows
+        .into_iter()
+        .map(decode::<R>)
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+    let mut tags = tags_of(tx, &ids).await?;
+    for r in &mut records {
+        r.tags = tags.remove(&r.id).unwrap_or_default();
+    }
+    Ok(records)
+}
+
+impl Store {
+    pub(crate) fn context<'a>(&'a self, defs: &'a [CustomFieldDef]) -> Context<'a> {
+        Context {
+            default_region: &self.default_region,
+            today: now().date_naive(),
+            custom_fields: defs,
+        }
+    }
+
+    /// Validates and stores a new record.
+    pub async fn create<R: RecordData>(
+        &self,
+        actor: &Actor,
+        data: R,
+    ) -> Result<Record<R>, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let data = data
+            .normalise(&self.context(&defs))
+            .map_err(StoreError::Invalid)?;
+        let mut tx = self.db.write().await?;
+        check_references(&mut tx, &data).await?;
+        let id = Uuid::now_v7();
+        let at = now();
+        insert_records(
+            &mut tx,
+            actor,
+            &[(id, data.clone())],
+            &defs,
+            &mut HashSet::new(),
+            at,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            R::ENTITY.as_str(),
+            Some(id),
+            "create",
+            None,
+            Some(&data.clone().masked()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Record {
+            id,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+            data,
+            tags: Vec::new(),
+        })
+    }
+
+    /// A record that is not in the trash.
+    pub async fn get<R: RecordData>(&self, id: Uuid) -> Result<Record<R>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<RecordRow> = tx
+            .optional(
+                select_records(R::ENTITY)
+                    .and_where(qcol("c", "id").eq(id))
+                    .and_where(qcol("c", "deleted_at").is_null()),
+            )
+            .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        decode_all(&mut tx, vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to a record. With `if_match`, the change is
+    /// only made when the record is still at that version.
+    pub async fn update<R: RecordData>(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        if_match: Option<i64>,
+        patch: serde_json::Value,
+    ) -> Result<Record<R>, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        let row: Option<RecordRow> = tx
+            .optional(
+                select_records(R::ENTITY)
+                    .and_where(qcol("c", "id").eq(id))
+                    .and_where(qcol("c", "deleted_at").is_null()),
+            )
+            .await?;
+        let current = decode::<R>(row.ok_or(StoreError::NotFound)?)?;
+        if if_match.is_some_and(|v| v != current.version) {
+            return Err(StoreError::VersionConflict {
+                current: current.version,
+            });
+        }
+        let mut before = current.data;
+        // Values of custom fields deleted since are dropped, not carried into validation.
+        before
+            .custom_mut()
+            .retain(|k, _| defs.iter().any(|d| d.entity == R::ENTITY && &d.key == k));
+        let mut document = serde_json::to_value(&before)?;
+        kartei_core::merge_patch::apply(&mut document, patch);
+        let changed: R = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
+        let changed = changed
+            .normalise(&self.context(&defs))
+            .map_err(StoreError::Invalid)?;
+        check_references(&mut tx, &changed).await?;
+        let at = now();
+        let mut values: Vec<(Alias, SimpleExpr)> = vec![
+            (name("version"), Expr::col(name("version")).add(1)),
+            (name("updated_at"), at.into()),
+            (name("updated_by"), actor.user_id.into()),
+            (name("data"), serde_json::to_string(&changed)?.into()),
+            (name("sort_name"), changed.sort_name().into()),
+        ];
+        values.extend(
+            changed
+                .index_values()
+                .iter()
+                .map(|(c, v)| (name(c), index_value(v))),
+        );
+        let updated = tx
+            .execute(
+                Query::update()
+                    .table(name(R::ENTITY.table()))
+                    .values(values)
+                    .and_where(Expr::col(name("id")).eq(id))
+                    .and_where(Expr::col(name("version")).eq(current.version)),
+            )
+            .await?;
+        if updated == 0 {
+            // A concurrent writer got there first; nothing of ours is written.
+            return Err(StoreError::VersionConflict {
+                current: current.version + 1,
+            });
+        }
+        let org_names = organization_names(&mut tx, [changed.organization_id()]).await?;
+        let mut rows = IndexRows::default();
+        rows.add(id, &changed, &org_names, &defs, &mut HashSet::new());
+        rows.replace(&mut tx).await?;
+        if R::ENTITY == Entity::Organization && before.sort_name() != changed.sort_name() {
+            reindex_members(&mut tx, id, &defs).await?;
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            R::ENTITY.as_str(),
+            Some(id),
+            "update",
+            Some(&before.masked()),
+            Some(&changed.clone().masked()),
+        )
+        .await?;
+        let tags = tags_of(&mut tx, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        tx.commit().await?;
+        Ok(Record {
+            id,
+            version: current.version + 1,
+            created_at: current.created_at,
+            updated_at: at,
+            deleted_at: None,
+            data: changed,
+            tags,
+        })
+    }
+
+    /// Moves a record to the trash, where it can be restored for [`TRASH_DAYS`] days.
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        entity: Entity,
+        id: Uuid,
+        if_match: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        let at = now();
+        let mut update = Query::update();
+        update
+            .table(name(entity.table()))
+            .values([
+                (name("deleted_at"), at.into()),
+                (name("updated_at"), at.into()),
+                (name("updated_by"), actor.user_id.into()),
+                (name("version"), Expr::col(name("version")).add(1)),
+            ])
+            .and_where(Expr::col(name("id")).eq(id))
+            .and_where(Expr::col(name("deleted_at")).is_null());
+        if let Some(v) = if_match {
+            update.and_where(Expr::col(name("version")).eq(v));
+        }
+        if tx.execute(&update).await? == 0 {
+            let version = current_version(&mut tx, entity, id).await?;
+            return Err(match version {
+                Some(current) if if_match.is_some() => StoreError::VersionConflict { current },
+                _ => StoreError::NotFound,
+            });
+        }
+        audit::append::<()>(
+            &mut tx,
+            actor,
+            entity.as_str(),
+            Some(id),
+            "delete",
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+/// The version of a live record, if there is one.
+pub(crate) async fn current_version(
+    tx: &mut Tx,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = tx
+        .optional(
+            Query::select()
+                .column(name("version"))
+                .from(name(entity.table()))
+                .and_where(Expr::col(name("id")).eq(id))
+                .and_where(Expr::col(name("deleted_at")).is_null()),
+        )
+        .await?;
+    Ok(row.map(|(v,)| v))
+}
+
+/// Checks that linked organisations and users exist (and are not in the trash).
+pub(crate) async fn check_references<R: RecordData>(
+    tx: &mut Tx,
+    data: &R,
+) -> Result<(), StoreError> {
+    let mut failed = Vec::new();
+    for (field, reference) in data.references() {
+        let query = match reference {
+            Reference::Organization(id) => Query::select()
+                .expr(Expr::val(1))
+                .from(name("organizations"))
+                .and_where(Expr::col(name("id")).eq(id))
+                .and_where(Expr::col(name("deleted_at")).is_null())
+                .to_owned(),
+            Reference::User(id) => Query::select()
+                .expr(Expr::val(1))
+                .from(name("users"))
+                .and_where(Expr::col(name("id")).eq(id))
+                .to_owned(),
+        };
+        let found: Option<(i32,)> = tx.optional(&query).await?;
+        if found.is_none() {
+            failed.push(kartei_core::validation::FieldError::new(
+                field,
+                ErrorCode::UnknownReference,
+            ));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(failed))
+    }
+}
+
+/// Names (as folded sort keys) of the given organisations, for contacts' search tokens.
+pub(crate) async fn organization_names(
+    tx: &mut Tx,
+    ids: impl IntoIterator<Item = Option<Uuid>>,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    let ids: HashSet<Uuid> = ids.into_iter().flatten().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut names = HashMap::new();
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    for chunk in ids.chunks(crate::sql::chunk_size(1)) {
+        let rows: Vec<(Uuid, String)> = tx
+            .all(
+                Query::select()
+                    .columns([name("id"), name("sort_name")])
+                    .from(name("organizations"))
+                    .and_where(Expr::col(name("id")).is_in(chunk.iter().copied())),
+            )
+            .await?;
+        names.extend(rows);
+    }
+    Ok(names)
+}
+
+/// Inserts validated records with their index rows. Shared by single creates and bulk loads.
+pub(crate) async fn insert_records<R: RecordData>(
+    tx: &mut Tx,
+    actor: &Actor,
+    items: &[(Uuid, R)],
+    defs: &[CustomFieldDef],
+    known_terms: &mut HashSet<String>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some((_, first)) = items.first() else {
+        return Ok(());
+    };
+    let mut columns = vec![
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "data",
+        "sort_name",
+    ];
+    columns.extend(first.index_values().iter().map(|(c, _)| *c));
+    let mut rows = Vec::with_capacity(items.len());
+    for (id, data) in items {
+        let mut row: Vec<SimpleExpr> = vec![
+            (*id).into(),
+            1i64.into(),
+            at.into(),
+            at.into(),
+            actor.user_id.into(),
+            actor.user_id.into(),
+            serde_json::to_string(data)?.into(),
+            data.sort_name().into(),
+        ];
+        row.extend(data.index_values().iter().map(|(_, v)| index_value(v)));
+        rows.push(row);
+    }
+    insert_rows(tx, R::ENTITY.table(), &columns, rows.into_iter(), false).await?;
+    let org_names = organization_names(tx, items.iter().map(|(_, d)| d.organization_id())).await?;
+    let mut index = IndexRows::default();
+    for (id, data) in items {
+        index.add(id.to_owned(), data, &org_names, defs, known_terms);
+    }
+    index.write(tx).await
+}
+
+/// Rebuilds the search rows of an organisation's people after it was renamed.
+async fn reindex_members(
+    tx: &mut Tx,
+    organization: Uuid,
+    defs: &[CustomFieldDef],
+) -> Result<(), StoreError> {
+    let rows: Vec<RecordRow> = tx
+        .all(
+            select_records(Entity::Contact)
+                .and_where(qcol("c", "organization_id").eq(organization)),
+        )
+        .await?;
+    let org_names = organization_names(tx, [Some(organization)]).await?;
+    let mut index = IndexRows::default();
+    for row in rows {
+        let r = decode::<kartei_core::contact::ContactData>(row)?;
+        index.add(r.id, &r.data, &org_names, defs, &mut HashSet::new());
+    }
+    index.replace(tx).await
+}

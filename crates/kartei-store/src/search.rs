@@ -1,0 +1,281 @@
+//! Quick search over names, organisation, e-mails, phones and city.
+//!
+//! Every record has one row per distinct folded token in `search_tokens`, carrying its
+//! sort key. A query word matches tokens by prefix ("Müll" finds "Müller"), and name
+//! words within one typo through `term_variants` ("Schmitd" finds "Schmidt"). Results
+//! come in relevance order: prefix matches first, then typo matches, each ordered by
+//! matched token and name, which is exactly index order, so the first page of a common
+//! prefix reads a few dozen index entries however many records match.
+//!
+//! A record can match through several tokens; it is shown once, at its first match
+//! (the `NOT EXISTS` below), which also keeps cursor paging exact.
+
+use crate::error::StoreError;
+use crate::filter::{restrict, RECORD};
+use crate::list::{decode_cursor, encode_cursor, Page, MAX_LIMIT};
+use crate::records::{decode_all, Record, RecordRow, RECORD_COLUMNS};
+use crate::sql::{name, qcol};
+use crate::Store;
+use kartei_core::filter::TypedFilter;
+use kartei_core::fuzzy::{deletion_variants, is_fuzzy_term, within_one_edit};
+use kartei_core::record::RecordData;
+use kartei_core::text::{fold, prefix_upper_bound, word_tokens};
+use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement, SimpleExpr};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TokenMatch {
+    Prefix(String),
+    Exact(String),
+}
+
+/// The ways one query word can match, best first.
+#[derive(Debug, Clone)]
+struct Word(Vec<TokenMatch>);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SearchCursor {
+    q: String,
+    /// Index of the match of the leading word the page stopped in.
+    m: usize,
+    t: String,
+    k: String,
+    id: Uuid,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub q: String,
+    pub filter: Option<TypedFilter>,
+    pub cursor: Option<String>,
+    pub limit: u64,
+}
+
+fn looks_like_phone(q: &str) -> bool {
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    digits >= 3
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-/().".contains(c))
+}
+
+fn token_condition(column: impl Fn() -> Expr, m: &TokenMatch) -> SimpleExpr {
+    match m {
+        TokenMatch::Exact(t) => column().eq(t.as_str()),
+        TokenMatch::Prefix(p) => match prefix_upper_bound(p) {
+            Some(upper) => column().gte(p.as_str()).and(column().lt(upper)),
+            None => column().gte(p.as_str()),
+        },
+    }
+}
+
+fn any_of(column: impl Fn() -> Expr + Copy, matches: &[TokenMatch]) -> SimpleExpr {
+    matches
+        .iter()
+        .map(|m| token_condition(column, m))
+        .reduce(SimpleExpr::or)
+        .unwrap_or_else(|| Expr::val(1).eq(0))
+}
+
+/// `EXISTS (SELECT 1 FROM search_tokens a WHERE a.record_id = s.record_id AND <cond>)`
+fn record_has_token(alias: &str, cond: SimpleExpr) -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from_as(name("search_tokens"), Alias::new(alias))
+        .and_where(qcol(alias, "record_id").equals((Alias::new("s"), Alias::new("record_id"))))
+        .and_where(cond);
+    Expr::exists(q)
+}
+
+impl Store {
+    /// Turns the query into words and their matches, looking up typo candidates.
+    async fn plan_search(&self, q: &str) -> Result<Vec<Word>, StoreError> {
+        let q = q.trim();
+        if looks_like_phone(q) {
+            let digits =
+                kartei_core::phone::search_digits(q, &self.default_region).unwrap_or_default();
+            return Ok(vec![Word(vec![TokenMatch::Prefix(digits)])]);
+        }
+        let mut words = Vec::new();
+        for raw in q.split_whitespace().take(8) {
+            if raw.contains('@') {
+                let token = fold(raw)
+                    .trim_start_matches(['@', '.', '-', '_', '+'])
+                    .to_string();
+                if !token.is_empty() {
+                    words.push(Word(vec![TokenMatch::Prefix(token)]));
+                }
+                continue;
+            }
+            for token in word_tokens(raw) {
+                let mut matches = vec![TokenMatch::Prefix(token.clone())];
+                if is_fuzzy_term(&token) {
+                    let mut tx = self.db.read().await?;
+                    let terms: Vec<(String,)> = tx
+                        .all(
+                            Query::select()
+                                .distinct()
+                                .column(name("term"))
+                                .from(name("term_variants"))
+                                .and_where(
+                                    Expr::col(name("variant")).is_in(deletion_variants(&token)),
+                                ),
+                        )
+                        .await?;
+                    let mut fuzzy: Vec<String> = terms
+                        .into_iter()
+                        .map(|(t,)| t)
+                        .filter(|t| !t.starts_with(&token) && within_one_edit(&token, t))
+                        .collect();
+                    fuzzy.sort();
+                    matches.extend(fuzzy.into_iter().map(TokenMatch::Exact));
+                }
+                words.push(Word(matches));
+            }
+        }
+        Ok(words)
+    }
+
+    pub async fn search<R: RecordData>(&self, req: &SearchRequest) -> Result<Page<R>, StoreError> {
+        let limit = req.limit.clamp(1, MAX_LIMIT);
+        let mut words = self.plan_search(&req.q).await?;
+        if words.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+                total: None,
+            });
+        }
+        // The longest word leads: it is usually the most selective.
+        let lead_index = (0..words.len())
+            .max_by_key(|&i| match &words[i].0[0] {
+                TokenMatch::Prefix(p) | TokenMatch::Exact(p) => p.chars().count(),
+            })
+            .unwrap_or(0);
+        let lead = words.remove(lead_index);
+        let (mut m, mut after) = match &req.cursor {
+            None => (0, None),
+            Some(c) => {
+                let c: SearchCursor = decode_cursor(c)?;
+                if c.q != req.q || c.m >= lead.0.len() {
+                    return Err(StoreError::InvalidCursor);
+                }
+                (c.m, Some((c.t, c.k, c.id)))
+            }
+        };
+        let mut tx = self.db.read().await?;
+        let mut rows: Vec<(usize, String, String, RecordRow)> = Vec::new();
+        while m < lead.0.len() {
+            let wanted = limit + 1 - rows.len() as u64;
+            let q = match_query(
+                R::ENTITY,
+                req.filter.as_ref(),
+                &lead,
+                m,
+                &words,
+                after.take(),
+                wanted,
+            );
+            type Row = (
+                String,
+                String,
+                Uuid,
+                i64,
+                chrono::DateTime<chrono::Utc>,
+                chrono::DateTime<chrono::Utc>,
+                Option<chrono::DateTime<chrono::Utc>>,
+                String,
+            );
+            let got: Vec<Row> = tx.all(&q).await?;
+            let exhausted = (got.len() as u64) < wanted;
+            rows.extend(
+                got.into_iter()
+                    .map(|(t, k, id, v, c, u, d, data)| (m, t, k, (id, v, c, u, d, data))),
+            );
+            if !exhausted {
+                break;
+            }
+            m += 1;
+        }
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = match (more, rows.last()) {
+            (true, Some((m, t, k, row))) => Some(encode_cursor(&SearchCursor {
+                q: req.q.clone(),
+                m: *m,
+                t: t.clone(),
+                k: k.clone(),
+                id: row.0,
+            })),
+            _ => None,
+        };
+        let items: Vec<Record<R>> =
+            decode_all(&mut tx, rows.into_iter().map(|(_, _, _, r)| r).collect()).await?;
+        Ok(Page {
+            items,
+            next_cursor,
+            total: None,
+        })
+    }
+}
+
+fn match_query(
+    entity: kartei_core::record::Entity,
+    filter: Option<&TypedFilter>,
+    lead: &Word,
+    m: usize,
+    others: &[Word],
+    after: Option<(String, String, Uuid)>,
+    limit: u64,
+) -> SelectStatement {
+    let s = |c: &'static str| move || qcol("s", c);
+    let mut q = Query::select();
+    q.expr(qcol("s", "token")).expr(qcol("s", "sort_key"));
+    for c in RECORD_COLUMNS {
+        q.expr(qcol(RECORD, c));
+    }
+    q.from_as(name("search_tokens"), Alias::new("s")).join_as(
+        JoinType::InnerJoin,
+        name(entity.table()),
+        Alias::new(RECORD),
+        qcol(RECORD, "id").equals((Alias::new("s"), Alias::new("record_id"))),
+    );
+    q.and_where(token_condition(s("token"), &lead.0[m]));
+    restrict(&mut q, filter);
+    // Shown once: only at the record's first matching token.
+    let earlier = lead.0[..m]
+        .iter()
+        .map(|e| token_condition(|| qcol("d", "token"), e))
+        .chain(std::iter::once(
+            token_condition(|| qcol("d", "token"), &lead.0[m])
+                .and(qcol("d", "token").lt(Expr::col((Alias::new("s"), Alias::new("token"))))),
+        ))
+        .reduce(SimpleExpr::or);
+    if let Some(earlier) = earlier {
+        q.and_where(record_has_token("d", earlier).not());
+    }
+    for (i, w) in others.iter().enumerate() {
+        let alias = format!("w{i}");
+        let cond = any_of(|| qcol(&alias, "token"), &w.0);
+        q.and_where(record_has_token(&alias, cond));
+    }
+    if let Some((t, k, id)) = after {
+        q.and_where(
+            Expr::tuple([
+                qcol("s", "token").into(),
+                qcol("s", "sort_key").into(),
+                qcol("s", "record_id").into(),
+            ])
+            .gt(Expr::tuple([
+                Expr::val(t).into(),
+                Expr::val(k).into(),
+                Expr::val(id).into(),
+            ])),
+        );
+    }
+    q.order_by((Alias::new("s"), Alias::new("token")), Order::Asc)
+        .order_by((Alias::new("s"), Alias::new("sort_key")), Order::Asc)
+        .order_by((Alias::new("s"), Alias::new("record_id")), Order::Asc)
+        .limit(limit);
+    q
+}

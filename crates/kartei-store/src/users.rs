@@ -1,0 +1,512 @@
+//! Users, browser sessions and API tokens. Secrets arrive here already hashed.
+
+use crate::audit;
+use crate::error::StoreError;
+use crate::sql::name;
+use crate::{now, Actor, Store};
+use chrono::{DateTime, Duration, Utc};
+use kartei_core::access::{normalise_user_name, Role};
+use kartei_core::validation::ErrorCode;
+use sea_query::{Alias, Expr, JoinType, Order, Query, SimpleExpr};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub language: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+type UserRow = (Uuid, String, String, Option<String>, i64, DateTime<Utc>);
+const USER_COLUMNS: [&str; 6] = ["id", "name", "role", "language", "version", "created_at"];
+
+fn decode(row: UserRow) -> Result<User, StoreError> {
+    let (id, user_name, role, language, version, created_at) = row;
+    let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+    Ok(User {
+        id,
+        name: user_name,
+        role,
+        language,
+        version,
+        created_at,
+    })
+}
+
+fn user_columns(alias: &str) -> Vec<SimpleExpr> {
+    USER_COLUMNS
+        .iter()
+        .map(|c| Expr::col((Alias::new(alias), Alias::new(*c))).into())
+        .collect()
+}
+
+/// Only this often is a token's last use written, so reads stay reads.
+const LAST_USED_RESOLUTION_MINUTES: i64 = 10;
+
+impl Store {
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        user_name: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let user_name = normalise_user_name(user_name).map_err(|c| StoreError::field("name", c))?;
+        let id = Uuid::now_v7();
+        let at = now();
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("users"))
+                .columns(
+                    [
+                        "id",
+                        "name",
+                        "password_hash",
+                        "role",
+                        "version",
+                        "created_at",
+                        "updated_at",
+                    ]
+                    .map(name),
+                )
+                .values_panic([
+                    id.into(),
+                    user_name.clone().into(),
+                    password_hash.into(),
+                    role.as_str().into(),
+                    1i64.into(),
+                    at.into(),
+                    at.into(),
+                ]),
+        )
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::field("name", ErrorCode::AlreadyExists)
+            } else {
+                e
+            }
+        })?;
+        let after = serde_json::json!({"name": user_name, "role": role});
+        audit::append(
+            &mut tx,
+            actor,
+            "user",
+            Some(id),
+            "create",
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(User {
+            id,
+            name: user_name,
+            role,
+            language: None,
+            version: 1,
+            created_at: at,
+        })
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<UserRow> = tx
+            .all(
+                Query::select()
+                    .columns(USER_COLUMNS.map(name))
+                    .from(name("users"))
+                    .order_by(name("name"), Order::Asc),
+            )
+            .await?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    pub async fn user(&self, id: Uuid) -> Result<User, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<UserRow> = tx
+            .optional(
+                Query::select()
+                    .columns(USER_COLUMNS.map(name))
+                    .from(name("users"))
+                    .and_where(Expr::col(name("id")).eq(id)),
+            )
+            .await?;
+        decode(row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// A user and their password hash, for signing in.
+    pub async fn user_credentials(
+        &self,
+        user_name: &str,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<(
+            Uuid,
+            String,
+            String,
+            Option<String>,
+            i64,
+            DateTime<Utc>,
+            String,
+        )> = tx
+            .optional(
+                Query::select()
+                    .columns(USER_COLUMNS.map(name))
+                    .column(name("password_hash"))
+                    .from(name("users"))
+                    .and_where(Expr::col(name("name")).eq(user_name.trim())),
+            )
+            .await?;
+        row.map(|(id, n, role, lang, version, created, hash)| {
+            Ok((decode((id, n, role, lang, version, created))?, hash))
+        })
+        .transpose()
+    }
+
+    /// Changes a user's role, language or password hash (`None` leaves it as it is).
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Option<Role>,
+        language: Option<String>,
+        password_hash: Option<String>,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.db.write().await?;
+        let mut values: Vec<(Alias, SimpleExpr)> = vec![
+            (name("version"), Expr::col(name("version")).add(1)),
+            (name("updated_at"), now().into()),
+        ];
+        if let Some(r) = role {
+            values.push((name("role"), r.as_str().into()));
+        }
+        if let Some(l) = &language {
+            values.push((name("language"), l.clone().into()));
+        }
+        let password_changed = password_hash.is_some();
+        if let Some(h) = password_hash {
+            values.push((name("password_hash"), h.into()));
+        }
+        let n = tx
+            .execute(
+                Query::update()
+                    .table(name("users"))
+                    .values(values)
+                    .and_where(Expr::col(name("id")).eq(id)),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if password_changed {
+            // A new password ends every session that knew the old one.
+            tx.execute(
+                Query::delete()
+                    .from_table(name("sessions"))
+                    .and_where(Expr::col(name("user_id")).eq(id)),
+            )
+            .await?;
+        }
+        let after = serde_json::json!({"role": role, "language": language, "password_changed": password_changed});
+        audit::append(
+            &mut tx,
+            actor,
+            "user",
+            Some(id),
+            "update",
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id).await
+    }
+
+    pub async fn delete_user(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
+        let user = self.user(id).await?;
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("users"))
+                .and_where(Expr::col(name("id")).eq(id)),
+        )
+        .await?;
+        let before = serde_json::json!({"name": user.name, "role": user.role});
+        audit::append(
+            &mut tx,
+            actor,
+            "user",
+            Some(id),
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn create_session(
+        &self,
+        user_id: Uuid,
+        token_hash: &str,
+        csrf_token: &str,
+        lifetime: Duration,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.db.write().await?;
+        // Expired sessions are cleared whenever someone signs in.
+        tx.execute(
+            Query::delete()
+                .from_table(name("sessions"))
+                .and_where(Expr::col(name("expires_at")).lt(at)),
+        )
+        .await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("sessions"))
+                .columns(
+                    [
+                        "token_hash",
+                        "user_id",
+                        "csrf_token",
+                        "created_at",
+                        "expires_at",
+                    ]
+                    .map(name),
+                )
+                .values_panic([
+                    token_hash.into(),
+                    user_id.into(),
+                    csrf_token.into(),
+                    at.into(),
+                    (at + lifetime).into(),
+                ]),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The user of a live session and its CSRF token.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<(User, String)>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let mut q = Query::select();
+        q.exprs(user_columns("u"))
+            .expr(Expr::col((Alias::new("s"), Alias::new("csrf_token"))))
+            .from_as(name("sessions"), Alias::new("s"))
+            .join_as(
+                JoinType::InnerJoin,
+                name("users"),
+                Alias::new("u"),
+                Expr::col((Alias::new("u"), Alias::new("id")))
+                    .equals((Alias::new("s"), Alias::new("user_id"))),
+            )
+            .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(token_hash))
+            .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(now()));
+        let row: Option<(
+            Uuid,
+            String,
+            String,
+            Option<String>,
+            i64,
+            DateTime<Utc>,
+            String,
+        )> = tx.optional(&q).await?;
+        row.map(|(id, n, role, lang, version, created, csrf)| {
+            Ok((decode((id, n, role, lang, version, created))?, csrf))
+        })
+        .transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("sessions"))
+                .and_where(Expr::col(name("token_hash")).eq(token_hash)),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        token_name: &str,
+        token_hash: &str,
+    ) -> Result<ApiToken, StoreError> {
+        let token_name = token_name.trim();
+        if token_name.is_empty() || token_name.chars().count() > 100 {
+            return Err(StoreError::field(
+                "name",
+                if token_name.is_empty() {
+                    ErrorCode::Required
+                } else {
+                    ErrorCode::TooLong
+                },
+            ));
+        }
+        self.user(user_id).await?;
+        let id = Uuid::now_v7();
+        let at = now();
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("api_tokens"))
+                .columns(["id", "user_id", "name", "token_hash", "created_at"].map(name))
+                .values_panic([
+                    id.into(),
+                    user_id.into(),
+                    token_name.into(),
+                    token_hash.into(),
+                    at.into(),
+                ]),
+        )
+        .await?;
+        let after = serde_json::json!({"token": token_name, "user_id": user_id});
+        audit::append(
+            &mut tx,
+            actor,
+            "api_token",
+            Some(id),
+            "create",
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ApiToken {
+            id,
+            name: token_name.to_string(),
+            created_at: at,
+            last_used_at: None,
+            revoked_at: None,
+        })
+    }
+
+    /// The user a live (not revoked) API token belongs to.
+    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let mut q = Query::select();
+        q.exprs(user_columns("u"))
+            .expr(Expr::col((Alias::new("t"), Alias::new("id"))))
+            .expr(Expr::col((Alias::new("t"), Alias::new("last_used_at"))))
+            .from_as(name("api_tokens"), Alias::new("t"))
+            .join_as(
+                JoinType::InnerJoin,
+                name("users"),
+                Alias::new("u"),
+                Expr::col((Alias::new("u"), Alias::new("id")))
+                    .equals((Alias::new("t"), Alias::new("user_id"))),
+            )
+            .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(token_hash))
+            .and_where(Expr::col((Alias::new("t"), Alias::new("revoked_at"))).is_null());
+        type Row = (
+            Uuid,
+            String,
+            String,
+            Option<String>,
+            i64,
+            DateTime<Utc>,
+            Uuid,
+            Option<DateTime<Utc>>,
+        );
+        let row: Option<Row> = tx.optional(&q).await?;
+        drop(tx);
+        let Some((id, n, role, lang, version, created, token_id, last_used)) = row else {
+            return Ok(None);
+        };
+        let at = now();
+        if last_used.is_none_or(|t| at - t > Duration::minutes(LAST_USED_RESOLUTION_MINUTES)) {
+            let mut tx = self.db.write().await?;
+            tx.execute(
+                Query::update()
+                    .table(name("api_tokens"))
+                    .value(name("last_used_at"), at)
+                    .and_where(Expr::col(name("id")).eq(token_id)),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(Some(decode((id, n, role, lang, version, created))?))
+    }
+
+    pub async fn api_tokens(&self, user_id: Uuid) -> Result<Vec<ApiToken>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(
+            Uuid,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        )> = tx
+            .all(
+                Query::select()
+                    .columns(["id", "name", "created_at", "last_used_at", "revoked_at"].map(name))
+                    .from(name("api_tokens"))
+                    .and_where(Expr::col(name("user_id")).eq(user_id))
+                    .order_by(name("id"), Order::Asc),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, created_at, last_used_at, revoked_at)| ApiToken {
+                    id,
+                    name,
+                    created_at,
+                    last_used_at,
+                    revoked_at,
+                },
+            )
+            .collect())
+    }
+
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        token_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        let n = tx
+            .execute(
+                Query::update()
+                    .table(name("api_tokens"))
+                    .value(name("revoked_at"), now())
+                    .and_where(Expr::col(name("id")).eq(token_id))
+                    .and_where(Expr::col(name("user_id")).eq(user_id))
+                    .and_where(Expr::col(name("revoked_at")).is_null()),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append::<()>(
+            &mut tx,
+            actor,
+            "api_token",
+            Some(token_id),
+            "revoke",
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+}

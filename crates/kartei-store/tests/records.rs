@@ -1,0 +1,720 @@
+//! Stories of contacts and organisations in the store, each run on SQLite and PostgreSQL.
+
+use kartei_core::contact::ContactData;
+use kartei_core::custom_field::{ChoiceOption, CustomFieldInput, CustomKind};
+use kartei_core::filter::{Filter, Sort};
+use kartei_core::organization::OrganizationData;
+use kartei_core::record::Entity;
+use kartei_core::validation::ErrorCode;
+use kartei_store::list::ListRequest;
+use kartei_store::search::SearchRequest;
+use kartei_store::tags::TagSelector;
+use kartei_store::{both_databases, Actor, Store, StoreError};
+use serde_json::json;
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+fn contact(v: serde_json::Value) -> ContactData {
+    serde_json::from_value(v).unwrap()
+}
+
+async fn names(store: &Store, filter: serde_json::Value, sort: &str) -> Vec<String> {
+    let defs = store.custom_fields(Some(Entity::Contact)).await.unwrap();
+    let filter = serde_json::from_value::<Filter>(filter)
+        .unwrap()
+        .typed(Entity::Contact, &defs)
+        .unwrap();
+    let req = ListRequest {
+        filter: Some(filter),
+        sort: Sort::parse(Entity::Contact, &defs, sort).unwrap(),
+        cursor: None,
+        limit: 100,
+        with_total: false,
+    };
+    store
+        .list::<ContactData>(&req)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.data.last_name.unwrap_or_default())
+        .collect()
+}
+
+async fn search(store: &Store, q: &str) -> Vec<String> {
+    let req = SearchRequest {
+        q: q.into(),
+        filter: None,
+        cursor: None,
+        limit: 50,
+    };
+    store
+        .search::<ContactData>(&req)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.data.last_name.unwrap_or_default())
+        .collect()
+}
+
+async fn a_contact_is_created_normalised_and_audited(store: Store) {
+    let created = store
+        .create(
+            &actor(),
+            contact(json!({
+                "first_name": " Jörg ", "last_name": "Müller",
+                "emails": [{"address": "Joerg.Mueller@Beispiel.DE"}],
+                "phones": [{"number": "030 1234567", "kind": "mobile"}],
+                "addresses": [{"street": "Hauptstraße 1", "postcode": "10115", "city": "Berlin"}],
+                "bank": {"iban": "de89 3704 0044 0532 0130 00"}
+            })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert_eq!(created.data.first_name.as_deref(), Some("Jörg"));
+    assert_eq!(created.data.emails[0].address, "joerg.mueller@beispiel.de");
+    assert_eq!(created.data.phones[0].number, "+49301234567");
+    assert_eq!(created.data.addresses[0].country.as_deref(), Some("DE"));
+    let read = store.get::<ContactData>(created.id).await.unwrap();
+    assert_eq!(read.data, created.data);
+    assert_eq!(read.created_at, created.created_at);
+    let history = store.history(created.id, None, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, "create");
+    // The audit log never holds the full IBAN.
+    assert_eq!(
+        history[0].after.as_ref().unwrap()["bank"]["iban"],
+        "DE******************00"
+    );
+}
+both_databases!(a_contact_is_created_normalised_and_audited);
+
+async fn invalid_input_is_rejected_with_every_field_and_changes_nothing(store: Store) {
+    let err = store
+        .create(
+            &actor(),
+            contact(json!({
+                "emails": [{"address": "Anna <anna@beispiel.de>"}],
+                "phones": [{"number": "abc"}],
+                "birthday": "2999-01-01",
+                "bank": {"iban": "DE89370400440532013001"},
+                "addresses": [{"postcode": "1234", "city": "Berlin"}]
+            })),
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(fields) = err else {
+        panic!("{err:?}")
+    };
+    let got: Vec<(String, ErrorCode)> = fields.into_iter().map(|f| (f.field, f.code)).collect();
+    for expected in [
+        ("last_name", ErrorCode::NameRequired),
+        ("emails[0].address", ErrorCode::InvalidEmail),
+        ("phones[0].number", ErrorCode::InvalidPhone),
+        ("birthday", ErrorCode::FutureDate),
+        ("bank.iban", ErrorCode::InvalidIban),
+        ("addresses[0].postcode", ErrorCode::InvalidPostcode),
+    ] {
+        assert!(
+            got.contains(&(expected.0.to_string(), expected.1)),
+            "{expected:?} missing in {got:?}"
+        );
+    }
+    let req = ListRequest {
+        filter: None,
+        sort: Sort::by_name(),
+        cursor: None,
+        limit: 10,
+        with_total: true,
+    };
+    assert_eq!(
+        store.list::<ContactData>(&req).await.unwrap().total,
+        Some(0)
+    );
+}
+both_databases!(invalid_input_is_rejected_with_every_field_and_changes_nothing);
+
+async fn a_stale_version_is_refused_and_changes_nothing(store: Store) {
+    let c = store
+        .create(&actor(), contact(json!({"last_name": "Weber"})))
+        .await
+        .unwrap();
+    let updated = store
+        .update::<ContactData>(&actor(), c.id, Some(1), json!({"first_name": "Eva"}))
+        .await
+        .unwrap();
+    assert_eq!(updated.version, 2);
+    let stale = store
+        .update::<ContactData>(&actor(), c.id, Some(1), json!({"first_name": "Ida"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, StoreError::VersionConflict { current: 2 }),
+        "{stale:?}"
+    );
+    let stale_delete = store
+        .delete(&actor(), Entity::Contact, c.id, Some(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        stale_delete,
+        StoreError::VersionConflict { current: 2 }
+    ));
+    let read = store.get::<ContactData>(c.id).await.unwrap();
+    assert_eq!(read.data.first_name.as_deref(), Some("Eva"));
+    assert_eq!(read.version, 2);
+    let history = store.history(c.id, None, 10).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.action.as_str())
+            .collect::<Vec<_>>(),
+        ["update", "create"]
+    );
+    assert_eq!(
+        history[0].before.as_ref().unwrap()["first_name"],
+        serde_json::Value::Null
+    );
+    assert_eq!(history[0].after.as_ref().unwrap()["first_name"], "Eva");
+}
+both_databases!(a_stale_version_is_refused_and_changes_nothing);
+
+async fn a_patch_that_breaks_a_rule_changes_nothing(store: Store) {
+    let c = store
+        .create(
+            &actor(),
+            contact(json!({"last_name": "Koch", "emails": [{"address": "k@x.de"}]})),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .update::<ContactData>(
+            &actor(),
+            c.id,
+            None,
+            json!({"emails": [{"address": "kaputt"}], "last_name": "Kocher"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    let err = store
+        .update::<ContactData>(&actor(), c.id, None, json!({"shoe_size": 44}))
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(f) = err else {
+        panic!()
+    };
+    assert_eq!(f[0].code, ErrorCode::UnknownField);
+    let read = store.get::<ContactData>(c.id).await.unwrap();
+    assert_eq!(read.version, 1);
+    assert_eq!(read.data.last_name.as_deref(), Some("Koch"));
+    assert_eq!(store.history(c.id, None, 10).await.unwrap().len(), 1);
+}
+both_databases!(a_patch_that_breaks_a_rule_changes_nothing);
+
+async fn delete_goes_to_the_trash_and_comes_back(store: Store) {
+    let c = store
+        .create(&actor(), contact(json!({"last_name": "Vogel"})))
+        .await
+        .unwrap();
+    store
+        .delete(&actor(), Entity::Contact, c.id, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get::<ContactData>(c.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(search(&store, "Vogel").await.is_empty());
+    let (trash, _) = store.trash(Entity::Contact, None, 10).await.unwrap();
+    assert_eq!(trash.len(), 1);
+    assert_eq!(trash[0].name, "Vogel");
+    store
+        .restore(&actor(), Entity::Contact, c.id)
+        .await
+        .unwrap();
+    assert_eq!(store.get::<ContactData>(c.id).await.unwrap().version, 3);
+    assert_eq!(search(&store, "Vogel").await, ["Vogel"]);
+    store
+        .delete(&actor(), Entity::Contact, c.id, None)
+        .await
+        .unwrap();
+    store.purge(&actor(), Entity::Contact, c.id).await.unwrap();
+    assert!(matches!(
+        store.restore(&actor(), Entity::Contact, c.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let history = store.history(c.id, None, 10).await.unwrap();
+    assert_eq!(history[0].action, "purge");
+    assert!(history[0].before.is_none() && history[0].after.is_none());
+}
+both_databases!(delete_goes_to_the_trash_and_comes_back);
+
+async fn search_finds_prefixes_umlauts_typos_and_phones(store: Store) {
+    let org = store
+        .create(
+            &actor(),
+            OrganizationData {
+                name: Some("Bäckerei Schäfer GmbH".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for (first, last, email, phone, city) in [
+        ("Jörg", "Müller", "joerg@beispiel.de", "030 1234567", "Köln"),
+        (
+            "Anna",
+            "Schmidt",
+            "anna.schmidt@gmx.de",
+            "0171 2345678",
+            "Berlin",
+        ),
+        (
+            "Bernd",
+            "Schmitt",
+            "b.schmitt@web.de",
+            "+49 89 998877",
+            "München",
+        ),
+        (
+            "Clara",
+            "Mulder",
+            "clara@mulder.nl",
+            "+31 20 5556677",
+            "Amsterdam",
+        ),
+    ] {
+        store
+            .create(
+                &actor(),
+                contact(json!({"first_name": first, "last_name": last, "emails": [{"address": email}],
+                    "phones": [{"number": phone}], "addresses": [{"city": city}], "organization_id": org.id})),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(search(&store, "Müll").await, ["Müller"]);
+    // Prefix matches come first; "Mulder" is one typo from "Muller" and follows.
+    assert_eq!(search(&store, "Mueller").await, ["Müller", "Mulder"]);
+    assert_eq!(search(&store, "muller").await, ["Müller", "Mulder"]);
+    assert_eq!(search(&store, "Schmitd").await, ["Schmidt", "Schmitt"]);
+    assert_eq!(search(&store, "0301234567").await, ["Müller"]);
+    assert_eq!(search(&store, "+49 30 123").await, ["Müller"]);
+    assert_eq!(search(&store, "schmidt@gmx").await, ["Schmidt"]);
+    assert_eq!(search(&store, "Koeln").await, ["Müller"]);
+    assert_eq!(search(&store, "anna schmi").await, ["Schmidt"]);
+    assert_eq!(
+        search(&store, "Schaefer").await.len(),
+        4,
+        "organisation name finds its people"
+    );
+    assert!(search(&store, "Zebra").await.is_empty());
+    // Renaming the organisation moves its people's search tokens along.
+    store
+        .update::<OrganizationData>(&actor(), org.id, None, json!({"name": "Konditorei Lang"}))
+        .await
+        .unwrap();
+    assert!(search(&store, "Schäfer").await.is_empty());
+    assert_eq!(search(&store, "Konditorei").await.len(), 4);
+}
+both_databases!(search_finds_prefixes_umlauts_typos_and_phones);
+
+async fn search_pages_show_every_match_once(store: Store) {
+    for i in 0..23 {
+        store
+            .create(&actor(), contact(json!({"first_name": format!("Max{i:02}"), "last_name": "Maier", "emails": [{"address": format!("max{i}@maier.de")}]})))
+            .await
+            .unwrap();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .search::<ContactData>(&SearchRequest {
+                q: "ma".into(),
+                filter: None,
+                cursor,
+                limit: 5,
+            })
+            .await
+            .unwrap();
+        for r in &page.items {
+            assert!(
+                seen.insert(r.id),
+                "{} twice",
+                r.data.first_name.as_deref().unwrap_or("")
+            );
+        }
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 23);
+}
+both_databases!(search_pages_show_every_match_once);
+
+async fn filters_sorts_and_keyset_pages_agree(store: Store) {
+    let interests = store
+        .create_custom_field(
+            &actor(),
+            CustomFieldInput {
+                entity: Entity::Contact,
+                key: "interests".into(),
+                label_de: "Interessen".into(),
+                label_en: "Interests".into(),
+                kind: CustomKind::MultiChoice,
+                options: vec![
+                    ChoiceOption {
+                        key: "wine".into(),
+                        label_de: "Wein".into(),
+                        label_en: "Wine".into(),
+                    },
+                    ChoiceOption {
+                        key: "golf".into(),
+                        label_de: "Golf".into(),
+                        label_en: "Golf".into(),
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create_custom_field(
+            &actor(),
+            CustomFieldInput {
+                entity: Entity::Contact,
+                key: "score".into(),
+                label_de: "Punkte".into(),
+                label_en: "Score".into(),
+                kind: CustomKind::Number,
+                options: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let people = [
+        (
+            "Zander",
+            "Berlin",
+            Some("1970-05-01"),
+            json!({"interests": ["wine"], "score": 3.5}),
+        ),
+        ("Ärmel", "berlin", None, json!({"score": -2})),
+        (
+            "Adler",
+            "Hamburg",
+            Some("1990-01-01"),
+            json!({"interests": ["golf", "wine"], "score": 10}),
+        ),
+        ("Otto", "München", Some("1980-12-24"), json!({})),
+    ];
+    let mut ids = Vec::new();
+    for (last, city, birthday, custom) in people {
+        let c = store
+            .create(&actor(), contact(json!({"last_name": last, "addresses": [{"city": city}], "birthday": birthday, "custom": custom})))
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    store
+        .attach_tag(
+            &actor(),
+            Entity::Contact,
+            ids[0],
+            TagSelector::Name("VIP".into()),
+        )
+        .await
+        .unwrap();
+    store
+        .attach_tag(
+            &actor(),
+            Entity::Contact,
+            ids[3],
+            TagSelector::Name("vip".into()),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "city", "op": "eq", "value": "BERLIN"}),
+            "name"
+        )
+        .await,
+        ["Ärmel", "Zander"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"not": {"field": "city", "op": "eq", "value": "Berlin"}}),
+            "name"
+        )
+        .await,
+        ["Adler", "Otto"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "birthday", "op": "lt", "value": "1985-01-01"}),
+            "-birthday"
+        )
+        .await,
+        ["Otto", "Zander"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "birthday", "op": "is_empty"}),
+            "name"
+        )
+        .await,
+        ["Ärmel"]
+    );
+    assert_eq!(
+        names(&store, json!({"op": "has_tag", "value": "VIP"}), "name").await,
+        ["Otto", "Zander"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "custom.interests", "op": "eq", "value": "wine"}),
+            "name"
+        )
+        .await,
+        ["Adler", "Zander"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "custom.score", "op": "gt", "value": 0}),
+            "custom.score"
+        )
+        .await,
+        ["Zander", "Adler"]
+    );
+    assert_eq!(
+        names(&store, json!({"and": []}), "-custom.score").await,
+        ["Adler", "Zander", "Ärmel", "Otto"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "last_name", "op": "starts_with", "value": "ar"}),
+            "name"
+        )
+        .await,
+        ["Ärmel"]
+    );
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "last_name", "op": "contains", "value": "DLE"}),
+            "name"
+        )
+        .await,
+        ["Adler"]
+    );
+    assert_eq!(
+        names(&store, json!({"or": [{"field": "city", "op": "in", "value": ["Hamburg", "München"]}, {"op": "has_tag", "value": "vip"}]}), "name").await,
+        ["Adler", "Otto", "Zander"]
+    );
+    // Birthday sort puts the contact without a birthday last, in both directions.
+    assert_eq!(
+        names(&store, json!({"and": []}), "birthday").await,
+        ["Zander", "Otto", "Adler", "Ärmel"]
+    );
+    assert_eq!(
+        names(&store, json!({"and": []}), "-birthday").await,
+        ["Adler", "Otto", "Zander", "Ärmel"]
+    );
+
+    // Paging one by one visits the same order.
+    for sort in [
+        "birthday",
+        "-birthday",
+        "name",
+        "-custom.score",
+        "custom.interests",
+    ] {
+        let defs = store.custom_fields(Some(Entity::Contact)).await.unwrap();
+        let Ok(sort) = Sort::parse(Entity::Contact, &defs, sort) else {
+            assert_eq!(sort, "custom.interests", "multi-choice fields do not sort");
+            continue;
+        };
+        let mut req = ListRequest {
+            filter: None,
+            sort: sort.clone(),
+            cursor: None,
+            limit: 1,
+            with_total: true,
+        };
+        let mut paged = Vec::new();
+        loop {
+            let page = store.list::<ContactData>(&req).await.unwrap();
+            assert_eq!(page.total, Some(4));
+            paged.extend(page.items.into_iter().map(|r| r.id));
+            match page.next_cursor {
+                Some(c) => req.cursor = Some(c),
+                None => break,
+            }
+        }
+        let all = store
+            .list::<ContactData>(&ListRequest {
+                filter: None,
+                sort,
+                cursor: None,
+                limit: 10,
+                with_total: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            paged,
+            all.items.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        );
+    }
+    let bad = ListRequest {
+        filter: None,
+        sort: Sort::by_name(),
+        cursor: Some("bm9wZQ".into()),
+        limit: 1,
+        with_total: false,
+    };
+    assert!(matches!(
+        store.list::<ContactData>(&bad).await,
+        Err(StoreError::InvalidCursor)
+    ));
+    assert_eq!(store.list_tags().await.unwrap()[0].count, 2);
+    let _ = interests;
+}
+both_databases!(filters_sorts_and_keyset_pages_agree);
+
+async fn links_must_exist(store: Store) {
+    let err = store
+        .create(
+            &actor(),
+            contact(json!({"last_name": "X", "organization_id": uuid::Uuid::now_v7()})),
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(f) = err else {
+        panic!()
+    };
+    assert_eq!(
+        (f[0].field.as_str(), f[0].code),
+        ("organization_id", ErrorCode::UnknownReference)
+    );
+    let org = store
+        .create(
+            &actor(),
+            OrganizationData {
+                name: Some("Acme AG".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let person = store
+        .create(&actor(), contact(json!({"organization_id": org.id})))
+        .await
+        .unwrap();
+    store
+        .delete(&actor(), Entity::Organization, org.id, None)
+        .await
+        .unwrap();
+    store
+        .purge(&actor(), Entity::Organization, org.id)
+        .await
+        .unwrap();
+    let person = store.get::<ContactData>(person.id).await.unwrap();
+    assert_eq!(person.data.organization_id, None);
+}
+both_databases!(links_must_exist);
+
+async fn tags_are_unique_by_folded_name(store: Store) {
+    use kartei_core::tag::TagInput;
+    let t = store
+        .create_tag(
+            &actor(),
+            TagInput {
+                name: Some("Kunde Süd".into()),
+                color: None,
+            },
+        )
+        .await
+        .unwrap();
+    let dup = store
+        .create_tag(
+            &actor(),
+            TagInput {
+                name: Some("kunde sued".into()),
+                color: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(f) = dup else {
+        panic!()
+    };
+    assert_eq!(f[0].code, ErrorCode::AlreadyExists);
+    let renamed = store
+        .update_tag(
+            &actor(),
+            t.id,
+            Some(1),
+            TagInput {
+                name: Some("Kunde Nord".into()),
+                color: Some("#FF0000".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            renamed.name.as_str(),
+            renamed.color.as_str(),
+            renamed.version
+        ),
+        ("Kunde Nord", "#ff0000", 2)
+    );
+    let bad = store
+        .update_tag(
+            &actor(),
+            t.id,
+            None,
+            TagInput {
+                name: None,
+                color: Some("red".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, StoreError::Invalid(_)));
+}
+both_databases!(tags_are_unique_by_folded_name);
+
+async fn both_schemas_have_the_same_tables_and_columns(store: Store) {
+    let (other_url, _scratch) = match store.dialect() {
+        kartei_store::Dialect::Sqlite => kartei_store::testing::postgres_url().await,
+        kartei_store::Dialect::Postgres => kartei_store::testing::sqlite_url(),
+    };
+    let other = Store::open(&other_url, "DE").await.unwrap();
+    let mine = kartei_store::migrate::describe_schema(store.db())
+        .await
+        .unwrap();
+    let theirs = kartei_store::migrate::describe_schema(other.db())
+        .await
+        .unwrap();
+    assert!(!mine.is_empty());
+    assert_eq!(mine, theirs);
+    other.close().await;
+}
+both_databases!(both_schemas_have_the_same_tables_and_columns);
