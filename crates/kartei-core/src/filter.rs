@@ -14,10 +14,9 @@ use crate::validation::{ErrorCode, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Eq,
@@ -34,7 +33,7 @@ pub enum Op {
 }
 
 /// A filter as a client writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Filter {
     And {
@@ -51,7 +50,6 @@ pub enum Filter {
         field: Option<String>,
         op: Op,
         #[serde(default)]
-        #[schema(value_type = Object)]
         value: Value,
     },
 }

@@ -11,24 +11,10 @@ pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>
         let message = e.inner().to_string();
         let mut field = e.path().to_string();
         let code = if let Some(rest) = message.strip_prefix("unknown field `") {
-            let unknown = rest.split('`').next().unwrap_or("");
-            field = if field == "." {
-                unknown.to_string()
-            } else {
-                format!("{field}.{unknown}")
-            };
+            field = join(&field, rest.split('`').next().unwrap_or(""));
             ErrorCode::UnknownField
-        } else if message.starts_with("missing field `") {
-            let missing = message
-                .trim_start_matches("missing field `")
-                .split('`')
-                .next()
-                .unwrap_or("");
-            field = if field == "." {
-                missing.to_string()
-            } else {
-                format!("{field}.{missing}")
-            };
+        } else if let Some(rest) = message.strip_prefix("missing field `") {
+            field = join(&field, rest.split('`').next().unwrap_or(""));
             ErrorCode::Required
         } else if message.contains("premature end of input")
             || message.contains("input contains invalid characters")
@@ -39,6 +25,18 @@ pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>
         };
         vec![FieldError::new(field.trim_start_matches('.'), code)]
     })
+}
+
+/// Appends `key` to `path` unless serde already put it there (it does for unknown
+/// fields, not for missing ones).
+fn join(path: &str, key: &str) -> String {
+    if path == "." || path.is_empty() {
+        key.to_string()
+    } else if path == key || path.ends_with(&format!(".{key}")) {
+        path.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 #[cfg(test)]

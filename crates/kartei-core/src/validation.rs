@@ -10,6 +10,7 @@ pub enum ErrorCode {
     Required,
     NameRequired,
     TooLong,
+    TooShort,
     InvalidEmail,
     InvalidPhone,
     InvalidIban,
@@ -41,6 +42,10 @@ impl ErrorCode {
                 "Please give a first or last name or an organisation.",
             ),
             C::TooLong => lang.pick("Der Text ist zu lang.", "The text is too long."),
+            C::TooShort => lang.pick(
+                "Zu kurz: mindestens 10 Zeichen.",
+                "Too short: at least 10 characters.",
+            ),
             C::InvalidEmail => lang.pick(
                 "Keine gültige E-Mail-Adresse (Beispiel: name@firma.de, ohne Anzeigenamen).",
                 "Not a valid e-mail address (example: name@company.com, without a display name).",

@@ -293,3 +293,25 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Up to `n` random live record ids (a full scan: for benchmarks and samples).
+    pub async fn sample_ids(
+        &self,
+        entity: kartei_core::record::Entity,
+        n: u64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(Uuid,)> = tx
+            .all(
+                Query::select()
+                    .column(name("id"))
+                    .from(name(entity.table()))
+                    .and_where(Expr::col(name("deleted_at")).is_null())
+                    .order_by_expr(Expr::cust("random()"), Order::Asc)
+                    .limit(n),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}

@@ -1,1 +1,8 @@
+//! The `kartei` binary's commands, as a library so that tests can drive them.
 
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod http_client;
+pub mod run;
+pub mod seed;

@@ -1,0 +1,122 @@
+//! What the API sends back: records with their bookkeeping, pages, tags.
+
+use chrono::{DateTime, Utc};
+use kartei_core::record::RecordData;
+use kartei_store::records::Record;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagOut {
+    pub id: Uuid,
+    pub name: String,
+    /// `#rrggbb`
+    pub color: String,
+}
+
+/// A contact or organisation: its fields plus id, version and tags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordOut<R: ToSchema> {
+    pub id: Uuid,
+    /// Increases with every change; sent as the ETag, expected back in If-Match.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub data: R,
+    pub tags: Vec<TagOut>,
+}
+
+impl<R: RecordData + ToSchema> RecordOut<R> {
+    /// `sensitive`: whether the reader may see bank details unmasked.
+    pub fn new(r: Record<R>, sensitive: bool) -> Self {
+        RecordOut {
+            id: r.id,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            data: if sensitive { r.data } else { r.data.masked() },
+            tags: r
+                .tags
+                .into_iter()
+                .map(|t| TagOut {
+                    id: t.id,
+                    name: t.name,
+                    color: t.color,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListOut<R: ToSchema> {
+    pub items: Vec<RecordOut<R>>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// With `total=true` (not for searches): how many records match the filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Quick search: prefix, umlaut-insensitive, typo-tolerant; phone numbers in any notation.
+    pub q: Option<String>,
+    /// The filter as JSON: conditions `{"field": "city", "op": "eq", "value": "Berlin"}` with
+    /// `op` one of eq, ne, lt, le, gt, ge, contains, starts_with, in, is_empty, and
+    /// `{"op": "has_tag", "value": "VIP"}`, combined with `{"and": [...]}`, `{"or": [...]}`,
+    /// `{"not": {...}}`. Fields: the record's fields and `custom.<key>`.
+    pub filter: Option<String>,
+    /// A sortable field, `-` for descending (`name`, `-created_at`, `custom.key`). Ignored with `q`:
+    /// search results come in relevance order.
+    pub sort: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 25).
+    pub limit: Option<u64>,
+    /// Also count all matches.
+    pub total: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Continue after this entry.
+    pub before: Option<Uuid>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditOut {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub entity: String,
+    pub record_id: Option<Uuid>,
+    /// `create`, `update`, `delete`, `restore`, `purge`, `tag`, `untag`, …
+    pub action: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryOut {
+    pub items: Vec<AuditOut>,
+    /// Pass as `before` for older entries.
+    pub next_before: Option<Uuid>,
+}
+
+/// Attach a tag by id or by name (created when new).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachTag {
+    pub tag_id: Option<Uuid>,
+    pub name: Option<String>,
+}

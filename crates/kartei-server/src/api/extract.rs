@@ -1,0 +1,79 @@
+//! Request parts every API handler reads the same way.
+
+use crate::error::{ApiError, BadRequest};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A JSON object body. Malformed JSON is a 400; a body of the wrong shape is a 422 with
+/// the failing field (see [`kartei_core::json::from_json`]).
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::BadRequest(BadRequest::Json))?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v @ Value::Object(_)) => Ok(JsonBody(v)),
+            _ => Err(ApiError::BadRequest(BadRequest::Json)),
+        }
+    }
+}
+
+impl JsonBody {
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        kartei_core::json::from_json(self.0).map_err(ApiError::Invalid)
+    }
+}
+
+/// The version an `If-Match` header names (`"3"` or `W/"3"`); `None` without the header
+/// or for `*`.
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::BadRequest(BadRequest::IfMatch))?
+            .trim();
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        let version = text
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i64>();
+        version
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| ApiError::BadRequest(BadRequest::IfMatch))
+    }
+}
+
+/// Query parameters; a malformed one is a 400 problem.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(QueryParams)
+            .map_err(|_| ApiError::BadRequest(BadRequest::Query))
+    }
+}
+
+pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
+    [(header::ETAG, format!("\"{version}\""))]
+}

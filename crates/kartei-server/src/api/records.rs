@@ -1,0 +1,329 @@
+//! Contacts and organisations over HTTP: one generic implementation, instantiated per
+//! entity by [`record_api!`] so that each gets its own documented routes.
+
+use super::dto::{
+    AttachTag, AuditOut, HistoryOut, ListOut, ListParams, PageParams, RecordOut, TagOut,
+};
+use super::extract::{etag, IfMatch, JsonBody};
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use kartei_core::access::Permission;
+use kartei_core::filter::{Filter, Sort};
+use kartei_core::record::RecordData;
+use kartei_core::validation::{ErrorCode, FieldError};
+use kartei_store::list::{ListRequest, MAX_LIMIT};
+use kartei_store::search::SearchRequest;
+use kartei_store::tags::TagSelector;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const DEFAULT_LIMIT: u64 = 25;
+
+fn invalid(field: &str, code: ErrorCode) -> ApiError {
+    ApiError::Invalid(vec![FieldError::new(field, code)])
+}
+
+fn limit(requested: Option<u64>, default: u64) -> Result<u64, ApiError> {
+    match requested.unwrap_or(default) {
+        n @ 1..=MAX_LIMIT => Ok(n),
+        _ => Err(invalid("limit", ErrorCode::OutOfRange)),
+    }
+}
+
+pub async fn list<R: RecordData + ToSchema>(
+    state: &AppState,
+    user: &CurrentUser,
+    params: ListParams,
+) -> Result<Json<ListOut<R>>, ApiError> {
+    user.require(Permission::ReadRecords)?;
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let filter = match params.filter.as_deref() {
+        Some(text) => {
+            let parsed: Filter = serde_json::from_str(text)
+                .map_err(|_| invalid("filter", ErrorCode::InvalidFilter))?;
+            Some(parsed.typed(R::ENTITY, &defs).map_err(ApiError::Invalid)?)
+        }
+        None => None,
+    };
+    let limit = limit(params.limit, DEFAULT_LIMIT)?;
+    let page = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => {
+            if q.chars().count() > 200 {
+                return Err(invalid("q", ErrorCode::TooLong));
+            }
+            state
+                .store
+                .search::<R>(&SearchRequest {
+                    q: q.to_string(),
+                    filter,
+                    cursor: params.cursor,
+                    limit,
+                })
+                .await?
+        }
+        None => {
+            let sort = match params.sort.as_deref() {
+                Some(s) => Sort::parse(R::ENTITY, &defs, s).map_err(ApiError::Invalid)?,
+                None => Sort::by_name(),
+            };
+            let req = ListRequest {
+                filter,
+                sort,
+                cursor: params.cursor,
+                limit,
+                with_total: params.total.unwrap_or(false),
+            };
+            state.store.list::<R>(&req).await?
+        }
+    };
+    let sensitive = user.may(Permission::ViewSensitive);
+    Ok(Json(ListOut {
+        items: page
+            .items
+            .into_iter()
+            .map(|r| RecordOut::new(r, sensitive))
+            .collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
+}
+
+pub async fn create<R: RecordData + ToSchema>(
+    state: &AppState,
+    user: &CurrentUser,
+    body: JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    user.require(Permission::WriteRecords)?;
+    let data: R = body.parse()?;
+    let record = state.store.create(&user.actor(), data).await?;
+    let version = record.version;
+    Ok((
+        StatusCode::CREATED,
+        etag(version),
+        Json(RecordOut::new(record, user.may(Permission::ViewSensitive))),
+    ))
+}
+
+pub async fn get<R: RecordData + ToSchema>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<impl IntoResponse, ApiError> {
+    user.require(Permission::ReadRecords)?;
+    let record = state.store.get::<R>(id).await?;
+    Ok((
+        etag(record.version),
+        Json(RecordOut::new(record, user.may(Permission::ViewSensitive))),
+    ))
+}
+
+pub async fn patch<R: RecordData + ToSchema>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    user.require(Permission::WriteRecords)?;
+    let record = state
+        .store
+        .update::<R>(&user.actor(), id, if_match.0, body.0)
+        .await?;
+    Ok((
+        etag(record.version),
+        Json(RecordOut::new(record, user.may(Permission::ViewSensitive))),
+    ))
+}
+
+pub async fn delete<R: RecordData>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<StatusCode, ApiError> {
+    user.require(Permission::WriteRecords)?;
+    state
+        .store
+        .delete(&user.actor(), R::ENTITY, id, if_match.0)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn history<R: RecordData>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    params: PageParams,
+) -> Result<Json<HistoryOut>, ApiError> {
+    user.require(Permission::ReadRecords)?;
+    // The history of a record in the trash stays readable; a purged one keeps its entries too.
+    let limit = limit(params.limit, 50)?;
+    let entries = state.store.history(id, params.before, limit).await?;
+    if entries.is_empty() && params.before.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let next_before = if entries.len() as u64 == limit {
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    let items = entries
+        .into_iter()
+        .map(|e| AuditOut {
+            id: e.id,
+            at: e.at,
+            actor_id: e.actor_id,
+            actor_name: e.actor_name,
+            entity: e.entity,
+            record_id: e.record_id,
+            action: e.action,
+            before: e.before,
+            after: e.after,
+        })
+        .collect();
+    Ok(Json(HistoryOut { items, next_before }))
+}
+
+pub async fn attach_tag<R: RecordData>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    body: JsonBody,
+) -> Result<Json<TagOut>, ApiError> {
+    user.require(Permission::WriteRecords)?;
+    let AttachTag { tag_id, name } = body.parse()?;
+    let selector = match (tag_id, name) {
+        (Some(id), None) => TagSelector::Id(id),
+        (None, Some(name)) => TagSelector::Name(name),
+        _ => return Err(invalid("tag_id", ErrorCode::Required)),
+    };
+    let tag = state
+        .store
+        .attach_tag(&user.actor(), R::ENTITY, id, selector)
+        .await?;
+    Ok(Json(TagOut {
+        id: tag.id,
+        name: tag.name,
+        color: tag.color,
+    }))
+}
+
+pub async fn detach_tag<R: RecordData>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    tag_id: Uuid,
+) -> Result<StatusCode, ApiError> {
+    user.require(Permission::WriteRecords)?;
+    state
+        .store
+        .detach_tag(&user.actor(), R::ENTITY, id, tag_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Declares the documented routes of one record kind.
+macro_rules! record_api {
+    ($module:ident, $data:ty, $tag:literal, $collection:literal, $item:literal, $history:literal, $tags:literal, $tag_item:literal) => {
+        pub mod $module {
+            use super::super::dto::*;
+            use super::super::extract::{IfMatch, JsonBody, QueryParams};
+            use crate::auth::CurrentUser;
+            use crate::error::{ApiError, Problem};
+            use crate::AppState;
+            use axum::extract::{Path, State};
+            use axum::http::StatusCode;
+            use axum::response::IntoResponse;
+            use axum::Json;
+            use uuid::Uuid;
+
+            #[utoipa::path(get, path = $collection, tag = $tag, params(ListParams),
+                responses((status = 200, body = ListOut<$data>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+            pub async fn list(State(s): State<AppState>, user: CurrentUser, QueryParams(p): QueryParams<ListParams>) -> Result<Json<ListOut<$data>>, ApiError> {
+                super::list::<$data>(&s, &user, p).await
+            }
+
+            #[utoipa::path(post, path = $collection, tag = $tag, request_body = $data,
+                responses((status = 201, body = RecordOut<$data>, headers(("ETag" = String))), (status = 403, body = Problem), (status = 422, body = Problem)))]
+            pub async fn create(State(s): State<AppState>, user: CurrentUser, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
+                super::create::<$data>(&s, &user, body).await
+            }
+
+            #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)),
+                responses((status = 200, body = RecordOut<$data>, headers(("ETag" = String))), (status = 404, body = Problem)))]
+            pub async fn get(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<impl IntoResponse, ApiError> {
+                super::get::<$data>(&s, &user, id).await
+            }
+
+            /// A JSON merge patch (RFC 7396): fields sent replace, `null` clears.
+            #[utoipa::path(patch, path = $item, tag = $tag, request_body = $data,
+                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one gets 412")),
+                responses((status = 200, body = RecordOut<$data>), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+            pub async fn patch(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
+                super::patch::<$data>(&s, &user, id, if_match, body).await
+            }
+
+            /// Moves the record to the trash (restorable for 30 days).
+            #[utoipa::path(delete, path = $item, tag = $tag,
+                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+                responses((status = 204), (status = 404, body = Problem), (status = 412, body = Problem)))]
+            pub async fn delete(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
+                super::delete::<$data>(&s, &user, id, if_match).await
+            }
+
+            /// The audit log of the record, newest first.
+            #[utoipa::path(get, path = $history, tag = $tag, params(("id" = Uuid, Path), PageParams),
+                responses((status = 200, body = HistoryOut), (status = 404, body = Problem)))]
+            pub async fn history(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, QueryParams(p): QueryParams<PageParams>) -> Result<Json<HistoryOut>, ApiError> {
+                super::history::<$data>(&s, &user, id, p).await
+            }
+
+            #[utoipa::path(post, path = $tags, tag = $tag, request_body = AttachTag, params(("id" = Uuid, Path)),
+                responses((status = 200, body = TagOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+            pub async fn attach_tag(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, body: JsonBody) -> Result<Json<TagOut>, ApiError> {
+                super::attach_tag::<$data>(&s, &user, id, body).await
+            }
+
+            #[utoipa::path(delete, path = $tag_item, tag = $tag, params(("id" = Uuid, Path), ("tag_id" = Uuid, Path)),
+                responses((status = 204), (status = 404, body = Problem)))]
+            pub async fn detach_tag(State(s): State<AppState>, user: CurrentUser, Path((id, tag_id)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+                super::detach_tag::<$data>(&s, &user, id, tag_id).await
+            }
+
+            pub fn routes() -> axum::Router<AppState> {
+                use axum::routing::{delete as del, get as get_, post};
+                axum::Router::new()
+                    .route($collection, get_(list).post(create))
+                    .route($item, get_(get).patch(patch).delete(delete))
+                    .route($history, get_(history))
+                    .route($tags, post(attach_tag))
+                    .route($tag_item, del(detach_tag))
+            }
+        }
+    };
+}
+
+record_api!(
+    contacts,
+    kartei_core::contact::ContactData,
+    "contacts",
+    "/api/v1/contacts",
+    "/api/v1/contacts/{id}",
+    "/api/v1/contacts/{id}/history",
+    "/api/v1/contacts/{id}/tags",
+    "/api/v1/contacts/{id}/tags/{tag_id}"
+);
+record_api!(
+    organizations,
+    kartei_core::organization::OrganizationData,
+    "organizations",
+    "/api/v1/organizations",
+    "/api/v1/organizations/{id}",
+    "/api/v1/organizations/{id}/history",
+    "/api/v1/organizations/{id}/tags",
+    "/api/v1/organizations/{id}/tags/{tag_id}"
+);

@@ -1,0 +1,129 @@
+//! Drives the real router in-process against a real database.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use kartei_core::access::Role;
+use kartei_server::auth::{hash_password, hash_secret, new_secret};
+use kartei_server::{router, AppState};
+use kartei_store::{Actor, Store};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct Api {
+    pub app: axum::Router,
+    pub store: Arc<Store>,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl Api {
+    pub fn new(store: Store) -> Api {
+        let store = Arc::new(store);
+        Api {
+            app: router(AppState {
+                store: store.clone(),
+                secure_cookies: false,
+            }),
+            store,
+        }
+    }
+
+    /// Adds a user with `role` and returns an API token for them.
+    pub async fn token(&self, name: &str, role: Role) -> String {
+        let hash = hash_password("correct horse battery").unwrap();
+        let user = self
+            .store
+            .add_user(&Actor::system("test"), name, role, &hash)
+            .await
+            .unwrap();
+        let secret = new_secret("kt_");
+        self.store
+            .create_api_token(
+                &Actor::system("test"),
+                user.id,
+                "test",
+                &hash_secret(&secret),
+            )
+            .await
+            .unwrap();
+        secret
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&b).unwrap())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.send(method, path, &[("authorization", &auth)], body)
+            .await
+    }
+}
+
+/// Runs an API story on both databases.
+#[macro_export]
+macro_rules! api_story {
+    ($story:ident) => {
+        mod $story {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (store, _scratch) = kartei_store::testing::sqlite_store().await;
+                super::$story(super::support::Api::new(store)).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let (store, _scratch) = kartei_store::testing::postgres_store().await;
+                super::$story(super::support::Api::new(store)).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,235 @@
+//! `kartei bench`: latencies of the everyday operations at scale, in-process and over
+//! HTTP, on whichever database `--database` names. Figures, not pass/fail: compare
+//! ratios from one run, as the machines are shared.
+
+use crate::cli::BenchArgs;
+use crate::http_client::{encode, HttpClient};
+use crate::run::CliError;
+use kartei_core::access::Role;
+use kartei_core::contact::ContactData;
+use kartei_core::filter::{Filter, Sort};
+use kartei_core::record::Entity;
+use kartei_server::auth::{hash_password, hash_secret, new_secret};
+use kartei_server::AppState;
+use kartei_store::list::ListRequest;
+use kartei_store::search::SearchRequest;
+use kartei_store::{Actor, Store};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WARM_UP: usize = 30;
+
+/// The filter of the list benchmark: customers in Berlin, sorted by name.
+const LIST_FILTER: &str = r#"{"and":[{"field":"lifecycle_stage","op":"eq","value":"customer"},{"field":"city","op":"eq","value":"Berlin"}]}"#;
+const SEARCHES: [(&str, &str); 3] = [
+    ("search prefix \"Müll\"", "Müll"),
+    ("search typo \"Schmitd\"", "Schmitd"),
+    ("search e-mail \"schmidt@gmx\"", "schmidt@gmx"),
+];
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at =
+        |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        max: *samples.last().unwrap_or(&Duration::ZERO),
+    }
+}
+
+async fn measure<F: AsyncFnMut(usize) -> Result<(), CliError>>(
+    iterations: usize,
+    mut op: F,
+) -> Result<Stats, CliError> {
+    let mut samples = Vec::with_capacity(iterations);
+    for i in 0..WARM_UP + iterations {
+        let started = Instant::now();
+        op(i).await?;
+        if i >= WARM_UP {
+            samples.push(started.elapsed());
+        }
+    }
+    Ok(stats(samples))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
+    let have = crate::run::contact_count(store).await? as usize;
+    if have < args.contacts {
+        let missing = args.contacts - have;
+        eprintln!("seeding {missing} contacts first");
+        crate::seed::seed(store, missing, missing.div_ceil(8), 7 + have as u64).await?;
+    }
+    let total = crate::run::contact_count(store).await?;
+    let ids = store.sample_ids(Entity::Contact, 1000).await?;
+    let defs = store.custom_fields(Some(Entity::Contact)).await?;
+    let filter =
+        serde_json::from_str::<Filter>(LIST_FILTER).map_err(|e| CliError::Usage(e.to_string()))?;
+    let filter = filter
+        .typed(Entity::Contact, &defs)
+        .map_err(|e| CliError::Usage(format!("{e:?}")))?;
+    let list = |cursor: Option<String>| ListRequest {
+        filter: Some(filter.clone()),
+        sort: Sort::by_name(),
+        cursor,
+        limit: 25,
+        with_total: false,
+    };
+    // A cursor deep in the filtered list: walk 40 pages of 500.
+    let mut deep = None;
+    for _ in 0..40 {
+        let page = store
+            .list::<ContactData>(&ListRequest {
+                limit: 500,
+                ..list(deep.clone())
+            })
+            .await?;
+        match page.next_cursor {
+            Some(c) => deep = Some(c),
+            None => break,
+        }
+    }
+
+    let n = args.iterations;
+    let mut rows: Vec<(String, Stats)> = Vec::new();
+    rows.push((
+        "get by id".into(),
+        measure(n, async |i| {
+            store
+                .get::<ContactData>(ids[i % ids.len()])
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        })
+        .await?,
+    ));
+    rows.push((
+        "list filtered+sorted, first page".into(),
+        measure(n, async |_| {
+            store
+                .list::<ContactData>(&list(None))
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        })
+        .await?,
+    ));
+    rows.push((
+        "list filtered+sorted, deep page".into(),
+        measure(n, async |_| {
+            store
+                .list::<ContactData>(&list(deep.clone()))
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        })
+        .await?,
+    ));
+    for (label, q) in SEARCHES {
+        let req = SearchRequest {
+            q: q.into(),
+            filter: None,
+            cursor: None,
+            limit: 25,
+        };
+        rows.push((
+            label.into(),
+            measure(n, async |_| {
+                store
+                    .search::<ContactData>(&req)
+                    .await
+                    .map(drop)
+                    .map_err(Into::into)
+            })
+            .await?,
+        ));
+    }
+
+    // The same over HTTP, against a server in this process on a free port.
+    let actor = Actor::system("bench");
+    let bench_user = match store.user_credentials("bench").await? {
+        Some((u, _)) => u,
+        None => {
+            store
+                .add_user(
+                    &actor,
+                    "bench",
+                    Role::Readonly,
+                    &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?,
+                )
+                .await?
+        }
+    };
+    let token = new_secret("kt_");
+    store
+        .create_api_token(&actor, bench_user.id, "bench", &hash_secret(&token))
+        .await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let state = AppState {
+        store: Arc::new(store.clone()),
+        secure_cookies: false,
+    };
+    let server = tokio::spawn(kartei_server::serve(state, listener));
+    let mut client = HttpClient::connect(&address).await?;
+    let auth = format!("Bearer {token}");
+    let headers = [("Authorization", auth.as_str())];
+    let mut http_rows: Vec<Stats> = Vec::new();
+    let filter_q = encode(LIST_FILTER);
+    let deep_q = deep.as_deref().map(encode).unwrap_or_default();
+    let paths: Vec<Box<dyn Fn(usize) -> String>> = vec![
+        Box::new(|i| format!("/api/v1/contacts/{}", ids[i % ids.len()])),
+        Box::new(|_| format!("/api/v1/contacts?filter={filter_q}&limit=25")),
+        Box::new(|_| format!("/api/v1/contacts?filter={filter_q}&limit=25&cursor={deep_q}")),
+        Box::new(|_| format!("/api/v1/contacts?q={}&limit=25", encode(SEARCHES[0].1))),
+        Box::new(|_| format!("/api/v1/contacts?q={}&limit=25", encode(SEARCHES[1].1))),
+        Box::new(|_| format!("/api/v1/contacts?q={}&limit=25", encode(SEARCHES[2].1))),
+    ];
+    for path in &paths {
+        http_rows.push(
+            measure(n, async |i| {
+                let r = client.request("GET", &path(i), &headers, None).await?;
+                if r.status == 200 {
+                    Ok(())
+                } else {
+                    Err(CliError::Usage(format!(
+                        "HTTP {} for {}: {}",
+                        r.status,
+                        path(i),
+                        String::from_utf8_lossy(&r.body)
+                    )))
+                }
+            })
+            .await?,
+        );
+    }
+    server.abort();
+
+    println!("\nkartei bench: {total} contacts on {:?}, {n} requests per operation (after {WARM_UP} warm-up), times in ms", store.dialect());
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9}",
+        "operation", "p50", "p99", "max", "HTTP p50", "HTTP p99", "HTTP max"
+    );
+    for ((label, s), h) in rows.iter().zip(&http_rows) {
+        println!(
+            "{label:<36} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9}",
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max),
+            ms(h.p50),
+            ms(h.p99),
+            ms(h.max)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kartei",
+    version,
+    about = "Kartei: customer database and CRM / Kundendatenbank und CRM"
+)]
+pub struct Cli {
+    /// SQLite file or postgres:// URL [default: kartei.db]
+    #[arg(long, global = true, env = "KARTEI_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Configuration file [default: ./kartei.toml when present]
+    #[arg(long, global = true, env = "KARTEI_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Region for phone numbers written without country code (ISO code) [default: DE]
+    #[arg(long, global = true, env = "KARTEI_DEFAULT_REGION")]
+    pub default_region: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web API (and apply migrations first).
+    Serve(ServeArgs),
+    /// Apply database migrations.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add deterministic German demo data.
+    Seed(SeedArgs),
+    /// Purge records that have been in the trash for more than 30 days.
+    PurgeTrash,
+    /// Measure latencies at scale (seeds the database up to --contacts first).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "KARTEI_BIND")]
+    pub bind: Option<String>,
+    /// On first start: create an admin account and demo data.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["admin", "manager", "user", "readonly"])]
+        role: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Change a user's role.
+    SetRole {
+        name: String,
+        #[arg(value_parser = ["admin", "manager", "user", "readonly"])]
+        role: String,
+    },
+    /// Set a new password, read from standard input.
+    SetPassword {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for user NAME; the token is the last line printed.
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// How many contacts to add.
+    #[arg(long, default_value_t = 1000)]
+    pub contacts: usize,
+    /// How many organisations to add [default: one per eight contacts]
+    #[arg(long)]
+    pub organizations: Option<usize>,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Contacts the database should hold; missing ones are seeded first.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub contacts: usize,
+    /// Requests per measured operation.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+}

@@ -1,0 +1,291 @@
+//! Carrying out a command.
+
+use crate::cli::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use crate::config::{FileConfig, DEFAULT_BIND, DEFAULT_DATABASE, DEFAULT_REGION};
+use kartei_core::access::Role;
+use kartei_core::contact::ContactData;
+use kartei_core::filter::Sort;
+use kartei_server::auth::{hash_password, hash_secret, new_secret};
+use kartei_server::AppState;
+use kartei_store::list::ListRequest;
+use kartei_store::{Actor, Store, StoreError};
+use std::io::Read;
+use std::sync::Arc;
+
+/// A failed command, with a message for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    fn from_store(e: StoreError) -> CliError {
+        match e {
+            StoreError::Invalid(fields) => CliError::Usage(
+                fields
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}: {}",
+                            f.field,
+                            f.code.message(kartei_core::i18n::Lang::En)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => CliError::Store(other),
+        }
+    }
+}
+
+/// Settings after merging flags, environment and file.
+pub struct Settings {
+    pub database: String,
+    pub default_region: String,
+    pub file: FileConfig,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli) -> Result<Settings, CliError> {
+        let file = FileConfig::load(cli.config.as_deref()).map_err(CliError::Usage)?;
+        let database = cli
+            .database
+            .clone()
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let default_region = cli
+            .default_region
+            .clone()
+            .or_else(|| file.default_region.clone())
+            .unwrap_or_else(|| DEFAULT_REGION.into())
+            .to_uppercase();
+        if !kartei_core::phone::is_supported_region(&default_region) {
+            return Err(CliError::Usage(format!(
+                "unsupported default region {default_region}"
+            )));
+        }
+        Ok(Settings {
+            database,
+            default_region,
+            file,
+        })
+    }
+
+    pub async fn open(&self) -> Result<Store, CliError> {
+        Store::open(&self.database, &self.default_region)
+            .await
+            .map_err(|e| {
+                CliError::Usage(format!(
+                    "cannot open the database {}: {e}",
+                    redact(&self.database)
+                ))
+            })
+    }
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        return Err(CliError::Usage("no password on standard input".into()));
+    }
+    Ok(password)
+}
+
+fn role(name: &str) -> Result<Role, CliError> {
+    Role::parse(name).ok_or_else(|| CliError::Usage(format!("unknown role {name}")))
+}
+
+async fn find_user(store: &Store, name: &str) -> Result<kartei_store::users::User, CliError> {
+    store
+        .user_credentials(name)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or_else(|| CliError::Usage(format!("no user named {name}")))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::resolve(&cli)?;
+    let cli_actor = Actor::system("cli");
+    match cli.command {
+        Command::Migrate => {
+            let db = kartei_store::Db::connect(&settings.database).await?;
+            let applied = kartei_store::migrate::migrate(&db).await?;
+            println!("applied migrations: {applied:?}");
+            db.close().await;
+        }
+        Command::Serve(args) => serve(&settings, args).await?,
+        Command::User(cmd) => {
+            let store = settings.open().await?;
+            match cmd {
+                UserCommand::Add { name, role: r, .. } => {
+                    let hash = hash_password(&read_password()?).map_err(|e| {
+                        CliError::Usage(format!(
+                            "password: {}",
+                            e.code.message(kartei_core::i18n::Lang::En)
+                        ))
+                    })?;
+                    let user = store
+                        .add_user(&cli_actor, &name, role(&r)?, &hash)
+                        .await
+                        .map_err(CliError::from_store)?;
+                    println!(
+                        "added user {} ({}) with id {}",
+                        user.name,
+                        user.role.as_str(),
+                        user.id
+                    );
+                }
+                UserCommand::List => {
+                    for u in store.users().await? {
+                        println!("{}\t{}\t{}", u.name, u.role.as_str(), u.id);
+                    }
+                }
+                UserCommand::SetRole { name, role: r } => {
+                    let user = find_user(&store, &name).await?;
+                    store
+                        .update_user(&cli_actor, user.id, Some(role(&r)?), None, None)
+                        .await?;
+                    println!("{name} is now {r}");
+                }
+                UserCommand::SetPassword { name, .. } => {
+                    let user = find_user(&store, &name).await?;
+                    let hash = hash_password(&read_password()?).map_err(|e| {
+                        CliError::Usage(format!(
+                            "password: {}",
+                            e.code.message(kartei_core::i18n::Lang::En)
+                        ))
+                    })?;
+                    store
+                        .update_user(&cli_actor, user.id, None, None, Some(hash))
+                        .await?;
+                    println!("password of {name} changed; their sessions have ended");
+                }
+            }
+            store.close().await;
+        }
+        Command::Token(TokenCommand::Create { name, label }) => {
+            let store = settings.open().await?;
+            let user = find_user(&store, &name).await?;
+            let secret = new_secret("kt_");
+            store
+                .create_api_token(&cli_actor, user.id, &label, &hash_secret(&secret))
+                .await
+                .map_err(CliError::from_store)?;
+            println!("API token for {name} ({label}); it is shown only now:");
+            println!("{secret}");
+            store.close().await;
+        }
+        Command::Seed(args) => {
+            let store = settings.open().await?;
+            let organizations = args.organizations.unwrap_or(args.contacts.div_ceil(8));
+            crate::seed::seed(&store, args.contacts, organizations, args.seed)
+                .await
+                .map_err(CliError::from_store)?;
+            store.close().await;
+        }
+        Command::PurgeTrash => {
+            let store = settings.open().await?;
+            let n = store.purge_expired(&cli_actor).await?;
+            println!("purged {n} records");
+            store.close().await;
+        }
+        Command::Bench(args) => {
+            let store = settings.open().await?;
+            crate::bench::run(&store, &args).await?;
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+pub async fn contact_count(store: &Store) -> Result<i64, StoreError> {
+    let req = ListRequest {
+        filter: None,
+        sort: Sort::by_name(),
+        cursor: None,
+        limit: 1,
+        with_total: true,
+    };
+    Ok(store.list::<ContactData>(&req).await?.total.unwrap_or(0))
+}
+
+async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
+    let store = settings.open().await?;
+    if args.demo {
+        if store.users().await?.is_empty() {
+            let password = new_secret("")
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(16)
+                .collect::<String>();
+            let hash = hash_password(&password).map_err(|_| CliError::Usage("password".into()))?;
+            store
+                .add_user(&Actor::system("demo"), "admin", Role::Admin, &hash)
+                .await?;
+            println!("Admin-Zugang / admin login:  admin / {password}");
+            println!(
+                "(shown once; change it with `kartei user set-password admin --password-stdin`)"
+            );
+        }
+        if contact_count(&store).await? == 0 {
+            println!("Demo-Daten werden angelegt / creating demo data …");
+            crate::seed::seed(&store, 2000, 250, 2026)
+                .await
+                .map_err(CliError::from_store)?;
+        }
+    }
+    let purged = store.purge_expired(&Actor::system("trash")).await?;
+    if purged > 0 {
+        tracing::info!(purged, "purged expired records from the trash");
+    }
+    let bind = args
+        .bind
+        .or_else(|| settings.file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.into());
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|e| CliError::Usage(format!("cannot listen on {bind}: {e}")))?;
+    let address = listener.local_addr()?;
+    println!(
+        "Kartei läuft auf / is running at http://{address}  (API docs: http://{address}/api/docs)"
+    );
+    let state = AppState {
+        store: Arc::new(store),
+        secure_cookies: settings.file.secure_cookies.unwrap_or(false),
+    };
+    let store = state.store.clone();
+    kartei_server::serve(state, listener).await?;
+    store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://kartei:geheim@db:5432/k"),
+            "postgres://kartei:***@db:5432/k"
+        );
+        assert_eq!(super::redact("kartei.db"), "kartei.db");
+    }
+}
