@@ -1,0 +1,285 @@
+//! The binary as a user runs it: the README's commands and the acceptance contract,
+//! on SQLite and PostgreSQL.
+
+use kartei::http_client::{encode, HttpClient};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+fn kartei(database: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kartei"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .env_remove("KARTEI_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kartei");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// A running `kartei serve`; stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    printed: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(database: &str, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kartei"))
+        .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kartei serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        printed.push(line.clone());
+        if let Some(rest) = line.split("http://").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_string();
+            return Server {
+                child,
+                address,
+                printed,
+            };
+        }
+    }
+    panic!("kartei serve stopped before listening: {printed:?}");
+}
+
+async fn contract(database: String) {
+    let (ok, out, err) = kartei(
+        &database,
+        &[
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("ein sicheres Passwort\n"),
+    );
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "user",
+            "add",
+            "zweiter",
+            "--role",
+            "chef",
+            "--password-stdin",
+        ],
+        Some("ein sicheres Passwort\n"),
+    );
+    assert!(!ok && err.contains("invalid value 'chef'"), "{err}");
+    let (ok, out, _) = kartei(&database, &["token", "create", "admin"], None);
+    assert!(ok);
+    let token = out.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("kt_"));
+    let (ok, _, err) = kartei(&database, &["seed", "--contacts", "40"], None);
+    assert!(ok, "{err}");
+
+    let server = serve(&database, &[]);
+    let mut http = HttpClient::connect(&server.address).await.unwrap();
+    assert_eq!(
+        http.request("GET", "/healthz", &[], None)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    assert_eq!(
+        http.request("GET", "/api/v1/contacts", &[], None)
+            .await
+            .unwrap()
+            .status,
+        401
+    );
+    let auth = format!("Bearer {token}");
+    let h = [("Authorization", auth.as_str())];
+    let body = r#"{"first_name": "Jörg", "last_name": "Müller", "emails": [{"address": "Joerg@Beispiel.de"}], "phones": [{"number": "030 1234567"}]}"#.as_bytes();
+    let created = http
+        .request("POST", "/api/v1/contacts", &h, Some(body))
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201);
+    assert_eq!(created.header("etag"), Some("\"1\""));
+    let c = created.json();
+    assert_eq!(
+        (c["version"].as_i64(), c["phones"][0]["number"].as_str()),
+        (Some(1), Some("+49301234567"))
+    );
+    let found = http
+        .request(
+            "GET",
+            &format!("/api/v1/contacts?q={}&limit=5", encode("0301234567")),
+            &h,
+            None,
+        )
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(found["items"][0]["id"], c["id"]);
+    let page = http
+        .request("GET", "/api/v1/organizations?limit=2", &h, None)
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert!(page["next_cursor"].is_string());
+    let doc = http
+        .request("GET", "/api/openapi.json", &[], None)
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let docs = http.request("GET", "/api/docs", &[], None).await.unwrap();
+    assert!(String::from_utf8_lossy(&docs.body).contains("/api/docs/docs.js"));
+}
+
+#[tokio::test]
+async fn the_contract_holds_on_sqlite() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    contract(url).await;
+}
+
+#[tokio::test]
+async fn the_contract_holds_on_postgres() {
+    let (url, _scratch) = kartei_store::testing::postgres_url().await;
+    contract(url).await;
+}
+
+#[tokio::test]
+async fn a_demo_start_creates_an_admin_once_and_keeps_the_data() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    let first = serve(&url, &["--demo"]);
+    let login = first
+        .printed
+        .iter()
+        .find(|l| l.contains("admin /"))
+        .expect("admin login printed")
+        .clone();
+    let password = login.rsplit(' ').next().unwrap().to_string();
+    let mut http = HttpClient::connect(&first.address).await.unwrap();
+    let body = format!(r#"{{"name": "admin", "password": "{password}"}}"#);
+    let session = http
+        .request("POST", "/api/v1/session", &[], Some(body.as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(session.status, 200, "the printed login works");
+    drop(first);
+    let second = serve(&url, &["--demo"]);
+    assert!(
+        !second.printed.iter().any(|l| l.contains("admin /")),
+        "no second admin: {:?}",
+        second.printed
+    );
+    let (_, out, _) = kartei(&url, &["token", "create", "admin"], None);
+    let auth = format!("Bearer {}", out.lines().last().unwrap());
+    let mut http = HttpClient::connect(&second.address).await.unwrap();
+    let total = http
+        .request(
+            "GET",
+            "/api/v1/contacts?total=true&limit=1",
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(
+        total["total"], 2000,
+        "the demo data of the first start is still there, and not doubled"
+    );
+}
+
+#[tokio::test]
+async fn seeding_is_deterministic() {
+    let (a, _sa) = kartei_store::testing::sqlite_url();
+    let (b, _sb) = kartei_store::testing::sqlite_url();
+    for db in [&a, &b] {
+        let (ok, _, err) = kartei(db, &["seed", "--contacts", "300", "--seed", "42"], None);
+        assert!(ok, "{err}");
+    }
+    let dump = |url: String| async move {
+        let store = kartei_store::Store::open(&url, "DE").await.unwrap();
+        let req = kartei_store::list::ListRequest {
+            filter: None,
+            sort: kartei_core::filter::Sort::parse(
+                kartei_core::record::Entity::Contact,
+                &[],
+                "email",
+            )
+            .unwrap(),
+            cursor: None,
+            limit: 500,
+            with_total: false,
+        };
+        let page = store
+            .list::<kartei_core::contact::ContactData>(&req)
+            .await
+            .unwrap();
+        store.close().await;
+        page.items
+            .into_iter()
+            .map(|r| {
+                (
+                    r.data.first_name,
+                    r.data.last_name,
+                    r.data.emails,
+                    r.data.phones,
+                    r.data.birthday,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (x, y) = (dump(a.clone()).await, dump(b.clone()).await);
+    assert_eq!(x.len(), 300);
+    assert_eq!(x, y);
+    assert!(
+        x.iter().any(|c| c
+            .1
+            .as_deref()
+            .is_some_and(|n| n.contains(['ä', 'ö', 'ü', 'ß']))),
+        "German names with umlauts"
+    );
+}
+
+#[test]
+fn bad_configuration_is_reported_not_ignored() {
+    let (ok, _, err) = kartei(
+        "/tmp/never-created.db",
+        &["--config", "/nonexistent/kartei.toml", "migrate"],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("/nonexistent/kartei.toml"), "{err}");
+    assert!(!std::path::Path::new("/tmp/never-created.db").exists());
+}
