@@ -54,22 +54,6 @@ impl Role {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn readonly_cannot_write_and_only_admins_manage_users() {
-        assert!(!Role::Readonly.allows(Permission::WriteRecords));
-        assert!(Role::Readonly.allows(Permission::ReadRecords));
-        for role in [Role::Manager, Role::User, Role::Readonly] {
-            assert!(!role.allows(Permission::ManageUsers));
-        }
-        assert!(Role::Admin.allows(Permission::ManageUsers));
-        assert!(!Role::User.allows(Permission::ViewSensitive));
-    }
-}
-
 /// User names: 1–50 letters, digits and `.`, `_`, `-`, `@`, so they fit in URLs and logs.
 pub fn normalise_user_name(name: &str) -> Result<String, crate::validation::ErrorCode> {
     let name = name.trim();
@@ -87,3 +71,19 @@ pub fn normalise_user_name(name: &str) -> Result<String, crate::validation::Erro
 
 /// Passwords need at least this many characters; length matters more than symbols.
 pub const MIN_PASSWORD_LEN: usize = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readonly_cannot_write_and_only_admins_manage_users() {
+        assert!(!Role::Readonly.allows(Permission::WriteRecords));
+        assert!(Role::Readonly.allows(Permission::ReadRecords));
+        for role in [Role::Manager, Role::User, Role::Readonly] {
+            assert!(!role.allows(Permission::ManageUsers));
+        }
+        assert!(Role::Admin.allows(Permission::ManageUsers));
+        assert!(!Role::User.allows(Permission::ViewSensitive));
+    }
+}

@@ -31,6 +31,23 @@ pub struct ApiToken {
 }
 
 type UserRow = (Uuid, String, String, Option<String>, i64, DateTime<Utc>);
+/// A user row followed by one more text column (password hash or CSRF token).
+type UserRowWith = (
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    i64,
+    DateTime<Utc>,
+    String,
+);
+type TokenRow = (
+    Uuid,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 const USER_COLUMNS: [&str; 6] = ["id", "name", "role", "language", "version", "created_at"];
 
 fn decode(row: UserRow) -> Result<User, StoreError> {
@@ -155,15 +172,7 @@ impl Store {
         user_name: &str,
     ) -> Result<Option<(User, String)>, StoreError> {
         let mut tx = self.db.read().await?;
-        let row: Option<(
-            Uuid,
-            String,
-            String,
-            Option<String>,
-            i64,
-            DateTime<Utc>,
-            String,
-        )> = tx
+        let row: Option<UserRowWith> = tx
             .optional(
                 Query::select()
                     .columns(USER_COLUMNS.map(name))
@@ -317,15 +326,7 @@ impl Store {
             )
             .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(token_hash))
             .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(now()));
-        let row: Option<(
-            Uuid,
-            String,
-            String,
-            Option<String>,
-            i64,
-            DateTime<Utc>,
-            String,
-        )> = tx.optional(&q).await?;
+        let row: Option<UserRowWith> = tx.optional(&q).await?;
         row.map(|(id, n, role, lang, version, created, csrf)| {
             Ok((decode((id, n, role, lang, version, created))?, csrf))
         })
@@ -448,13 +449,7 @@ impl Store {
 
     pub async fn api_tokens(&self, user_id: Uuid) -> Result<Vec<ApiToken>, StoreError> {
         let mut tx = self.db.read().await?;
-        let rows: Vec<(
-            Uuid,
-            String,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-        )> = tx
+        let rows: Vec<TokenRow> = tx
             .all(
                 Query::select()
                     .columns(["id", "name", "created_at", "last_used_at", "revoked_at"].map(name))

@@ -69,6 +69,8 @@ fn serve(database: &str, extra: &[&str]) -> Server {
             };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("kartei serve stopped before listening: {printed:?}");
 }
 
