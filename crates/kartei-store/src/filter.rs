@@ -26,22 +26,38 @@ fn always(truth: bool) -> SimpleExpr {
     Expr::val(1).eq(if truth { 1 } else { 0 })
 }
 
-pub fn compile(filter: &TypedFilter) -> SimpleExpr {
+/// How filter columns may be used by the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexUse {
+    /// The planner chooses.
+    Free,
+    /// Filter columns are written `+c.col` so that SQLite cannot drive the query by
+    /// their index and walks the sort (or search) index instead; see [`crate::list`].
+    /// SQLite only: PostgreSQL, which plans by statistics, has no unary plus on text.
+    SortFirst,
+}
+
+/// A column of the record in a filter condition.
+fn column(name: &str, use_: IndexUse) -> Expr {
+    match use_ {
+        IndexUse::Free => qcol(RECORD, name),
+        IndexUse::SortFirst => Expr::expr(Expr::cust(format!("+\"{RECORD}\".\"{name}\""))),
+    }
+}
+
+pub fn compile(filter: &TypedFilter, use_: IndexUse) -> SimpleExpr {
+    let all = |items: &[TypedFilter]| items.iter().map(|f| compile(f, use_)).collect::<Vec<_>>();
     match filter {
-        TypedFilter::And(items) if items.is_empty() => always(true),
-        TypedFilter::Or(items) if items.is_empty() => always(false),
-        TypedFilter::And(items) => items
-            .iter()
-            .map(compile)
+        TypedFilter::And(items) => all(items)
+            .into_iter()
             .reduce(SimpleExpr::and)
             .unwrap_or_else(|| always(true)),
-        TypedFilter::Or(items) => items
-            .iter()
-            .map(compile)
+        TypedFilter::Or(items) => all(items)
+            .into_iter()
             .reduce(SimpleExpr::or)
             .unwrap_or_else(|| always(false)),
-        TypedFilter::Not(inner) => compile(inner).not(),
-        TypedFilter::Pred(p) => predicate(p),
+        TypedFilter::Not(inner) => compile(inner, use_).not(),
+        TypedFilter::Pred(p) => predicate(p, use_),
     }
 }
 
@@ -78,7 +94,7 @@ fn starts_with(col: impl Fn() -> Expr, text: &str) -> SimpleExpr {
     }
 }
 
-fn predicate(p: &Predicate) -> SimpleExpr {
+fn predicate(p: &Predicate, use_: IndexUse) -> SimpleExpr {
     match p {
         Predicate::HasTag { name_key } => {
             let mut q = Query::select();
@@ -96,7 +112,7 @@ fn predicate(p: &Predicate) -> SimpleExpr {
         }
         Predicate::Compare { target, cmp, value } => match target {
             Target::Column { column, .. } => {
-                let col = || qcol(RECORD, column);
+                let col = || self::column(column, use_);
                 if *cmp == Comparison::Ne {
                     col().is_null().or(col().ne(scalar_value(value)))
                 } else {
@@ -119,9 +135,9 @@ fn predicate(p: &Predicate) -> SimpleExpr {
         Predicate::In { target, values } => {
             let values: Vec<Value> = values.iter().map(scalar_value).collect();
             match target {
-                Target::Column { column, .. } => qcol(RECORD, column)
+                Target::Column { column, .. } => self::column(column, use_)
                     .is_not_null()
-                    .and(qcol(RECORD, column).is_in(values)),
+                    .and(self::column(column, use_).is_in(values)),
                 Target::Custom { field_id, .. } => {
                     custom_exists(*field_id, Some(qcol("v", "value").is_in(values)))
                 }
@@ -130,33 +146,33 @@ fn predicate(p: &Predicate) -> SimpleExpr {
         Predicate::Contains { target, text } => {
             let pattern = LikeExpr::new(format!("%{}%", like_escape(text))).escape('\\');
             match target {
-                Target::Column { column, .. } => qcol(RECORD, column)
+                Target::Column { column, .. } => self::column(column, use_)
                     .is_not_null()
-                    .and(qcol(RECORD, column).like(pattern)),
+                    .and(self::column(column, use_).like(pattern)),
                 Target::Custom { field_id, .. } => {
                     custom_exists(*field_id, Some(qcol("v", "value").like(pattern)))
                 }
             }
         }
         Predicate::StartsWith { target, text } => match target {
-            Target::Column { column, .. } => qcol(RECORD, column)
+            Target::Column { column, .. } => self::column(column, use_)
                 .is_not_null()
-                .and(starts_with(|| qcol(RECORD, column), text)),
+                .and(starts_with(|| self::column(column, use_), text)),
             Target::Custom { field_id, .. } => {
                 custom_exists(*field_id, Some(starts_with(|| qcol("v", "value"), text)))
             }
         },
         Predicate::IsEmpty { target } => match target {
-            Target::Column { column, .. } => qcol(RECORD, column).is_null(),
+            Target::Column { column, .. } => self::column(column, use_).is_null(),
             Target::Custom { field_id, .. } => custom_exists(*field_id, None).not(),
         },
     }
 }
 
 /// Adds the filter (if any) and the live-record condition to a query on `c`.
-pub fn restrict(q: &mut SelectStatement, filter: Option<&TypedFilter>) {
+pub fn restrict(q: &mut SelectStatement, filter: Option<&TypedFilter>, use_: IndexUse) {
     q.and_where(qcol(RECORD, "deleted_at").is_null());
     if let Some(f) = filter {
-        q.and_where(compile(f));
+        q.and_where(compile(f, use_));
     }
 }

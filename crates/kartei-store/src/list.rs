@@ -7,9 +7,10 @@
 //! range scan.
 
 use crate::error::StoreError;
-use crate::filter::{restrict, RECORD};
+use crate::filter::{restrict, IndexUse, RECORD};
 use crate::records::{decode_all, select_records, Record, RecordRow};
 use crate::sql::{name, qcol};
+use crate::Dialect;
 use crate::Store;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -164,9 +165,10 @@ fn phase_query(
     phase: u8,
     after: Option<(Value, Uuid)>,
     limit: u64,
+    index_use: IndexUse,
 ) -> SelectStatement {
     let mut q = select_records(entity);
-    restrict(&mut q, req.filter.as_ref());
+    restrict(&mut q, req.filter.as_ref(), index_use);
     let id = || qcol(RECORD, "id");
     if phase == 0 {
         let dir = if req.sort.descending {
@@ -222,6 +224,43 @@ fn phase_query(
     q
 }
 
+/// Above this many matches, a page is found faster by walking the sort index and
+/// testing the filter than by collecting all matches and sorting them.
+const SORT_FIRST_FROM: u64 = 1000;
+
+/// Chooses how SQLite should run a filtered page. Its planner only knows average
+/// selectivities (`sqlite_stat1`) and drives "customers in Berlin" (15% of a million
+/// contacts) by the city index, sorting 150,000 rows per page. One capped count through
+/// the filter's own index tells which plan is right. PostgreSQL decides this itself
+/// from its column statistics.
+pub(crate) async fn sort_or_filter_first(
+    tx: &mut crate::db::Tx,
+    entity: kartei_core::record::Entity,
+    filter: Option<&TypedFilter>,
+) -> Result<IndexUse, StoreError> {
+    if tx.dialect() != Dialect::Sqlite || filter.is_none() {
+        return Ok(IndexUse::Free);
+    }
+    let mut matches = Query::select();
+    matches
+        .expr(Expr::val(1))
+        .from_as(name(entity.table()), Alias::new(RECORD))
+        .limit(SORT_FIRST_FROM);
+    restrict(&mut matches, filter, IndexUse::Free);
+    let (n,): (i64,) = tx
+        .one(
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from_subquery(matches, Alias::new("m")),
+        )
+        .await?;
+    Ok(if n as u64 >= SORT_FIRST_FROM {
+        IndexUse::SortFirst
+    } else {
+        IndexUse::Free
+    })
+}
+
 impl Store {
     pub async fn list<R: RecordData>(&self, req: &ListRequest) -> Result<Page<R>, StoreError> {
         let limit = req.limit.clamp(1, MAX_LIMIT);
@@ -245,11 +284,19 @@ impl Store {
             }
         };
         let mut tx = self.db.read().await?;
+        let index_use = sort_or_filter_first(&mut tx, R::ENTITY, req.filter.as_ref()).await?;
         let mut rows: Vec<(u8, RecordRow)> = Vec::new();
         loop {
             let wanted = limit + 1 - rows.len() as u64;
             let got: Vec<RecordRow> = tx
-                .all(&phase_query(R::ENTITY, req, phase, after.take(), wanted))
+                .all(&phase_query(
+                    R::ENTITY,
+                    req,
+                    phase,
+                    after.take(),
+                    wanted,
+                    index_use,
+                ))
                 .await?;
             let exhausted = (got.len() as u64) < wanted;
             rows.extend(got.into_iter().map(|r| (phase, r)));
@@ -280,7 +327,7 @@ impl Store {
             let mut q = Query::select();
             q.expr(Expr::col((Alias::new(RECORD), Alias::new("id"))).count())
                 .from_as(name(R::ENTITY.table()), Alias::new(RECORD));
-            restrict(&mut q, req.filter.as_ref());
+            restrict(&mut q, req.filter.as_ref(), IndexUse::Free);
             let (n,): (i64,) = tx.one(&q).await?;
             Some(n)
         } else {

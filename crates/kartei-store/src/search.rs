@@ -11,7 +11,7 @@
 //! (the `NOT EXISTS` below), which also keeps cursor paging exact.
 
 use crate::error::StoreError;
-use crate::filter::{restrict, RECORD};
+use crate::filter::{restrict, IndexUse, RECORD};
 use crate::list::{decode_cursor, encode_cursor, Page, MAX_LIMIT};
 use crate::records::{decode_all, Record, RecordRow, RECORD_COLUMNS};
 use crate::sql::{name, qcol};
@@ -164,6 +164,11 @@ impl Store {
             }
         };
         let mut tx = self.db.read().await?;
+        let index_use = if tx.dialect() == crate::Dialect::Sqlite {
+            IndexUse::SortFirst
+        } else {
+            IndexUse::Free
+        };
         let mut rows: Vec<(usize, String, String, RecordRow)> = Vec::new();
         while m < lead.0.len() {
             let wanted = limit + 1 - rows.len() as u64;
@@ -175,6 +180,7 @@ impl Store {
                 &words,
                 after.take(),
                 wanted,
+                index_use,
             );
             type Row = (
                 String,
@@ -227,6 +233,7 @@ fn match_query(
     others: &[Word],
     after: Option<(String, String, Uuid)>,
     limit: u64,
+    index_use: IndexUse,
 ) -> SelectStatement {
     let s = |c: &'static str| move || qcol("s", c);
     let mut q = Query::select();
@@ -241,7 +248,9 @@ fn match_query(
         qcol(RECORD, "id").equals((Alias::new("s"), Alias::new("record_id"))),
     );
     q.and_where(token_condition(s("token"), &lead.0[m]));
-    restrict(&mut q, filter);
+    // Search is always driven by the token index; a filter only narrows it. SQLite must
+    // not be tempted to start from a filter column's index instead.
+    restrict(&mut q, filter, index_use);
     // Shown once: only at the record's first matching token.
     let earlier = lead.0[..m]
         .iter()

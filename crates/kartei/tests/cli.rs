@@ -5,17 +5,32 @@ use kartei::http_client::{encode, HttpClient};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
+/// Starts the binary. Linux refuses to execute a file another process still holds open
+/// for writing (ETXTBSY); right after the build that can happen briefly, so retry that.
+fn spawn(command: &mut Command) -> Child {
+    for _ in 0..50 {
+        match command.spawn() {
+            Ok(child) => return child,
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Err(e) => panic!("cannot run kartei: {e}"),
+        }
+    }
+    panic!("kartei stayed busy")
+}
+
 fn kartei(database: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kartei"))
-        .arg("--database")
-        .arg(database)
-        .args(args)
-        .env_remove("KARTEI_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kartei");
+    let mut child = spawn(
+        Command::new(env!("CARGO_BIN_EXE_kartei"))
+            .arg("--database")
+            .arg(database)
+            .args(args)
+            .env_remove("KARTEI_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     if let Some(text) = stdin {
         child
             .stdin
@@ -48,13 +63,13 @@ impl Drop for Server {
 }
 
 fn serve(database: &str, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kartei"))
-        .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start kartei serve");
+    let mut child = spawn(
+        Command::new(env!("CARGO_BIN_EXE_kartei"))
+            .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
     for line in lines.by_ref() {
