@@ -718,3 +718,50 @@ async fn both_schemas_have_the_same_tables_and_columns(store: Store) {
     other.close().await;
 }
 both_databases!(both_schemas_have_the_same_tables_and_columns);
+
+async fn the_trash_forgets_after_thirty_days(store: Store) {
+    use sea_query::{Alias, Expr, Query};
+    let old = store
+        .create(&actor(), contact(json!({"last_name": "Alt"})))
+        .await
+        .unwrap();
+    let recent = store
+        .create(&actor(), contact(json!({"last_name": "Neu"})))
+        .await
+        .unwrap();
+    for c in [&old, &recent] {
+        store
+            .delete(&actor(), Entity::Contact, c.id, None)
+            .await
+            .unwrap();
+    }
+    // Backdate one deletion: tests cannot wait 30 days.
+    let mut tx = store.db().write().await.unwrap();
+    tx.execute(
+        Query::update()
+            .table(Alias::new("contacts"))
+            .value(
+                Alias::new("deleted_at"),
+                kartei_store::now() - chrono::Duration::days(31),
+            )
+            .and_where(Expr::col(Alias::new("id")).eq(old.id)),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.purge_expired(&actor()).await.unwrap(), 1);
+    let (trash, _) = store.trash(Entity::Contact, None, 10).await.unwrap();
+    assert_eq!(
+        trash.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["Neu"]
+    );
+    assert!(matches!(
+        store.restore(&actor(), Entity::Contact, old.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .restore(&actor(), Entity::Contact, recent.id)
+        .await
+        .unwrap();
+}
+both_databases!(the_trash_forgets_after_thirty_days);

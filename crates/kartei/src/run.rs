@@ -253,10 +253,6 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
                 .map_err(CliError::from_store)?;
         }
     }
-    let purged = store.purge_expired(&Actor::system("trash")).await?;
-    if purged > 0 {
-        tracing::info!(purged, "purged expired records from the trash");
-    }
     let bind = args
         .bind
         .or_else(|| settings.file.bind.clone())
@@ -276,6 +272,19 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
     kartei_server::serve(state, listener).await?;
     store.close().await;
     Ok(())
+}
+
+/// Records deleted more than 30 days ago leave the trash for good: at start, then hourly.
+async fn purge_trash_hourly(store: Arc<Store>) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match store.purge_expired(&Actor::system("trash")).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged expired records from the trash"),
+            Err(e) => tracing::error!(error = %e, "purging the trash failed"),
+        }
+    }
 }
 
 #[cfg(test)]
