@@ -169,19 +169,17 @@ impl Store {
         } else {
             IndexUse::Free
         };
+        let plan = Plan {
+            entity: R::ENTITY,
+            filter: req.filter.as_ref(),
+            lead: &lead,
+            others: &words,
+            index_use,
+        };
         let mut rows: Vec<(usize, String, String, RecordRow)> = Vec::new();
         while m < lead.0.len() {
             let wanted = limit + 1 - rows.len() as u64;
-            let q = match_query(
-                R::ENTITY,
-                req.filter.as_ref(),
-                &lead,
-                m,
-                &words,
-                after.take(),
-                wanted,
-                index_use,
-            );
+            let q = match_query(&plan, m, after.take(), wanted);
             type Row = (
                 String,
                 String,
@@ -225,15 +223,20 @@ impl Store {
     }
 }
 
-fn match_query(
+/// One search, ready to be run match by match of its leading word.
+struct Plan<'a> {
     entity: kartei_core::record::Entity,
-    filter: Option<&TypedFilter>,
-    lead: &Word,
+    filter: Option<&'a TypedFilter>,
+    lead: &'a Word,
+    others: &'a [Word],
+    index_use: IndexUse,
+}
+
+fn match_query(
+    plan: &Plan<'_>,
     m: usize,
-    others: &[Word],
     after: Option<(String, String, Uuid)>,
     limit: u64,
-    index_use: IndexUse,
 ) -> SelectStatement {
     let s = |c: &'static str| move || qcol("s", c);
     let mut q = Query::select();
@@ -241,6 +244,13 @@ fn match_query(
     for c in RECORD_COLUMNS {
         q.expr(qcol(RECORD, c));
     }
+    let Plan {
+        entity,
+        filter,
+        lead,
+        others,
+        index_use,
+    } = *plan;
     q.from_as(name("search_tokens"), Alias::new("s")).join_as(
         JoinType::InnerJoin,
         name(entity.table()),

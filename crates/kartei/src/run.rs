@@ -269,7 +269,9 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
         secure_cookies: settings.file.secure_cookies.unwrap_or(false),
     };
     let store = state.store.clone();
+    let janitor = tokio::spawn(purge_trash_hourly(store.clone()));
     kartei_server::serve(state, listener).await?;
+    janitor.abort();
     store.close().await;
     Ok(())
 }
