@@ -8,9 +8,11 @@ use crate::records::insert_records;
 use crate::sql::name;
 use crate::{now, Actor, Store};
 use kartei_core::custom_field::CustomFieldDef;
-use kartei_core::record::RecordData;
+use chrono::NaiveDate;
+use kartei_core::record::{Context, RecordData};
 use sea_query::Query;
 use std::collections::HashSet;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Tables whose secondary indexes a large load defers.
@@ -29,8 +31,35 @@ pub const DEFER_INDEXES_FROM: usize = 20_000;
 /// A bulk load in progress: remembers fuzzy terms already written and the custom fields.
 pub struct BulkLoad {
     known_terms: HashSet<String>,
-    defs: Vec<CustomFieldDef>,
+    validator: Validator,
     deferred: bool,
+}
+
+/// Checks records of a bulk load exactly as single writes are checked. It owns what it
+/// needs, so a loader can validate the next batch on another thread while the current
+/// one is written.
+#[derive(Clone)]
+pub struct Validator {
+    defs: Arc<Vec<CustomFieldDef>>,
+    region: String,
+    today: NaiveDate,
+}
+
+impl Validator {
+    /// Validates a batch and gives each record its id; the first invalid record fails it.
+    pub fn validate<R: RecordData>(&self, batch: Vec<R>) -> Result<Vec<(Uuid, R)>, StoreError> {
+        let ctx = Context { default_region: &self.region, today: self.today, custom_fields: &self.defs };
+        batch
+            .into_iter()
+            .map(|data| Ok((Uuid::now_v7(), data.normalise(&ctx).map_err(StoreError::Invalid)?)))
+            .collect()
+    }
+}
+
+impl BulkLoad {
+    pub fn validator(&self) -> Validator {
+        self.validator.clone()
+    }
 }
 
 impl Store {
@@ -52,46 +81,36 @@ impl Store {
             .await?;
         known_terms.extend(terms.into_iter().map(|(t,)| t));
         drop(tx);
-        Ok(BulkLoad {
-            known_terms,
-            defs: self.custom_fields(None).await?,
-            deferred,
-        })
+        let validator = Validator {
+            defs: Arc::new(self.custom_fields(None).await?),
+            region: self.default_region.clone(),
+            today: now().date_naive(),
+        };
+        Ok(BulkLoad { known_terms, validator, deferred })
     }
 
     /// Validates and inserts one batch in one transaction; a failing record fails the
     /// whole batch and nothing of it is written.
-    pub async fn bulk_insert<R: RecordData>(
+    pub async fn bulk_insert<R: RecordData>(&self, load: &mut BulkLoad, actor: &Actor, batch: Vec<R>) -> Result<Vec<Uuid>, StoreError> {
+        let items = load.validator.validate(batch)?;
+        self.bulk_insert_valid(load, actor, items).await
+    }
+
+    /// Inserts a batch that went through [`Validator::validate`], in one transaction.
+    pub async fn bulk_insert_valid<R: RecordData>(
         &self,
         load: &mut BulkLoad,
         actor: &Actor,
-        batch: Vec<R>,
+        items: Vec<(Uuid, R)>,
     ) -> Result<Vec<Uuid>, StoreError> {
-        let ctx = self.context(&load.defs);
-        let mut items = Vec::with_capacity(batch.len());
-        for data in batch {
-            items.push((
-                Uuid::now_v7(),
-                data.normalise(&ctx).map_err(StoreError::Invalid)?,
-            ));
-        }
         let mut tx = self.db.write().await?;
         for (_, data) in &items {
             crate::records::check_references(&mut tx, data).await?;
         }
         let mut terms = load.known_terms.clone();
-        insert_records(&mut tx, actor, &items, &load.defs, &mut terms, now()).await?;
+        insert_records(&mut tx, actor, &items, &load.validator.defs, &mut terms, now()).await?;
         let summary = serde_json::json!({"count": items.len()});
-        audit::append(
-            &mut tx,
-            actor,
-            R::ENTITY.as_str(),
-            None,
-            "bulk_create",
-            None,
-            Some(&summary),
-        )
-        .await?;
+        audit::append(&mut tx, actor, R::ENTITY.as_str(), None, "bulk_create", None, Some(&summary)).await?;
         tx.commit().await?;
         load.known_terms = terms;
         Ok(items.into_iter().map(|(id, _)| id).collect())

@@ -116,41 +116,48 @@ pub async fn seed(
         progress("organizations", orgs.len(), organizations);
     }
 
-    let mut done = 0;
-    while done < contacts {
-        let n = BATCH.min(contacts - done);
-        let mut batch = Vec::with_capacity(n);
-        for _ in 0..n {
-            let org = if !orgs.is_empty() && generator.rng().chance(60) {
-                let i = generator.rng().below(orgs.len() as u64) as usize;
-                Some((orgs[i].0, &orgs[i].1))
-            } else {
-                None
-            };
-            let owner_id = pick(&mut generator, &owners);
-            let mut c = generator.contact(&Links {
-                organization: org,
-                owner_id,
-            });
-            add_custom_values(&mut generator, &mut c, today);
-            batch.push(c);
-        }
-        let ids = store
-            .bulk_insert::<ContactData>(&mut load, &actor, batch)
-            .await?;
-        let mut tagging = Vec::new();
-        for id in ids {
-            if generator.rng().chance(20) {
-                tagging.push((
-                    tag_ids[generator.rng().below(tag_ids.len() as u64) as usize],
-                    id,
-                ));
+    // Generating and validating a batch costs about what writing it costs, so a second
+    // thread prepares the next batch while this one writes the current one.
+    let validator = load.validator();
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Prepared, StoreError>>(2);
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut made = 0;
+        while made < contacts {
+            let n = BATCH.min(contacts - made);
+            let mut batch = Vec::with_capacity(n);
+            let mut tags = Vec::with_capacity(n);
+            for _ in 0..n {
+                let org = if !orgs.is_empty() && generator.rng().chance(60) {
+                    let i = generator.rng().below(orgs.len() as u64) as usize;
+                    Some((orgs[i].0, &orgs[i].1))
+                } else {
+                    None
+                };
+                let owner_id = pick(&mut generator, &owners);
+                let mut c = generator.contact(&Links { organization: org, owner_id });
+                add_custom_values(&mut generator, &mut c, today);
+                batch.push(c);
+                let tagged = generator.rng().chance(20);
+                tags.push(tagged.then(|| tag_ids[generator.rng().below(tag_ids.len() as u64) as usize]));
+            }
+            made += n;
+            let prepared = validator.validate(batch).map(|records| Prepared { records, tags });
+            if sender.blocking_send(prepared).is_err() {
+                return;
             }
         }
+    });
+    let mut done = 0;
+    while let Some(prepared) = batches.recv().await {
+        let Prepared { records, tags } = prepared?;
+        let n = records.len();
+        let ids = store.bulk_insert_valid::<ContactData>(&mut load, &actor, records).await?;
+        let tagging: Vec<(Uuid, Uuid)> = ids.into_iter().zip(tags).filter_map(|(id, tag)| tag.map(|t| (t, id))).collect();
         store.bulk_tag(&tagging).await?;
         done += n;
         progress("contacts", done, contacts);
     }
+    producer.await.map_err(|e| StoreError::Corrupt(format!("demo generator failed: {e}")))?;
     eprintln!("\nbuilding indexes …");
     store.finish_bulk(load).await?;
     eprintln!(
@@ -158,6 +165,12 @@ pub async fn seed(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A validated batch of contacts and the tag each gets (if any).
+struct Prepared {
+    records: Vec<(Uuid, ContactData)>,
+    tags: Vec<Option<Uuid>>,
 }
 
 fn pick(generator: &mut DemoGenerator, ids: &[Uuid]) -> Option<Uuid> {
