@@ -1,5 +1,6 @@
 //! The ways to reach a contact or organisation: typed e-mails, phones and postal addresses.
 
+use crate::record::{raw, text, IndexValue, SearchKeys};
 use crate::validation::{Checker, ErrorCode};
 use crate::{email, phone, postal};
 use serde::{Deserialize, Serialize};
@@ -127,4 +128,39 @@ pub fn normalise_addresses(check: &mut Checker, entries: Vec<Address>) -> Vec<Ad
         out.push(address);
     }
     out
+}
+
+/// The index columns of a record's first e-mail, phone and address: lists filter and
+/// sort on the primary way to reach someone.
+pub fn index_values(
+    emails: &[EmailEntry],
+    phones: &[PhoneEntry],
+    addresses: &[Address],
+) -> Vec<(&'static str, IndexValue)> {
+    let address = addresses.first();
+    vec![
+        ("email", text(emails.first().map(|e| &e.address))),
+        ("phone", raw(phones.first().map(|p| &p.number))),
+        ("city", text(address.and_then(|a| a.city.as_ref()))),
+        ("postcode", raw(address.and_then(|a| a.postcode.as_ref()))),
+        ("country", raw(address.and_then(|a| a.country.as_ref()))),
+    ]
+}
+
+/// Search finds a record by every e-mail, phone and city it has, not only the first.
+pub fn add_search_keys(
+    keys: &mut SearchKeys,
+    emails: &[EmailEntry],
+    phones: &[PhoneEntry],
+    addresses: &[Address],
+) {
+    for e in emails {
+        keys.add_email(&e.address);
+    }
+    for p in phones {
+        keys.add_phone(&p.number);
+    }
+    for a in addresses {
+        keys.add_words(a.city.as_deref());
+    }
 }

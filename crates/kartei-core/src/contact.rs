@@ -113,18 +113,12 @@ impl RecordData for ContactData {
     }
 
     fn index_values(&self) -> Vec<(&'static str, IndexValue)> {
-        let address = self.addresses.first();
-        vec![
+        let mut values = vec![
             ("first_name", text(self.first_name.as_ref())),
             ("last_name", text(self.last_name.as_ref())),
             ("gender", raw(self.gender.as_ref())),
             ("birthday", IndexValue::Date(self.birthday)),
             ("language", raw(self.language.as_ref())),
-            ("email", text(self.emails.first().map(|e| &e.address))),
-            ("phone", raw(self.phones.first().map(|p| &p.number))),
-            ("city", text(address.and_then(|a| a.city.as_ref()))),
-            ("postcode", raw(address.and_then(|a| a.postcode.as_ref()))),
-            ("country", raw(address.and_then(|a| a.country.as_ref()))),
             ("organization_id", IndexValue::Uuid(self.organization_id)),
             ("job_title", text(self.job_title.as_ref())),
             ("lifecycle_stage", raw(self.lifecycle_stage.as_ref())),
@@ -133,7 +127,13 @@ impl RecordData for ContactData {
             ("price_group", text(self.price_group.as_ref())),
             ("customer_type", raw(self.customer_type.as_ref())),
             ("customer_number", text(self.customer_number.as_ref())),
-        ]
+        ];
+        values.extend(channels::index_values(
+            &self.emails,
+            &self.phones,
+            &self.addresses,
+        ));
+        values
     }
 
     fn sort_name(&self) -> String {
@@ -147,15 +147,7 @@ impl RecordData for ContactData {
         keys.add_words(self.first_name.as_deref());
         keys.add_words(self.last_name.as_deref());
         keys.add_words(organization_name);
-        for e in &self.emails {
-            keys.add_email(&e.address);
-        }
-        for p in &self.phones {
-            keys.add_phone(&p.number);
-        }
-        for a in &self.addresses {
-            keys.add_words(a.city.as_deref());
-        }
+        channels::add_search_keys(&mut keys, &self.emails, &self.phones, &self.addresses);
         if let Some(n) = &self.customer_number {
             keys.tokens.insert(crate::text::fold(n));
         }

@@ -114,23 +114,23 @@ impl RecordData for OrganizationData {
     }
 
     fn index_values(&self) -> Vec<(&'static str, IndexValue)> {
-        let address = self.addresses.first();
-        vec![
+        let mut values = vec![
             ("legal_form", text(self.legal_form.as_ref())),
             ("industry", text(self.industry.as_ref())),
             ("team_size", IndexValue::Int(self.team_size)),
             ("website", text(self.website.as_ref())),
-            ("email", text(self.emails.first().map(|e| &e.address))),
-            ("phone", raw(self.phones.first().map(|p| &p.number))),
-            ("city", text(address.and_then(|a| a.city.as_ref()))),
-            ("postcode", raw(address.and_then(|a| a.postcode.as_ref()))),
-            ("country", raw(address.and_then(|a| a.country.as_ref()))),
             ("owner_id", IndexValue::Uuid(self.owner_id)),
             ("lifecycle_stage", raw(self.lifecycle_stage.as_ref())),
             ("price_group", text(self.price_group.as_ref())),
             ("customer_type", raw(self.customer_type.as_ref())),
             ("customer_number", text(self.customer_number.as_ref())),
-        ]
+        ];
+        values.extend(channels::index_values(
+            &self.emails,
+            &self.phones,
+            &self.addresses,
+        ));
+        values
     }
 
     fn sort_name(&self) -> String {
@@ -140,15 +140,7 @@ impl RecordData for OrganizationData {
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
         let mut keys = SearchKeys::default();
         keys.add_words(self.name.as_deref());
-        for e in &self.emails {
-            keys.add_email(&e.address);
-        }
-        for p in &self.phones {
-            keys.add_phone(&p.number);
-        }
-        for a in &self.addresses {
-            keys.add_words(a.city.as_deref());
-        }
+        channels::add_search_keys(&mut keys, &self.emails, &self.phones, &self.addresses);
         if let Some(n) = &self.customer_number {
             keys.tokens.insert(crate::text::fold(n));
         }

@@ -24,6 +24,18 @@ pub struct AuditEntry {
     pub after: Option<Value>,
 }
 
+const COLUMNS: [&str; 9] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "entity",
+    "record_id",
+    "action",
+    "before_data",
+    "after_data",
+];
+
 type AuditRow = (
     Uuid,
     DateTime<Utc>,
@@ -50,20 +62,7 @@ pub(crate) async fn append<T: Serialize>(
     tx.execute(
         Query::insert()
             .into_table(name("audit_log"))
-            .columns(
-                [
-                    "id",
-                    "at",
-                    "actor_id",
-                    "actor_name",
-                    "entity",
-                    "record_id",
-                    "action",
-                    "before_data",
-                    "after_data",
-                ]
-                .map(name),
-            )
+            .columns(COLUMNS.map(name))
             .values_panic([
                 Uuid::now_v7().into(),
                 now().into(),
@@ -90,24 +89,11 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut tx = self.db.read().await?;
         let mut q = Query::select();
-        q.columns(
-            [
-                "id",
-                "at",
-                "actor_id",
-                "actor_name",
-                "entity",
-                "record_id",
-                "action",
-                "before_data",
-                "after_data",
-            ]
-            .map(name),
-        )
-        .from(name("audit_log"))
-        .and_where(Expr::col(name("record_id")).eq(record_id))
-        .order_by(name("id"), Order::Desc)
-        .limit(limit);
+        q.columns(COLUMNS.map(name))
+            .from(name("audit_log"))
+            .and_where(Expr::col(name("record_id")).eq(record_id))
+            .order_by(name("id"), Order::Desc)
+            .limit(limit);
         if let Some(b) = before {
             q.and_where(Expr::col(name("id")).lt(b));
         }

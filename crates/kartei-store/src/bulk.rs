@@ -7,8 +7,8 @@ use crate::migrate::{defer_indexes, restore_deferred_indexes};
 use crate::records::insert_records;
 use crate::sql::name;
 use crate::{now, Actor, Store};
-use kartei_core::custom_field::CustomFieldDef;
 use chrono::NaiveDate;
+use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::record::{Context, RecordData};
 use sea_query::Query;
 use std::collections::HashSet;
@@ -48,10 +48,19 @@ pub struct Validator {
 impl Validator {
     /// Validates a batch and gives each record its id; the first invalid record fails it.
     pub fn validate<R: RecordData>(&self, batch: Vec<R>) -> Result<Vec<(Uuid, R)>, StoreError> {
-        let ctx = Context { default_region: &self.region, today: self.today, custom_fields: &self.defs };
+        let ctx = Context {
+            default_region: &self.region,
+            today: self.today,
+            custom_fields: &self.defs,
+        };
         batch
             .into_iter()
-            .map(|data| Ok((Uuid::now_v7(), data.normalise(&ctx).map_err(StoreError::Invalid)?)))
+            .map(|data| {
+                Ok((
+                    Uuid::now_v7(),
+                    data.normalise(&ctx).map_err(StoreError::Invalid)?,
+                ))
+            })
             .collect()
     }
 }
@@ -86,12 +95,21 @@ impl Store {
             region: self.default_region.clone(),
             today: now().date_naive(),
         };
-        Ok(BulkLoad { known_terms, validator, deferred })
+        Ok(BulkLoad {
+            known_terms,
+            validator,
+            deferred,
+        })
     }
 
     /// Validates and inserts one batch in one transaction; a failing record fails the
     /// whole batch and nothing of it is written.
-    pub async fn bulk_insert<R: RecordData>(&self, load: &mut BulkLoad, actor: &Actor, batch: Vec<R>) -> Result<Vec<Uuid>, StoreError> {
+    pub async fn bulk_insert<R: RecordData>(
+        &self,
+        load: &mut BulkLoad,
+        actor: &Actor,
+        batch: Vec<R>,
+    ) -> Result<Vec<Uuid>, StoreError> {
         let items = load.validator.validate(batch)?;
         self.bulk_insert_valid(load, actor, items).await
     }
@@ -108,9 +126,26 @@ impl Store {
             crate::records::check_references(&mut tx, data).await?;
         }
         let mut terms = load.known_terms.clone();
-        insert_records(&mut tx, actor, &items, &load.validator.defs, &mut terms, now()).await?;
+        insert_records(
+            &mut tx,
+            actor,
+            &items,
+            &load.validator.defs,
+            &mut terms,
+            now(),
+        )
+        .await?;
         let summary = serde_json::json!({"count": items.len()});
-        audit::append(&mut tx, actor, R::ENTITY.as_str(), None, "bulk_create", None, Some(&summary)).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            R::ENTITY.as_str(),
+            None,
+            "bulk_create",
+            None,
+            Some(&summary),
+        )
+        .await?;
         tx.commit().await?;
         load.known_terms = terms;
         Ok(items.into_iter().map(|(id, _)| id).collect())

@@ -59,6 +59,14 @@ pub(crate) fn select_records(entity: Entity) -> SelectStatement {
     q
 }
 
+/// The live (not deleted) record with `id`.
+fn select_live(entity: Entity, id: Uuid) -> SelectStatement {
+    let mut q = select_records(entity);
+    q.and_where(qcol("c", "id").eq(id))
+        .and_where(qcol("c", "deleted_at").is_null());
+    q
+}
+
 pub(crate) fn decode<R: RecordData>(row: RecordRow) -> Result<Record<R>, StoreError> {
     let (id, version, created_at, updated_at, deleted_at, data) = row;
     Ok(Record {
@@ -146,13 +154,7 @@ impl Store {
     /// A record that is not in the trash.
     pub async fn get<R: RecordData>(&self, id: Uuid) -> Result<Record<R>, StoreError> {
         let mut tx = self.db.read().await?;
-        let row: Option<RecordRow> = tx
-            .optional(
-                select_records(R::ENTITY)
-                    .and_where(qcol("c", "id").eq(id))
-                    .and_where(qcol("c", "deleted_at").is_null()),
-            )
-            .await?;
+        let row: Option<RecordRow> = tx.optional(&select_live(R::ENTITY, id)).await?;
         let row = row.ok_or(StoreError::NotFound)?;
         decode_all(&mut tx, vec![row])
             .await?
@@ -171,13 +173,7 @@ impl Store {
     ) -> Result<Record<R>, StoreError> {
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
-        let row: Option<RecordRow> = tx
-            .optional(
-                select_records(R::ENTITY)
-                    .and_where(qcol("c", "id").eq(id))
-                    .and_where(qcol("c", "deleted_at").is_null()),
-            )
-            .await?;
+        let row: Option<RecordRow> = tx.optional(&select_live(R::ENTITY, id)).await?;
         let current = decode::<R>(row.ok_or(StoreError::NotFound)?)?;
         if if_match.is_some_and(|v| v != current.version) {
             return Err(StoreError::VersionConflict {

@@ -134,14 +134,21 @@ pub async fn seed(
                     None
                 };
                 let owner_id = pick(&mut generator, &owners);
-                let mut c = generator.contact(&Links { organization: org, owner_id });
+                let mut c = generator.contact(&Links {
+                    organization: org,
+                    owner_id,
+                });
                 add_custom_values(&mut generator, &mut c, today);
                 batch.push(c);
                 let tagged = generator.rng().chance(20);
-                tags.push(tagged.then(|| tag_ids[generator.rng().below(tag_ids.len() as u64) as usize]));
+                tags.push(
+                    tagged.then(|| tag_ids[generator.rng().below(tag_ids.len() as u64) as usize]),
+                );
             }
             made += n;
-            let prepared = validator.validate(batch).map(|records| Prepared { records, tags });
+            let prepared = validator
+                .validate(batch)
+                .map(|records| Prepared { records, tags });
             if sender.blocking_send(prepared).is_err() {
                 return;
             }
@@ -151,13 +158,21 @@ pub async fn seed(
     while let Some(prepared) = batches.recv().await {
         let Prepared { records, tags } = prepared?;
         let n = records.len();
-        let ids = store.bulk_insert_valid::<ContactData>(&mut load, &actor, records).await?;
-        let tagging: Vec<(Uuid, Uuid)> = ids.into_iter().zip(tags).filter_map(|(id, tag)| tag.map(|t| (t, id))).collect();
+        let ids = store
+            .bulk_insert_valid::<ContactData>(&mut load, &actor, records)
+            .await?;
+        let tagging: Vec<(Uuid, Uuid)> = ids
+            .into_iter()
+            .zip(tags)
+            .filter_map(|(id, tag)| tag.map(|t| (t, id)))
+            .collect();
         store.bulk_tag(&tagging).await?;
         done += n;
         progress("contacts", done, contacts);
     }
-    producer.await.map_err(|e| StoreError::Corrupt(format!("demo generator failed: {e}")))?;
+    producer
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("demo generator failed: {e}")))?;
     eprintln!("\nbuilding indexes …");
     store.finish_bulk(load).await?;
     eprintln!(
