@@ -583,3 +583,39 @@ fn the_openapi_document_is_current() {
     }
     insta::assert_json_snapshot!("openapi", doc);
 }
+
+async fn history_of_bulk_loaded_and_unknown_records(api: Api) {
+    let t = api.token("gina", Role::User).await;
+    let mut load = api.store.begin_bulk(1).await.unwrap();
+    let actor = kartei_store::Actor::system("test");
+    let batch = vec![serde_json::from_value::<kartei_core::contact::ContactData>(
+        json!({"last_name": "Geladen"}),
+    )
+    .unwrap()];
+    let ids = api
+        .store
+        .bulk_insert(&mut load, &actor, batch)
+        .await
+        .unwrap();
+    api.store.finish_bulk(load).await.unwrap();
+    let loaded = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{}/history", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK);
+    assert_eq!(loaded.body["items"], json!([]));
+    let unknown = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{}/history", uuid::Uuid::now_v7()),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+api_story!(history_of_bulk_loaded_and_unknown_records);
