@@ -77,6 +77,15 @@ fn any_of(column: impl Fn() -> Expr + Copy, matches: &[TokenMatch]) -> SimpleExp
         .unwrap_or_else(|| Expr::val(1).eq(0))
 }
 
+/// The token column in the per-record subqueries, written `(a.token || '')` so that
+/// neither database can answer them from the token index. They look at one record's
+/// dozen tokens through `(record_id, token)`; PostgreSQL, misjudging a range of e-mail
+/// tails as one row, otherwise rescanned the whole range for every result (36 ms
+/// instead of under 1 ms for "schmidt@gmx" at a million contacts).
+fn token_of_record(alias: &str) -> Expr {
+    Expr::expr(Expr::cust(format!("(\"{alias}\".\"token\" || '')")))
+}
+
 /// `EXISTS (SELECT 1 FROM search_tokens a WHERE a.record_id = s.record_id AND <cond>)`
 fn record_has_token(alias: &str, cond: SimpleExpr) -> SimpleExpr {
     let mut q = Query::select();
@@ -264,10 +273,10 @@ fn match_query(
     // Shown once: only at the record's first matching token.
     let earlier = lead.0[..m]
         .iter()
-        .map(|e| token_condition(|| qcol("d", "token"), e))
+        .map(|e| token_condition(|| token_of_record("d"), e))
         .chain(std::iter::once(
-            token_condition(|| qcol("d", "token"), &lead.0[m])
-                .and(qcol("d", "token").lt(Expr::col((Alias::new("s"), Alias::new("token"))))),
+            token_condition(|| token_of_record("d"), &lead.0[m])
+                .and(token_of_record("d").lt(Expr::col((Alias::new("s"), Alias::new("token"))))),
         ))
         .reduce(SimpleExpr::or);
     if let Some(earlier) = earlier {
@@ -275,7 +284,7 @@ fn match_query(
     }
     for (i, w) in others.iter().enumerate() {
         let alias = format!("w{i}");
-        let cond = any_of(|| qcol(&alias, "token"), &w.0);
+        let cond = any_of(|| token_of_record(&alias), &w.0);
         q.and_where(record_has_token(&alias, cond));
     }
     if let Some((t, k, id)) = after {
