@@ -2,9 +2,12 @@
 
 use crate::audit;
 use crate::error::StoreError;
+use crate::records::rewrite;
 use crate::sql::name;
 use crate::{now, Actor, Store};
+use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{ChoiceOption, CustomFieldDef, CustomFieldInput, CustomKind};
+use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_core::validation::{ErrorCode, FieldError};
 use sea_query::{Expr, Order, Query};
@@ -220,10 +223,39 @@ impl Store {
         })
     }
 
-    /// Deletes a definition and its index rows; records drop the value on their next change.
+    /// Deletes a definition, its values in every record and their index rows.
     pub async fn delete_custom_field(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
         let current = self.custom_field(id).await?;
+        let remaining: Vec<CustomFieldDef> = self
+            .custom_fields(None)
+            .await?
+            .into_iter()
+            .filter(|d| d.id != id)
+            .collect();
         let mut tx = self.db.write().await?;
+        // Records drop the value too, so that no stored record holds a field that no
+        // longer exists (their next change would fail on it).
+        let mut holders = Query::select();
+        holders
+            .column(name("record_id"))
+            .from(name("custom_values"))
+            .and_where(Expr::col(name("field_id")).eq(id));
+        let holding = crate::sql::qcol("c", "id").in_subquery(holders);
+        let key = current.key.clone();
+        match current.entity {
+            Entity::Contact => {
+                rewrite::<ContactData>(&mut tx, holding, &remaining, |r| {
+                    r.custom.remove(&key);
+                })
+                .await?
+            }
+            Entity::Organization => {
+                rewrite::<OrganizationData>(&mut tx, holding, &remaining, |r| {
+                    r.custom.remove(&key);
+                })
+                .await?
+            }
+        };
         tx.execute(
             Query::delete()
                 .from_table(name("custom_values"))

@@ -444,3 +444,51 @@ async fn reindex_members(
     }
     index.replace(tx).await
 }
+
+/// Rewrites the stored records that `condition` selects after a change made outside
+/// them (a purged organisation, a deleted custom field): new data, a new version, fresh
+/// index columns and rows. Returns the ids rewritten.
+pub(crate) async fn rewrite<R: RecordData>(
+    tx: &mut Tx,
+    condition: SimpleExpr,
+    defs: &[CustomFieldDef],
+    change: impl Fn(&mut R),
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows: Vec<RecordRow> = tx
+        .all(select_records(R::ENTITY).and_where(condition))
+        .await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut record = decode::<R>(row)?;
+        change(&mut record.data);
+        let mut values: Vec<(Alias, SimpleExpr)> = vec![
+            (name("version"), Expr::col(name("version")).add(1)),
+            (name("updated_at"), now().into()),
+            (name("data"), serde_json::to_string(&record.data)?.into()),
+            (name("sort_name"), record.data.sort_name().into()),
+        ];
+        values.extend(
+            record
+                .data
+                .index_values()
+                .iter()
+                .map(|(c, v)| (name(c), index_value(v))),
+        );
+        tx.execute(
+            Query::update()
+                .table(name(R::ENTITY.table()))
+                .values(values)
+                .and_where(Expr::col(name("id")).eq(record.id)),
+        )
+        .await?;
+        records.push(record);
+    }
+    let org_names =
+        organization_names(tx, records.iter().map(|r| r.data.organization_id())).await?;
+    let mut index = IndexRows::default();
+    for r in &records {
+        index.add(r.id, &r.data, &org_names, defs, &mut HashSet::new());
+    }
+    index.replace(tx).await?;
+    Ok(records.into_iter().map(|r| r.id).collect())
+}

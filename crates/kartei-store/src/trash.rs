@@ -3,7 +3,7 @@
 use crate::audit;
 use crate::error::StoreError;
 use crate::list::{decode_cursor, encode_cursor};
-use crate::records::{decode, RecordRow, TRASH_DAYS};
+use crate::records::TRASH_DAYS;
 use crate::sql::{name, qcol};
 use crate::{now, Actor, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -132,32 +132,22 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if entity == Entity::Organization {
-            let members: Vec<RecordRow> = tx
-                .all(
-                    crate::records::select_records(Entity::Contact)
-                        .and_where(qcol("c", "organization_id").eq(id)),
-                )
-                .await?;
-            for row in members {
-                let mut member = decode::<ContactData>(row)?;
-                member.data.organization_id = None;
-                tx.execute(
-                    Query::update()
-                        .table(name("contacts"))
-                        .values([
-                            (name("data"), serde_json::to_string(&member.data)?.into()),
-                            (name("organization_id"), Option::<Uuid>::None.into()),
-                            (name("version"), Expr::col(name("version")).add(1)),
-                            (name("updated_at"), now().into()),
-                        ])
-                        .and_where(Expr::col(name("id")).eq(member.id)),
-                )
-                .await?;
+            let defs = self.custom_fields(None).await?;
+            let members = crate::records::rewrite::<ContactData>(
+                &mut tx,
+                qcol("c", "organization_id").eq(id),
+                &defs,
+                |c| {
+                    c.organization_id = None;
+                },
+            )
+            .await?;
+            for member in members {
                 audit::append::<()>(
                     &mut tx,
                     actor,
                     "contact",
-                    Some(member.id),
+                    Some(member),
                     "unlink_organization",
                     None,
                     None,

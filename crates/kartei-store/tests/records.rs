@@ -636,6 +636,11 @@ async fn links_must_exist(store: Store) {
         .unwrap();
     let person = store.get::<ContactData>(person.id).await.unwrap();
     assert_eq!(person.data.organization_id, None);
+    assert_eq!(person.version, 2);
+    assert!(
+        search(&store, "Acme").await.is_empty(),
+        "the purged organisation's name no longer finds its former people"
+    );
 }
 both_databases!(links_must_exist);
 
@@ -765,3 +770,50 @@ async fn the_trash_forgets_after_thirty_days(store: Store) {
         .unwrap();
 }
 both_databases!(the_trash_forgets_after_thirty_days);
+
+async fn deleting_a_custom_field_removes_its_values(store: Store) {
+    let def = store
+        .create_custom_field(
+            &actor(),
+            CustomFieldInput {
+                entity: Entity::Contact,
+                key: "shoe".into(),
+                label_de: "Schuh".into(),
+                label_en: "Shoe".into(),
+                kind: CustomKind::Number,
+                options: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let c = store
+        .create(
+            &actor(),
+            contact(json!({"last_name": "Fuß", "custom": {"shoe": 44}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        names(
+            &store,
+            json!({"field": "custom.shoe", "op": "ge", "value": 40}),
+            "name"
+        )
+        .await,
+        ["Fuß"]
+    );
+    store.delete_custom_field(&actor(), def.id).await.unwrap();
+    let after = store.get::<ContactData>(c.id).await.unwrap();
+    assert!(after.data.custom.is_empty());
+    assert_eq!(after.version, 2);
+    store
+        .update::<ContactData>(&actor(), c.id, Some(2), json!({"first_name": "Frieda"}))
+        .await
+        .unwrap();
+    let unknown =
+        serde_json::from_value::<Filter>(json!({"field": "custom.shoe", "op": "eq", "value": 44}))
+            .unwrap()
+            .typed(Entity::Contact, &[]);
+    assert!(unknown.is_err(), "the field is gone from filters");
+}
+both_databases!(deleting_a_custom_field_removes_its_values);
