@@ -817,3 +817,43 @@ async fn deleting_a_custom_field_removes_its_values(store: Store) {
     assert!(unknown.is_err(), "the field is gone from filters");
 }
 both_databases!(deleting_a_custom_field_removes_its_values);
+
+async fn concurrent_writers_with_the_same_version_lose_nothing(store: Store) {
+    let c = store
+        .create(&actor(), contact(json!({"last_name": "Zankapfel"})))
+        .await
+        .unwrap();
+    let store = std::sync::Arc::new(store);
+    let mut writers = Vec::new();
+    for i in 0..10 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            store
+                .update::<ContactData>(
+                    &actor(),
+                    c.id,
+                    Some(1),
+                    json!({"job_title": format!("Schreiber {i}")}),
+                )
+                .await
+        }));
+    }
+    let mut won = Vec::new();
+    for (i, w) in writers.into_iter().enumerate() {
+        match w.await.unwrap() {
+            Ok(r) => won.push((i, r.version)),
+            Err(StoreError::VersionConflict { .. }) => {}
+            Err(e) => panic!("writer {i}: {e:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one writer wins: {won:?}");
+    let read = store.get::<ContactData>(c.id).await.unwrap();
+    assert_eq!(read.version, 2);
+    assert_eq!(read.data.job_title, Some(format!("Schreiber {}", won[0].0)));
+    assert_eq!(
+        store.history(c.id, None, 20).await.unwrap().len(),
+        2,
+        "one create, one update, nothing else"
+    );
+}
+both_databases!(concurrent_writers_with_the_same_version_lose_nothing);
