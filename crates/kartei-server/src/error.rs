@@ -21,8 +21,14 @@ pub enum ApiError {
     Forbidden,
     CsrfMismatch,
     NotFound,
-    PreconditionFailed { current: i64 },
+    PreconditionFailed {
+        current: i64,
+    },
     LoginFailed,
+    /// Too many failed sign-ins for this name; try again after this many seconds.
+    TooManyAttempts {
+        retry_after: u64,
+    },
     Internal,
 }
 
@@ -82,6 +88,7 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::LoginFailed => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden | ApiError::CsrfMismatch => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -115,6 +122,14 @@ impl ApiError {
                 "login-failed",
                 lang.pick("Anmeldung fehlgeschlagen.", "Sign-in failed."),
                 Some(lang.pick("Name oder Passwort ist falsch.", "The name or password is wrong.")),
+            ),
+            ApiError::TooManyAttempts { .. } => (
+                "too-many-attempts",
+                lang.pick("Zu viele Anmeldeversuche.", "Too many sign-in attempts."),
+                Some(lang.pick(
+                    "Die Anmeldung für diesen Namen ist vorübergehend gesperrt. Bitte in einigen Minuten erneut versuchen.",
+                    "Signing in with this name is blocked for a while. Please try again in a few minutes.",
+                )),
             ),
             ApiError::Forbidden => (
                 "forbidden",
@@ -180,6 +195,9 @@ impl ApiError {
         );
         if matches!(self, ApiError::Unauthorized) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyAttempts { retry_after } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         if let ApiError::PreconditionFailed { current } = self {
             if let Ok(v) = HeaderValue::from_str(&format!("\"{current}\"")) {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod throttle;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,6 +20,17 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Set the `Secure` flag on cookies (behind HTTPS).
     pub secure_cookies: bool,
+    pub login_throttle: Arc<throttle::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>, secure_cookies: bool) -> AppState {
+        AppState {
+            store,
+            secure_cookies,
+            login_throttle: Arc::default(),
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

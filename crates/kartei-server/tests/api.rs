@@ -619,3 +619,45 @@ async fn history_of_bulk_loaded_and_unknown_records(api: Api) {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
 api_story!(history_of_bulk_loaded_and_unknown_records);
+
+async fn repeated_wrong_passwords_block_the_name_for_a_while(api: Api) {
+    api.token("hugo", Role::User).await;
+    api.token("ida", Role::User).await;
+    let attempt = |name: &str, password: &str| json!({"name": name, "password": password});
+    for _ in 0..kartei_server::throttle::MAX_FAILURES {
+        let r = api
+            .send(
+                "POST",
+                "/api/v1/session",
+                &[],
+                Some(attempt("hugo", "falsch falsch")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let blocked = api
+        .send(
+            "POST",
+            "/api/v1/session",
+            &[("accept-language", "en")],
+            Some(attempt("Hugo", "correct horse battery")),
+        )
+        .await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(blocked.header("retry-after").parse::<u64>().unwrap() > 60);
+    assert_eq!(blocked.body["title"], "Too many sign-in attempts.");
+    let other = api
+        .send(
+            "POST",
+            "/api/v1/session",
+            &[],
+            Some(attempt("ida", "correct horse battery")),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "other users are not affected");
+}
+api_story!(repeated_wrong_passwords_block_the_name_for_a_while);

@@ -176,10 +176,7 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
         .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
-    let state = AppState {
-        store: Arc::new(store.clone()),
-        secure_cookies: false,
-    };
+    let state = AppState::new(Arc::new(store.clone()), false);
     let server = tokio::spawn(kartei_server::serve(state, listener));
     let mut client = HttpClient::connect(&address).await?;
     let auth = format!("Bearer {token}");

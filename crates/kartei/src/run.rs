@@ -264,10 +264,10 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
     println!(
         "Kartei läuft auf / is running at http://{address}  (API docs: http://{address}/api/docs)"
     );
-    let state = AppState {
-        store: Arc::new(store),
-        secure_cookies: settings.file.secure_cookies.unwrap_or(false),
-    };
+    let state = AppState::new(
+        Arc::new(store),
+        settings.file.secure_cookies.unwrap_or(false),
+    );
     let store = state.store.clone();
     let janitor = tokio::spawn(purge_trash_hourly(store.clone()));
     kartei_server::serve(state, listener).await?;

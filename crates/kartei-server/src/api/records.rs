@@ -244,19 +244,19 @@ macro_rules! record_api {
             use uuid::Uuid;
 
             #[utoipa::path(get, path = $collection, tag = $tag, params(ListParams),
-                responses((status = 200, body = ListOut<$data>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+                responses((status = 200, body = ListOut<$data>), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn list(State(s): State<AppState>, user: CurrentUser, QueryParams(p): QueryParams<ListParams>) -> Result<Json<ListOut<$data>>, ApiError> {
                 super::list::<$data>(&s, &user, p).await
             }
 
             #[utoipa::path(post, path = $collection, tag = $tag, request_body = $data,
-                responses((status = 201, body = RecordOut<$data>, headers(("ETag" = String))), (status = 403, body = Problem), (status = 422, body = Problem)))]
+                responses((status = 201, body = RecordOut<$data>, headers(("ETag" = String))), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn create(State(s): State<AppState>, user: CurrentUser, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
                 super::create::<$data>(&s, &user, body).await
             }
 
             #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)),
-                responses((status = 200, body = RecordOut<$data>, headers(("ETag" = String))), (status = 404, body = Problem)))]
+                responses((status = 200, body = RecordOut<$data>, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn get(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<impl IntoResponse, ApiError> {
                 super::get::<$data>(&s, &user, id).await
             }
@@ -264,7 +264,7 @@ macro_rules! record_api {
             /// A JSON merge patch (RFC 7396): fields sent replace, `null` clears.
             #[utoipa::path(patch, path = $item, tag = $tag, request_body = $data,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one gets 412")),
-                responses((status = 200, body = RecordOut<$data>), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+                responses((status = 200, body = RecordOut<$data>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn patch(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
                 super::patch::<$data>(&s, &user, id, if_match, body).await
             }
@@ -272,26 +272,26 @@ macro_rules! record_api {
             /// Moves the record to the trash (restorable for 30 days).
             #[utoipa::path(delete, path = $item, tag = $tag,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-                responses((status = 204), (status = 404, body = Problem), (status = 412, body = Problem)))]
+                responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json")))]
             pub async fn delete(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
                 super::delete::<$data>(&s, &user, id, if_match).await
             }
 
             /// The audit log of the record, newest first.
             #[utoipa::path(get, path = $history, tag = $tag, params(("id" = Uuid, Path), PageParams),
-                responses((status = 200, body = HistoryOut), (status = 404, body = Problem)))]
+                responses((status = 200, body = HistoryOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn history(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, QueryParams(p): QueryParams<PageParams>) -> Result<Json<HistoryOut>, ApiError> {
                 super::history::<$data>(&s, &user, id, p).await
             }
 
             #[utoipa::path(post, path = $tags, tag = $tag, request_body = AttachTag, params(("id" = Uuid, Path)),
-                responses((status = 200, body = TagOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+                responses((status = 200, body = TagOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn attach_tag(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, body: JsonBody) -> Result<Json<TagOut>, ApiError> {
                 super::attach_tag::<$data>(&s, &user, id, body).await
             }
 
             #[utoipa::path(delete, path = $tag_item, tag = $tag, params(("id" = Uuid, Path), ("tag_id" = Uuid, Path)),
-                responses((status = 204), (status = 404, body = Problem)))]
+                responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn detach_tag(State(s): State<AppState>, user: CurrentUser, Path((id, tag_id)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
                 super::detach_tag::<$data>(&s, &user, id, tag_id).await
             }

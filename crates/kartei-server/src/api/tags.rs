@@ -59,7 +59,7 @@ pub async fn list(State(s): State<AppState>, user: CurrentUser) -> Result<Json<T
 }
 
 #[utoipa::path(post, path = "/api/v1/tags", tag = "tags", request_body = TagInput,
-    responses((status = 201, body = TagWithCount), (status = 422, body = Problem)))]
+    responses((status = 201, body = TagWithCount), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -77,7 +77,7 @@ pub async fn create(
 /// Renames or recolours a tag.
 #[utoipa::path(patch, path = "/api/v1/tags/{id}", tag = "tags", request_body = TagInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = TagWithCount), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = TagWithCount), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -96,7 +96,7 @@ pub async fn update(
 
 /// Deletes the tag and removes it from all records.
 #[utoipa::path(delete, path = "/api/v1/tags/{id}", tag = "tags", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -133,7 +133,7 @@ pub async fn list_fields(
 }
 
 #[utoipa::path(post, path = "/api/v1/custom-fields", tag = "custom-fields", request_body = CustomFieldInput,
-    responses((status = 201, body = CustomFieldDef), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CustomFieldDef), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_field(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -150,7 +150,7 @@ pub async fn create_field(
 /// Changes labels and choice options (merge patch). Entity, key and kind are fixed.
 #[utoipa::path(patch, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", request_body = CustomFieldInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = CustomFieldDef), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CustomFieldDef), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_field(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -167,7 +167,7 @@ pub async fn update_field(
 }
 
 #[utoipa::path(delete, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_field(
     State(s): State<AppState>,
     user: CurrentUser,

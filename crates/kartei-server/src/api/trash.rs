@@ -74,7 +74,7 @@ pub async fn list(
 
 #[utoipa::path(post, path = "/api/v1/trash/{collection}/{id}/restore", tag = "trash",
     params(("collection" = String, Path, description = "`contacts` or `organizations`"), ("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn restore(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -90,7 +90,7 @@ pub async fn restore(
 /// Deletes a record in the trash for good (admins only).
 #[utoipa::path(delete, path = "/api/v1/trash/{collection}/{id}", tag = "trash",
     params(("collection" = String, Path), ("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn purge(
     State(s): State<AppState>,
     user: CurrentUser,

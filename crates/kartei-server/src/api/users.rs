@@ -74,7 +74,7 @@ fn language(l: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -86,7 +86,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
-    responses((status = 201, body = UserOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = UserOut), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -105,7 +105,7 @@ pub async fn create(
 /// Changes a user's role, language or password. Users may change their own language
 /// and password; everything else needs an admin.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserChange, params(("id" = Uuid, Path)),
-    responses((status = 200, body = UserOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = UserOut), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -136,7 +136,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -151,7 +151,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn me(user: CurrentUser) -> Json<UserOut> {
     Json(user.user.into())
 }
@@ -215,7 +215,7 @@ pub async fn tokens(
 
 /// Creates an API token for the signed-in user.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
-    responses((status = 201, body = NewTokenOut), (status = 422, body = Problem)))]
+    responses((status = 201, body = NewTokenOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_token(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -242,7 +242,7 @@ pub async fn create_token(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke_token(
     State(s): State<AppState>,
     user: CurrentUser,
@@ -275,14 +275,21 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("kartei-dummy-password").unwrap_or_default())
 }
 
-/// Signs in with name and password; sets an HttpOnly session cookie.
+/// Signs in with name and password; sets an HttpOnly session cookie. After 5 failed
+/// attempts for a name within 15 minutes, attempts get 429 until the window has passed.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
-    responses((status = 200, body = SessionOut), (status = 401, body = Problem)))]
+    responses((status = 200, body = SessionOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(s): State<AppState>,
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let login: Login = body.parse()?;
+    let started = std::time::Instant::now();
+    if let Some(wait) = s.login_throttle.blocked_for(&login.name, started) {
+        return Err(ApiError::TooManyAttempts {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
     let found = s.store.user_credentials(&login.name).await?;
     let hash = found
         .as_ref()
@@ -293,8 +300,10 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let Some((user, _)) = found.filter(|_| verified) else {
+        s.login_throttle.failed(&login.name, started);
         return Err(ApiError::LoginFailed);
     };
+    s.login_throttle.succeeded(&login.name);
     let token = new_secret("");
     let csrf = new_secret("");
     s.store

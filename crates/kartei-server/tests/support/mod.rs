@@ -35,10 +35,7 @@ impl Api {
     pub fn new(store: Store) -> Api {
         let store = Arc::new(store);
         Api {
-            app: router(AppState {
-                store: store.clone(),
-                secure_cookies: false,
-            }),
+            app: router(AppState::new(store.clone(), false)),
             store,
         }
     }
