@@ -21,6 +21,7 @@ pub enum ApiError {
     Forbidden,
     CsrfMismatch,
     NotFound,
+    MethodNotAllowed,
     PreconditionFailed {
         current: i64,
     },
@@ -91,6 +92,7 @@ impl ApiError {
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden | ApiError::CsrfMismatch => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -142,6 +144,11 @@ impl ApiError {
                 Some(lang.pick("Der CSRF-Token fehlt oder ist falsch; bitte die Seite neu laden.", "The CSRF token is missing or wrong; please reload the page.")),
             ),
             ApiError::NotFound => ("not-found", lang.pick("Nicht gefunden.", "Not found."), None),
+            ApiError::MethodNotAllowed => (
+                "method-not-allowed",
+                lang.pick("Diese Methode ist hier nicht erlaubt.", "This method is not allowed here."),
+                None,
+            ),
             ApiError::PreconditionFailed { .. } => (
                 "version-conflict",
                 lang.pick("Der Datensatz wurde inzwischen geändert.", "The record has changed meanwhile."),

@@ -69,6 +69,10 @@ async fn not_found() -> error::ApiError {
     error::ApiError::NotFound
 }
 
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::MethodNotAllowed
+}
+
 /// Security headers on every response. Pages load only their own scripts and styles.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -100,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs/docs.css", get(docs_style))
         .merge(api::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -661,3 +661,27 @@ async fn repeated_wrong_passwords_block_the_name_for_a_while(api: Api) {
     assert_eq!(other.status, StatusCode::OK, "other users are not affected");
 }
 api_story!(repeated_wrong_passwords_block_the_name_for_a_while);
+
+async fn malformed_paths_and_methods_get_problem_documents(api: Api) {
+    let t = api.token("jan", Role::User).await;
+    for (method, path, status) in [
+        ("GET", "/api/v1/contacts/not-a-uuid", StatusCode::NOT_FOUND),
+        (
+            "DELETE",
+            "/api/v1/contacts/01a2/tags/xyz",
+            StatusCode::NOT_FOUND,
+        ),
+        ("PUT", "/api/v1/contacts", StatusCode::METHOD_NOT_ALLOWED),
+        ("GET", "/api/v1/nothing-here", StatusCode::NOT_FOUND),
+    ] {
+        let r = api.call(&t, method, path, None).await;
+        assert_eq!(r.status, status, "{method} {path}");
+        assert_eq!(
+            r.header("content-type"),
+            "application/problem+json",
+            "{method} {path}"
+        );
+        assert_eq!(r.body["status"], status.as_u16());
+    }
+}
+api_story!(malformed_paths_and_methods_get_problem_documents);

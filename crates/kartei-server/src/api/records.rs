@@ -233,11 +233,11 @@ macro_rules! record_api {
     ($module:ident, $data:ty, $tag:literal, $collection:literal, $item:literal, $history:literal, $tags:literal, $tag_item:literal) => {
         pub mod $module {
             use super::super::dto::*;
-            use super::super::extract::{IfMatch, JsonBody, QueryParams};
+            use super::super::extract::{IfMatch, JsonBody, PathParams, QueryParams};
             use crate::auth::CurrentUser;
             use crate::error::{ApiError, Problem};
             use crate::AppState;
-            use axum::extract::{Path, State};
+            use axum::extract::State;
             use axum::http::StatusCode;
             use axum::response::IntoResponse;
             use axum::Json;
@@ -257,7 +257,7 @@ macro_rules! record_api {
 
             #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)),
                 responses((status = 200, body = RecordOut<$data>, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
-            pub async fn get(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<impl IntoResponse, ApiError> {
+            pub async fn get(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>) -> Result<impl IntoResponse, ApiError> {
                 super::get::<$data>(&s, &user, id).await
             }
 
@@ -265,7 +265,7 @@ macro_rules! record_api {
             #[utoipa::path(patch, path = $item, tag = $tag, request_body = $data,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one gets 412")),
                 responses((status = 200, body = RecordOut<$data>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-            pub async fn patch(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
+            pub async fn patch(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, if_match: IfMatch, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
                 super::patch::<$data>(&s, &user, id, if_match, body).await
             }
 
@@ -273,26 +273,26 @@ macro_rules! record_api {
             #[utoipa::path(delete, path = $item, tag = $tag,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
                 responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json")))]
-            pub async fn delete(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
+            pub async fn delete(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
                 super::delete::<$data>(&s, &user, id, if_match).await
             }
 
             /// The audit log of the record, newest first.
             #[utoipa::path(get, path = $history, tag = $tag, params(("id" = Uuid, Path), PageParams),
                 responses((status = 200, body = HistoryOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-            pub async fn history(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, QueryParams(p): QueryParams<PageParams>) -> Result<Json<HistoryOut>, ApiError> {
+            pub async fn history(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, QueryParams(p): QueryParams<PageParams>) -> Result<Json<HistoryOut>, ApiError> {
                 super::history::<$data>(&s, &user, id, p).await
             }
 
             #[utoipa::path(post, path = $tags, tag = $tag, request_body = AttachTag, params(("id" = Uuid, Path)),
                 responses((status = 200, body = TagOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-            pub async fn attach_tag(State(s): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>, body: JsonBody) -> Result<Json<TagOut>, ApiError> {
+            pub async fn attach_tag(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, body: JsonBody) -> Result<Json<TagOut>, ApiError> {
                 super::attach_tag::<$data>(&s, &user, id, body).await
             }
 
             #[utoipa::path(delete, path = $tag_item, tag = $tag, params(("id" = Uuid, Path), ("tag_id" = Uuid, Path)),
                 responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-            pub async fn detach_tag(State(s): State<AppState>, user: CurrentUser, Path((id, tag_id)): Path<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+            pub async fn detach_tag(State(s): State<AppState>, user: CurrentUser, PathParams((id, tag_id)): PathParams<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
                 super::detach_tag::<$data>(&s, &user, id, tag_id).await
             }
 

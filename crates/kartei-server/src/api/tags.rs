@@ -1,10 +1,10 @@
 //! Tags and custom field definitions: the shared vocabulary of records.
 
-use super::extract::{etag, IfMatch, JsonBody, QueryParams};
+use super::extract::{etag, IfMatch, JsonBody, PathParams, QueryParams};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, Problem};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -81,7 +81,7 @@ pub async fn create(
 pub async fn update(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -100,7 +100,7 @@ pub async fn update(
 pub async fn delete(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::ManageTags)?;
     s.store.delete_tag(&user.actor(), id).await?;
@@ -154,7 +154,7 @@ pub async fn create_field(
 pub async fn update_field(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -171,7 +171,7 @@ pub async fn update_field(
 pub async fn delete_field(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::ManageCustomFields)?;
     s.store.delete_custom_field(&user.actor(), id).await?;

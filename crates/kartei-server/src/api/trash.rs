@@ -1,10 +1,10 @@
 //! The trash over HTTP.
 
-use super::extract::QueryParams;
+use super::extract::{PathParams, QueryParams};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, Problem};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -78,7 +78,7 @@ pub async fn list(
 pub async fn restore(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path((collection, id)): Path<(String, Uuid)>,
+    PathParams((collection, id)): PathParams<(String, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::WriteRecords)?;
     s.store
@@ -94,7 +94,7 @@ pub async fn restore(
 pub async fn purge(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path((collection, id)): Path<(String, Uuid)>,
+    PathParams((collection, id)): PathParams<(String, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::PurgeTrash)?;
     s.store

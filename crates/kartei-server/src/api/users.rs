@@ -1,13 +1,13 @@
 //! Users (admins only), one's own API tokens, and browser sign-in.
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, PathParams};
 use crate::auth::{
     hash_password, hash_secret, new_secret, verify_password, CurrentUser, SESSION_COOKIE,
     SESSION_HOURS,
 };
 use crate::error::{ApiError, Problem};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -109,7 +109,7 @@ pub async fn create(
 pub async fn update(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
     body: JsonBody,
 ) -> Result<Json<UserOut>, ApiError> {
     let change: UserChange = body.parse()?;
@@ -140,7 +140,7 @@ pub async fn update(
 pub async fn delete(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::ManageUsers)?;
     if id == user.user.id {
@@ -246,7 +246,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(s): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    PathParams(id): PathParams<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     s.store
         .revoke_api_token(&user.actor(), user.user.id, id)
