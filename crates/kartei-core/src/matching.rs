@@ -1,0 +1,472 @@
+//! Keys and a pairwise score for finding the same person twice: German-aware (Kölner
+//! Phonetik, umlauts, nicknames, legal forms, street abbreviations), and explained: each
+//! score comes with the reasons a user can check.
+//!
+//! Groundwork for duplicate detection; the weights are starting values until the quality
+//! benchmark of the duplicates feature measures precision and recall.
+
+use crate::contact::ContactData;
+use crate::i18n::Lang;
+use crate::text::{fold, word_tokens};
+use serde::Serialize;
+
+/// Kölner Phonetik: names that sound alike in German get the same digits
+/// ("Meier", "Mayer", "Maier" → "67"; "Schmidt", "Schmitt" → "862").
+pub fn cologne_phonetic(name: &str) -> String {
+    let letters: Vec<char> = name
+        .chars()
+        .flat_map(|c| match c {
+            'ä' | 'Ä' => vec!['A'],
+            'ö' | 'Ö' => vec!['O'],
+            'ü' | 'Ü' => vec!['U'],
+            'ß' => vec!['S'],
+            c => fold(&c.to_string()).to_ascii_uppercase().chars().collect(),
+        })
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    let mut codes: Vec<char> = Vec::with_capacity(letters.len() + 1);
+    for (i, &c) in letters.iter().enumerate() {
+        let prev = if i > 0 { Some(letters[i - 1]) } else { None };
+        let next = letters.get(i + 1).copied();
+        let code: &str = match c {
+            'A' | 'E' | 'I' | 'J' | 'O' | 'U' | 'Y' => "0",
+            'H' => "",
+            'B' => "1",
+            'P' => {
+                if next == Some('H') {
+                    "3"
+                } else {
+                    "1"
+                }
+            }
+            'D' | 'T' => {
+                if matches!(next, Some('C' | 'S' | 'Z')) {
+                    "8"
+                } else {
+                    "2"
+                }
+            }
+            'F' | 'V' | 'W' => "3",
+            'G' | 'K' | 'Q' => "4",
+            'C' => {
+                let hard = if i == 0 {
+                    matches!(
+                        next,
+                        Some('A' | 'H' | 'K' | 'L' | 'O' | 'Q' | 'R' | 'U' | 'X')
+                    )
+                } else {
+                    matches!(next, Some('A' | 'H' | 'K' | 'O' | 'Q' | 'U' | 'X'))
+                        && !matches!(prev, Some('S' | 'Z'))
+                };
+                if hard {
+                    "4"
+                } else {
+                    "8"
+                }
+            }
+            'X' => {
+                if matches!(prev, Some('C' | 'K' | 'Q')) {
+                    "8"
+                } else {
+                    "48"
+                }
+            }
+            'L' => "5",
+            'M' | 'N' => "6",
+            'R' => "7",
+            'S' | 'Z' => "8",
+            _ => "",
+        };
+        codes.extend(code.chars());
+    }
+    codes.dedup();
+    codes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || **c != '0')
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// Common German short forms and their full first name (folded).
+const NICKNAMES: &[(&str, &str)] = &[
+    ("hans", "johannes"),
+    ("hannes", "johannes"),
+    ("jo", "johannes"),
+    ("sepp", "josef"),
+    ("jupp", "josef"),
+    ("fritz", "friedrich"),
+    ("willi", "wilhelm"),
+    ("willy", "wilhelm"),
+    ("kalle", "karl"),
+    ("heinz", "heinrich"),
+    ("hinrich", "heinrich"),
+    ("rudi", "rudolf"),
+    ("klaus", "nikolaus"),
+    ("niko", "nikolaus"),
+    ("niklas", "nikolaus"),
+    ("bernd", "bernhard"),
+    ("berni", "bernhard"),
+    ("uli", "ulrich"),
+    ("ulli", "ulrich"),
+    ("toni", "anton"),
+    ("alex", "alexander"),
+    ("andi", "andreas"),
+    ("steffi", "stefanie"),
+    ("susi", "susanne"),
+    ("gabi", "gabriele"),
+    ("conny", "cornelia"),
+    ("lisa", "elisabeth"),
+    ("liesel", "elisabeth"),
+    ("betty", "elisabeth"),
+    ("elke", "elisabeth"),
+    ("hanne", "johanna"),
+    ("kathi", "katharina"),
+    ("kathe", "katharina"),
+    ("grete", "margarete"),
+    ("gretel", "margarete"),
+    ("greta", "margarete"),
+    ("rike", "friederike"),
+    ("matze", "matthias"),
+    ("basti", "sebastian"),
+    ("chris", "christian"),
+    ("flo", "florian"),
+    ("max", "maximilian"),
+    ("jochen", "joachim"),
+    ("achim", "joachim"),
+    ("lutz", "ludwig"),
+    ("wolf", "wolfgang"),
+    ("olli", "oliver"),
+    ("tom", "thomas"),
+    ("tommy", "thomas"),
+    ("micha", "michael"),
+    ("mike", "michael"),
+    ("dani", "daniel"),
+    ("benni", "benjamin"),
+    ("tobi", "tobias"),
+    ("stefan", "stephan"),
+];
+
+/// The full form of a first name, folded: "Hans" and "Johannes" share one.
+pub fn first_name_key(name: &str) -> String {
+    let folded = fold(name);
+    NICKNAMES
+        .iter()
+        .find(|(short, _)| *short == folded)
+        .map_or(folded, |(_, full)| (*full).to_string())
+}
+
+/// Words of a company name that say nothing about which company it is.
+const LEGAL_FORM_WORDS: &[&str] = &[
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "kgaa",
+    "ohg",
+    "gbr",
+    "ug",
+    "haftungsbeschrankt",
+    "ek",
+    "ev",
+    "co",
+    "se",
+    "ltd",
+    "inc",
+    "und",
+    "partg",
+    "eg",
+];
+
+/// A company name without legal form and punctuation: "Müller & Söhne GmbH & Co. KG"
+/// and "Mueller Soehne GmbH" share one key.
+pub fn company_key(name: &str) -> String {
+    let spaced = name
+        .replace("e.K.", " ek ")
+        .replace("e. K.", " ek ")
+        .replace("e.V.", " ev ")
+        .replace("e. V.", " ev ");
+    word_tokens(&spaced)
+        .filter(|w| !LEGAL_FORM_WORDS.contains(&w.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A street with house number in one spelling: "Friedrich-Ebert-Str. 5" and
+/// "Friedrich Ebert Straße 5" share one key.
+pub fn street_key(street: &str) -> String {
+    let mut words: Vec<String> = word_tokens(street).collect();
+    for w in &mut words {
+        if let Some(stem) = w.strip_suffix("strasse").or_else(|| w.strip_suffix("str")) {
+            *w = format!("{stem}str");
+        }
+    }
+    words.concat()
+}
+
+/// An e-mail address as a mailbox: lower case, without `+tag`, and for Gmail without the
+/// dots it ignores.
+pub fn email_key(address: &str) -> String {
+    let lower = address.trim().to_lowercase();
+    let Some((local, domain)) = lower.rsplit_once('@') else {
+        return lower;
+    };
+    let local = local.split('+').next().unwrap_or(local);
+    let domain = if domain == "googlemail.com" {
+        "gmail.com"
+    } else {
+        domain
+    };
+    let local = if domain == "gmail.com" {
+        local.replace('.', "")
+    } else {
+        local.to_string()
+    };
+    format!("{local}@{domain}")
+}
+
+/// Why two contacts may be the same person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    SameEmail,
+    SamePhone,
+    SameName,
+    NameSoundsAlike,
+    NameTypo,
+    Nickname,
+    SwappedNames,
+    SameAddress,
+    SameOrganization,
+}
+
+impl Reason {
+    pub fn message(self, lang: Lang) -> &'static str {
+        match self {
+            Reason::SameEmail => lang.pick("gleiche E-Mail-Adresse", "same e-mail address"),
+            Reason::SamePhone => lang.pick("gleiche Telefonnummer", "same phone number"),
+            Reason::SameName => lang.pick("gleicher Name", "same name"),
+            Reason::NameSoundsAlike => lang.pick("Name klingt gleich", "name sounds alike"),
+            Reason::NameTypo => lang.pick(
+                "Name bis auf einen Tippfehler gleich",
+                "name differs by one typo",
+            ),
+            Reason::Nickname => {
+                lang.pick("Vorname ist eine Kurzform", "first name is a short form")
+            }
+            Reason::SwappedNames => lang.pick(
+                "Vor- und Nachname vertauscht",
+                "first and last name swapped",
+            ),
+            Reason::SameAddress => lang.pick("gleiche Anschrift", "same address"),
+            Reason::SameOrganization => lang.pick("gleiche Organisation", "same organisation"),
+        }
+    }
+
+    fn weight(self) -> u32 {
+        match self {
+            Reason::SameEmail => 55,
+            Reason::SamePhone => 45,
+            Reason::SameName => 40,
+            Reason::SwappedNames => 35,
+            Reason::NameSoundsAlike | Reason::Nickname => 30,
+            Reason::NameTypo => 25,
+            Reason::SameAddress => 20,
+            Reason::SameOrganization => 10,
+        }
+    }
+}
+
+/// How likely two contacts are one person: 0–100, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchScore {
+    pub score: u32,
+    pub reasons: Vec<Reason>,
+}
+
+fn same_text(a: Option<&str>, b: Option<&str>, key: impl Fn(&str) -> String) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let (a, b) = (key(a), key(b));
+            !a.is_empty() && a == b
+        }
+        _ => false,
+    }
+}
+
+/// Compares two contacts. Missing fields count neither for nor against a match.
+pub fn score(a: &ContactData, b: &ContactData) -> MatchScore {
+    let mut reasons = Vec::new();
+    let emails = |c: &ContactData| {
+        c.emails
+            .iter()
+            .map(|e| email_key(&e.address))
+            .collect::<Vec<_>>()
+    };
+    if emails(a).iter().any(|e| emails(b).contains(e)) {
+        reasons.push(Reason::SameEmail);
+    }
+    if a.phones
+        .iter()
+        .any(|p| b.phones.iter().any(|q| q.number == p.number))
+    {
+        reasons.push(Reason::SamePhone);
+    }
+    let (af, al, bf, bl) = (
+        a.first_name.as_deref(),
+        a.last_name.as_deref(),
+        b.first_name.as_deref(),
+        b.last_name.as_deref(),
+    );
+    let last_equal = same_text(al, bl, fold);
+    let first_equal = same_text(af, bf, fold);
+    let first_alias = !first_equal && same_text(af, bf, first_name_key);
+    let last_sounds = !last_equal && same_text(al, bl, cologne_phonetic);
+    let last_typo = !last_equal
+        && !last_sounds
+        && matches!((al, bl), (Some(x), Some(y)) if crate::fuzzy::within_one_edit(&fold(x), &fold(y)));
+    let first_close = first_equal
+        || first_alias
+        || same_text(af, bf, cologne_phonetic)
+        || af.is_none()
+        || bf.is_none();
+    if last_equal && first_equal {
+        reasons.push(Reason::SameName);
+    } else if same_text(af, bl, fold) && same_text(al, bf, fold) {
+        reasons.push(Reason::SwappedNames);
+    } else if (last_equal || last_sounds || last_typo) && first_close {
+        if last_sounds
+            || (last_equal && !first_equal && !first_alias && af.is_some() && bf.is_some())
+        {
+            reasons.push(Reason::NameSoundsAlike);
+        }
+        if last_typo {
+            reasons.push(Reason::NameTypo);
+        }
+        if first_alias {
+            reasons.push(Reason::Nickname);
+        }
+    }
+    let same_place = a.addresses.iter().any(|x| {
+        b.addresses.iter().any(|y| {
+            same_text(x.street.as_deref(), y.street.as_deref(), street_key)
+                && (x.postcode.is_some() && x.postcode == y.postcode
+                    || same_text(x.city.as_deref(), y.city.as_deref(), fold))
+        })
+    });
+    if same_place {
+        reasons.push(Reason::SameAddress);
+    }
+    if a.organization_id.is_some() && a.organization_id == b.organization_id {
+        reasons.push(Reason::SameOrganization);
+    }
+    let score = reasons.iter().map(|r| r.weight()).sum::<u32>().min(100);
+    MatchScore { score, reasons }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn c(v: serde_json::Value) -> ContactData {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn cologne_phonetic_known_values() {
+        assert_eq!(cologne_phonetic("Wikipedia"), "3412");
+        assert_eq!(cologne_phonetic("Müller-Lüdenscheidt"), "65752682");
+        for name in ["Meier", "Mayer", "Maier", "Meyer"] {
+            assert_eq!(cologne_phonetic(name), "67", "{name}");
+        }
+        assert_eq!(cologne_phonetic("Schmidt"), cologne_phonetic("Schmitt"));
+        assert_eq!(cologne_phonetic("Müller"), cologne_phonetic("Mueller"));
+        assert_ne!(cologne_phonetic("Müller"), cologne_phonetic("Meier"));
+        assert_eq!(cologne_phonetic("Christoph"), "47823");
+        assert_eq!(cologne_phonetic("Kristof"), cologne_phonetic("Christoph"));
+    }
+
+    #[test]
+    fn keys_fold_spelling_variants() {
+        assert_eq!(first_name_key("Hans"), first_name_key("Johannes"));
+        assert_eq!(first_name_key("Jürgen"), "jurgen");
+        assert_eq!(
+            company_key("Müller & Söhne GmbH & Co. KG"),
+            company_key("Mueller Soehne GmbH")
+        );
+        assert_eq!(company_key("Bäckerei Schmidt e.K."), "backerei schmidt");
+        assert_eq!(company_key("Meier UG (haftungsbeschränkt)"), "meier");
+        assert_eq!(
+            street_key("Friedrich-Ebert-Str. 5"),
+            street_key("Friedrich Ebert Straße 5")
+        );
+        assert_eq!(street_key("Hauptstr. 1"), street_key("Hauptstraße 1"));
+        assert_ne!(street_key("Hauptstraße 1"), street_key("Hauptstraße 11"));
+        assert_eq!(
+            email_key("Anna.Mueller+crm@GoogleMail.com"),
+            email_key("annamueller@gmail.com")
+        );
+        assert_eq!(email_key("a.b+x@web.de"), "a.b@web.de");
+    }
+
+    #[test]
+    fn scores_explain_themselves() {
+        let a = c(
+            json!({"first_name": "Hans", "last_name": "Meier", "emails": [{"address": "h.meier+shop@web.de"}],
+            "addresses": [{"street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin"}]}),
+        );
+        let b = c(
+            json!({"first_name": "Johannes", "last_name": "Mayer", "emails": [{"address": "h.meier@web.de"}],
+            "addresses": [{"street": "Hauptstraße 1", "postcode": "10115"}]}),
+        );
+        let m = score(&a, &b);
+        assert_eq!(
+            m.reasons,
+            [
+                Reason::SameEmail,
+                Reason::NameSoundsAlike,
+                Reason::Nickname,
+                Reason::SameAddress
+            ]
+        );
+        assert_eq!(m.score, 100);
+
+        let swapped = score(
+            &c(json!({"first_name": "Schmidt", "last_name": "Anna"})),
+            &c(json!({"first_name": "Anna", "last_name": "Schmidt"})),
+        );
+        assert_eq!(swapped.reasons, [Reason::SwappedNames]);
+
+        let typo = score(
+            &c(json!({"first_name": "Anna", "last_name": "Schmitd"})),
+            &c(json!({"first_name": "Anna", "last_name": "Schmidt"})),
+        );
+        assert!(
+            typo.reasons.contains(&Reason::NameSoundsAlike)
+                || typo.reasons.contains(&Reason::NameTypo),
+            "{typo:?}"
+        );
+
+        let strangers = score(
+            &c(json!({"first_name": "Anna", "last_name": "Schmidt"})),
+            &c(json!({"first_name": "Bernd", "last_name": "Weber"})),
+        );
+        assert_eq!(
+            strangers,
+            MatchScore {
+                score: 0,
+                reasons: vec![]
+            }
+        );
+
+        let namesakes = score(
+            &c(json!({"first_name": "Anna", "last_name": "Müller"})),
+            &c(json!({"first_name": "Peter", "last_name": "Müller"})),
+        );
+        assert!(
+            namesakes.score < 30,
+            "a shared surname alone is weak: {namesakes:?}"
+        );
+    }
+}
