@@ -182,6 +182,10 @@ impl RecordData for ContactData {
         self
     }
 
+    fn match_keys(&self) -> Vec<String> {
+        crate::matching::contact_keys(self)
+    }
+
     fn display_name(&self) -> String {
         let parts = [
             self.title.as_deref(),

@@ -225,6 +225,46 @@ pub fn email_key(address: &str) -> String {
     format!("{local}@{domain}")
 }
 
+/// Blocking keys of a contact: two contacts are compared only when they share one. A
+/// mailbox, a phone number, the sound of the name (order-independent, so swapped first
+/// and last names meet; short forms use the full first name), and street with postcode.
+pub fn contact_keys(c: &ContactData) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(
+        c.emails
+            .iter()
+            .map(|e| format!("e:{}", email_key(&e.address))),
+    );
+    keys.extend(c.phones.iter().map(|p| format!("p:{}", p.number)));
+    let last = c
+        .last_name
+        .as_deref()
+        .map(cologne_phonetic)
+        .filter(|k| !k.is_empty());
+    let first = c
+        .first_name
+        .as_deref()
+        .map(|f| cologne_phonetic(&first_name_key(f)))
+        .filter(|k| !k.is_empty());
+    if let Some(last) = &last {
+        let first = first.clone().unwrap_or_default();
+        let (a, b) = if *last <= first {
+            (last.as_str(), first.as_str())
+        } else {
+            (first.as_str(), last.as_str())
+        };
+        keys.push(format!("n:{a}:{b}"));
+    }
+    for a in &c.addresses {
+        if let (Some(street), Some(postcode)) = (a.street.as_deref(), a.postcode.as_deref()) {
+            keys.push(format!("a:{}:{postcode}", street_key(street)));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// Why two contacts may be the same person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -263,15 +303,16 @@ impl Reason {
         }
     }
 
+    /// A name match alone reaches the "likely" threshold of the store (40); a shared
+    /// mailbox or phone is stronger than any name evidence.
     fn weight(self) -> u32 {
         match self {
-            Reason::SameEmail => 55,
-            Reason::SamePhone => 45,
-            Reason::SameName => 40,
-            Reason::SwappedNames => 35,
-            Reason::NameSoundsAlike | Reason::Nickname => 30,
-            Reason::NameTypo => 25,
-            Reason::SameAddress => 20,
+            Reason::SameEmail => 60,
+            Reason::SamePhone => 50,
+            Reason::SameName => 45,
+            Reason::SwappedNames | Reason::NameSoundsAlike => 40,
+            Reason::Nickname | Reason::NameTypo => 35,
+            Reason::SameAddress => 25,
             Reason::SameOrganization => 10,
         }
     }
@@ -408,6 +449,22 @@ mod tests {
             email_key("annamueller@gmail.com")
         );
         assert_eq!(email_key("a.b+x@web.de"), "a.b@web.de");
+    }
+
+    #[test]
+    fn blocking_keys_meet_across_spellings() {
+        let a = contact_keys(&c(json!({"first_name": "Hans", "last_name": "Meier"})));
+        let b = contact_keys(&c(json!({"first_name": "Mayer", "last_name": "Johannes"})));
+        assert_eq!(a, b, "nickname, sound and swapped order share the name key");
+        let k = contact_keys(&c(
+            json!({"last_name": "X", "emails": [{"address": "a+b@web.de"}], "phones": [{"number": "+49301234567"}],
+            "addresses": [{"street": "Hauptstr. 1", "postcode": "10115"}]}),
+        ));
+        assert!(k.contains(&"e:a@web.de".to_string()) && k.contains(&"p:+49301234567".to_string()));
+        assert!(
+            k.iter().any(|x| x.starts_with("a:hauptstr1:10115")),
+            "{k:?}"
+        );
     }
 
     #[test]

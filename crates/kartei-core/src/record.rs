@@ -114,6 +114,10 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn masked(self) -> Self;
     /// How the record is named in lists, the trash and messages.
     fn display_name(&self) -> String;
+    /// Keys under which possible duplicates are looked for (none by default).
+    fn match_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 pub(crate) fn text(v: Option<&String>) -> IndexValue {

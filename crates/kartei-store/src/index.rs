@@ -10,12 +10,16 @@ use sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
+/// Tables of rows derived from one record, keyed by `record_id`.
+pub(crate) const DERIVED_TABLES: [&str; 3] = ["search_tokens", "custom_values", "match_keys"];
+
 /// Derived rows of a batch of records, written in a few multi-row statements.
 #[derive(Default)]
 pub(crate) struct IndexRows {
     tokens: Vec<(String, String, Uuid)>,
     variants: Vec<(String, String)>,
     custom: Vec<(Uuid, String, Uuid)>,
+    match_keys: Vec<(String, Uuid)>,
     record_ids: Vec<Uuid>,
 }
 
@@ -53,13 +57,15 @@ impl IndexRows {
                 }
             }
         }
+        self.match_keys
+            .extend(data.match_keys().into_iter().map(|k| (k, id)));
         self.record_ids.push(id);
     }
 
     /// Removes the old derived rows of the records (for updates), then writes the new ones.
     pub async fn replace(self, tx: &mut Tx) -> Result<(), StoreError> {
         for ids in self.record_ids.chunks(chunk_size(1)) {
-            for table in ["search_tokens", "custom_values"] {
+            for table in DERIVED_TABLES {
                 tx.execute(
                     Query::delete()
                         .from_table(name(table))
@@ -90,6 +96,16 @@ impl IndexRows {
                 .into_iter()
                 .map(|(v, t)| vec![v.into(), t.into()]),
             true,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "match_keys",
+            &["key", "record_id"],
+            self.match_keys
+                .into_iter()
+                .map(|(k, id)| vec![k.into(), id.into()]),
+            false,
         )
         .await?;
         insert_rows(

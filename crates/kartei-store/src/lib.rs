@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bulk;
 pub mod custom_fields;
 pub mod db;
+pub mod duplicates;
 pub mod error;
 pub mod filter;
 mod index;

@@ -11,12 +11,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "match_keys",
+        sqlite: include_str!("../migrations/sqlite/0002_match_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0002_match_keys.sql"),
+    },
+];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
 /// indexes an interrupted bulk load left deferred. Returns the versions applied.
@@ -56,6 +64,10 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     }
     tx.commit().await?;
     restore_deferred_indexes(db).await?;
+    if applied_now.contains(&2) && !applied_now.contains(&1) {
+        // Keys are computed in Rust (Kölner Phonetik), so SQL cannot fill the new table.
+        backfill_match_keys(db).await?;
+    }
     Ok(applied_now)
 }
 
@@ -158,4 +170,46 @@ pub async fn describe_schema(db: &Db) -> Result<Vec<(String, String)>, StoreErro
         }
     };
     fetch_raw(&mut tx, sql).await
+}
+
+/// Computes the duplicate-detection keys of contacts stored before migration 2.
+async fn backfill_match_keys(db: &Db) -> Result<(), StoreError> {
+    use kartei_core::contact::ContactData;
+    use kartei_core::record::{Entity, RecordData};
+    let mut after: Option<uuid::Uuid> = None;
+    loop {
+        let mut tx = db.write().await?;
+        let mut q = crate::records::select_records(Entity::Contact);
+        q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
+            .limit(5000);
+        if let Some(id) = after {
+            q.and_where(crate::sql::qcol("c", "id").gt(id));
+        }
+        let rows: Vec<crate::records::RecordRow> = tx.all(&q).await?;
+        let Some(last) = rows.last().map(|r| r.0) else {
+            break;
+        };
+        let mut keys = Vec::new();
+        for row in rows {
+            let record = crate::records::decode::<ContactData>(row)?;
+            keys.extend(
+                record
+                    .data
+                    .match_keys()
+                    .into_iter()
+                    .map(|k| vec![k.into(), record.id.into()]),
+            );
+        }
+        crate::index::insert_rows(
+            &mut tx,
+            "match_keys",
+            &["key", "record_id"],
+            keys.into_iter(),
+            false,
+        )
+        .await?;
+        tx.commit().await?;
+        after = Some(last);
+    }
+    Ok(())
 }

@@ -155,7 +155,10 @@ impl Store {
                 .await?;
             }
         }
-        for table in ["search_tokens", "custom_values", "record_tags"] {
+        for table in crate::index::DERIVED_TABLES
+            .into_iter()
+            .chain(["record_tags"])
+        {
             tx.execute(
                 Query::delete()
                     .from_table(name(table))

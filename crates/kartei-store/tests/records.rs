@@ -857,3 +857,106 @@ async fn concurrent_writers_with_the_same_version_lose_nothing(store: Store) {
     );
 }
 both_databases!(concurrent_writers_with_the_same_version_lose_nothing);
+
+async fn likely_duplicates_are_found_and_explained(store: Store) {
+    let hans = store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Hans", "last_name": "Meier", "emails": [{"address": "h.meier@web.de"}],
+                "addresses": [{"street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin"}]})),
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Petra", "last_name": "Meier"})),
+        )
+        .await
+        .unwrap();
+    store.create(&actor(), contact(json!({"first_name": "Ida", "last_name": "Lang", "phones": [{"number": "030 999999"}]}))).await.unwrap();
+    let draft = contact(
+        json!({"first_name": "Johannes", "last_name": "Mayer", "emails": [{"address": "H.Meier+shop@web.de"}]}),
+    );
+    let found = store.likely_duplicates(&draft, None, 10).await.unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "Petra Meier shares only the surname sound: not likely"
+    );
+    assert_eq!(found[0].0.id, hans.id);
+    use kartei_core::matching::Reason;
+    assert_eq!(
+        found[0].1.reasons,
+        [Reason::SameEmail, Reason::NameSoundsAlike, Reason::Nickname]
+    );
+    let swapped = contact(json!({"first_name": "Meier", "last_name": "Hans"}));
+    assert_eq!(
+        store.likely_duplicates(&swapped, None, 10).await.unwrap()[0]
+            .1
+            .reasons,
+        [Reason::SwappedNames]
+    );
+    assert!(
+        store
+            .likely_duplicates(&draft, Some(hans.id), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a record is not its own duplicate"
+    );
+    let by_phone =
+        contact(json!({"last_name": "Unbekannt", "phones": [{"number": "+4930999999"}]}));
+    assert_eq!(
+        store.likely_duplicates(&by_phone, None, 10).await.unwrap()[0]
+            .1
+            .reasons,
+        [Reason::SamePhone]
+    );
+    // Changes move the keys along; deleted contacts are not offered.
+    store
+        .update::<ContactData>(&actor(), hans.id, None, json!({"emails": []}))
+        .await
+        .unwrap();
+    store
+        .delete(&actor(), Entity::Contact, hans.id, None)
+        .await
+        .unwrap();
+    assert!(store
+        .likely_duplicates(&draft, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+both_databases!(likely_duplicates_are_found_and_explained);
+
+async fn upgrading_an_older_database_fills_the_match_keys(store: Store) {
+    let c = store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Anna", "last_name": "Schmidt"})),
+        )
+        .await
+        .unwrap();
+    // Put the database back to schema version 1, as a copy from before this release.
+    let mut tx = store.db().write().await.unwrap();
+    tx.raw("DROP TABLE match_keys").await.unwrap();
+    tx.raw("DELETE FROM schema_migrations WHERE version = 2")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        kartei_store::migrate::migrate(store.db()).await.unwrap(),
+        [2]
+    );
+    let found = store
+        .likely_duplicates(
+            &contact(json!({"first_name": "Anna", "last_name": "Schmitt"})),
+            None,
+            5,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found[0].0.id, c.id);
+}
+both_databases!(upgrading_an_older_database_fills_the_match_keys);
