@@ -5,6 +5,7 @@
 //! Groundwork for duplicate detection; the weights are starting values until the quality
 //! benchmark of the duplicates feature measures precision and recall.
 
+use crate::channels::{EmailEntry, PhoneEntry};
 use crate::contact::ContactData;
 use crate::i18n::Lang;
 use crate::text::{fold, word_tokens};
@@ -265,8 +266,42 @@ pub fn contact_keys(c: &ContactData) -> Vec<String> {
     keys
 }
 
+/// A draft as someone is still typing it, made comparable: names trimmed, e-mails and
+/// phones that already parse kept in their stored form, the rest dropped.
+pub fn draft_for_matching(draft: ContactData, default_region: &str) -> ContactData {
+    ContactData {
+        first_name: crate::text::clean(draft.first_name),
+        last_name: crate::text::clean(draft.last_name),
+        emails: draft
+            .emails
+            .into_iter()
+            .filter_map(|e| {
+                crate::email::normalise_email(&e.address)
+                    .ok()
+                    .map(|address| EmailEntry {
+                        address,
+                        kind: e.kind,
+                    })
+            })
+            .collect(),
+        phones: draft
+            .phones
+            .into_iter()
+            .filter_map(|p| {
+                crate::phone::to_e164(&p.number, default_region)
+                    .ok()
+                    .map(|number| PhoneEntry {
+                        number,
+                        kind: p.kind,
+                    })
+            })
+            .collect(),
+        ..draft
+    }
+}
+
 /// Why two contacts may be the same person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     SameEmail,

@@ -685,3 +685,53 @@ async fn malformed_paths_and_methods_get_problem_documents(api: Api) {
     }
 }
 api_story!(malformed_paths_and_methods_get_problem_documents);
+
+async fn a_draft_shows_likely_duplicates_with_reasons(api: Api) {
+    let t = api.token("kai", Role::User).await;
+    let existing = api
+        .call(&t, "POST", "/api/v1/contacts", Some(json!({"first_name": "Jürgen", "last_name": "Schmidt", "phones": [{"number": "0171 2345678"}]})))
+        .await;
+    let id = existing.body["id"].as_str().unwrap().to_string();
+    let auth = format!("Bearer {t}");
+    // Half-typed: the e-mail does not parse yet; the phone in another notation does.
+    let draft = json!({"first_name": "Juergen", "last_name": "Schmitt", "emails": [{"address": "juergen@"}], "phones": [{"number": "+49 171 2345678"}]});
+    let found = api
+        .send(
+            "POST",
+            "/api/v1/contacts/duplicates",
+            &[("authorization", &auth), ("accept-language", "de")],
+            Some(draft.clone()),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.body);
+    let first = &found.body["items"][0];
+    assert_eq!(first["contact"]["id"], id.as_str());
+    assert_eq!(first["score"], 90);
+    let codes: Vec<&str> = first["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["same_phone", "name_sounds_alike"]);
+    assert_eq!(first["reasons"][0]["message"], "gleiche Telefonnummer");
+    let editing = api
+        .call(
+            &t,
+            "POST",
+            &format!("/api/v1/contacts/duplicates?exclude={id}"),
+            Some(draft),
+        )
+        .await;
+    assert_eq!(editing.body["items"], json!([]));
+    let nothing = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts/duplicates",
+            Some(json!({"first_name": "Zora"})),
+        )
+        .await;
+    assert_eq!(nothing.body["items"], json!([]));
+}
+api_story!(a_draft_shows_likely_duplicates_with_reasons);

@@ -120,3 +120,29 @@ pub struct AttachTag {
     pub tag_id: Option<Uuid>,
     pub name: Option<String>,
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicateParams {
+    /// The contact being edited, which is not its own duplicate.
+    pub exclude: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonOut {
+    pub code: kartei_core::matching::Reason,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateOut {
+    /// 0–100; 40 and more is listed.
+    pub score: u32,
+    pub reasons: Vec<ReasonOut>,
+    pub contact: RecordOut<kartei_core::contact::ContactData>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatesOut {
+    pub items: Vec<DuplicateOut>,
+}

@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         records::contacts::delete, records::contacts::history, records::contacts::attach_tag, records::contacts::detach_tag,
         records::organizations::list, records::organizations::create, records::organizations::get, records::organizations::patch,
         records::organizations::delete, records::organizations::history, records::organizations::attach_tag,
-        records::organizations::detach_tag,
+        records::organizations::detach_tag, records::duplicates::find,
         tags::list, tags::create, tags::update, tags::delete,
         tags::list_fields, tags::create_field, tags::update_field, tags::delete_field,
         trash::list, trash::restore, trash::purge,
@@ -67,6 +67,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(records::contacts::routes())
         .merge(records::organizations::routes())
+        .route(
+            "/api/v1/contacts/duplicates",
+            post(records::duplicates::find),
+        )
         .route("/api/v1/tags", get(tags::list).post(tags::create))
         .route(
             "/api/v1/tags/{id}",

@@ -329,3 +329,53 @@ record_api!(
     "/api/v1/organizations/{id}/tags",
     "/api/v1/organizations/{id}/tags/{tag_id}"
 );
+
+/// Likely duplicates of a contact draft.
+pub mod duplicates {
+    use super::super::dto::{DuplicateOut, DuplicateParams, DuplicatesOut, ReasonOut, RecordOut};
+    use super::super::extract::{JsonBody, QueryParams};
+    use crate::auth::CurrentUser;
+    use crate::error::{request_lang, ApiError, Problem};
+    use crate::AppState;
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    use axum::Json;
+    use kartei_core::access::Permission;
+    use kartei_core::contact::ContactData;
+    use kartei_core::matching::draft_for_matching;
+
+    /// Contacts that are likely the same person as the draft (which may be incomplete or
+    /// not yet valid), best first, each with a score (0–100) and the reasons. For the
+    /// "a similar contact exists" hint while a new contact is typed.
+    #[utoipa::path(post, path = "/api/v1/contacts/duplicates", tag = "contacts", request_body = ContactData, params(DuplicateParams),
+        responses((status = 200, body = DuplicatesOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    pub async fn find(
+        State(s): State<AppState>,
+        user: CurrentUser,
+        headers: HeaderMap,
+        QueryParams(p): QueryParams<DuplicateParams>,
+        body: JsonBody,
+    ) -> Result<Json<DuplicatesOut>, ApiError> {
+        user.require(Permission::ReadRecords)?;
+        let draft = draft_for_matching(body.parse::<ContactData>()?, s.store.default_region());
+        let lang = request_lang(&headers);
+        let sensitive = user.may(Permission::ViewSensitive);
+        let found = s.store.likely_duplicates(&draft, p.exclude, 10).await?;
+        let items = found
+            .into_iter()
+            .map(|(record, m)| DuplicateOut {
+                score: m.score,
+                reasons: m
+                    .reasons
+                    .into_iter()
+                    .map(|r| ReasonOut {
+                        code: r,
+                        message: r.message(lang).to_string(),
+                    })
+                    .collect(),
+                contact: RecordOut::new(record, sensitive),
+            })
+            .collect();
+        Ok(Json(DuplicatesOut { items }))
+    }
+}
