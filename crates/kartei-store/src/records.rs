@@ -492,3 +492,29 @@ pub(crate) async fn rewrite<R: RecordData>(
     index.replace(tx).await?;
     Ok(records.into_iter().map(|r| r.id).collect())
 }
+
+impl Store {
+    /// Display names of organisations by id (for exports and lists of people).
+    pub async fn organization_display_names(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut names = HashMap::new();
+        let mut tx = self.db.read().await?;
+        for chunk in ids.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(Uuid, String)> = tx
+                .all(
+                    Query::select()
+                        .columns([name("id"), name("data")])
+                        .from(name("organizations"))
+                        .and_where(Expr::col(name("id")).is_in(chunk.iter().copied())),
+                )
+                .await?;
+            for (id, data) in rows {
+                let org: kartei_core::organization::OrganizationData = serde_json::from_str(&data)?;
+                names.insert(id, org.display_name());
+            }
+        }
+        Ok(names)
+    }
+}

@@ -37,6 +37,8 @@ pub enum Command {
     Token(TokenCommand),
     /// Add deterministic German demo data.
     Seed(SeedArgs),
+    /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
+    Export(ExportArgs),
     /// Purge records that have been in the trash for more than 30 days.
     PurgeTrash,
     /// Measure latencies at scale (seeds the database up to --contacts first).
@@ -113,4 +115,26 @@ pub struct BenchArgs {
     /// Requests per measured operation.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// `contact` or `organization`.
+    #[arg(long, default_value = "contact")]
+    pub entity: String,
+    /// `csv` (German: `;` and BOM for Excel; English: `,`), `json` or `vcard` (contacts).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Only records matching this filter (the API's filter JSON).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only records this quick search finds.
+    #[arg(long)]
+    pub q: Option<String>,
+    /// Language of headers, dates and numbers: `de` or `en`.
+    #[arg(long, default_value = "de")]
+    pub lang: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
 }

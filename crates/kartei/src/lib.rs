@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod http_client;
 pub mod run;
 pub mod seed;

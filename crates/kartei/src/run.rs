@@ -202,6 +202,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .map_err(CliError::from_store)?;
             store.close().await;
         }
+        Command::Export(args) => {
+            let store = settings.open().await?;
+            crate::export::run(&store, &args).await?;
+            store.close().await;
+        }
         Command::PurgeTrash => {
             let store = settings.open().await?;
             let n = store.purge_expired(&cli_actor).await?;

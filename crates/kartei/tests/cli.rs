@@ -297,3 +297,103 @@ fn bad_configuration_is_reported_not_ignored() {
     assert!(err.contains("/nonexistent/kartei.toml"), "{err}");
     assert!(!std::path::Path::new("/tmp/never-created.db").exists());
 }
+
+async fn exports(database: String) {
+    let (ok, _, err) = kartei(
+        &database,
+        &["seed", "--contacts", "60", "--seed", "5"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, csv, err) = kartei(&database, &["export", "--format", "csv"], None);
+    assert!(ok, "{err}");
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "German CSV starts with a BOM for Excel"
+    );
+    let lines: Vec<&str> = csv
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        lines[0].starts_with("ID;Anrede;Titel;Vorname;Nachname;Firma;"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].ends_with(";Newsletter;Interessen;Kunde seit"),
+        "custom fields are columns: {}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), 61);
+    assert!(err.contains("exported 60 records"));
+
+    let filter = r#"{"field":"lifecycle_stage","op":"eq","value":"customer"}"#;
+    let (ok, json, _) = kartei(
+        &database,
+        &[
+            "export", "--format", "json", "--lang", "en", "--filter", filter,
+        ],
+        None,
+    );
+    assert!(ok);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert!(!items.is_empty() && items.len() < 60);
+    assert!(items.iter().all(|c| c["lifecycle_stage"] == "customer"));
+
+    let (ok, en_csv, _) = kartei(
+        &database,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+            "--entity",
+            "organization",
+        ],
+        None,
+    );
+    assert!(ok);
+    assert!(
+        en_csv.starts_with("ID,Name,Legal form,"),
+        "{}",
+        &en_csv[..40]
+    );
+
+    let (ok, cards, _) = kartei(
+        &database,
+        &["export", "--format", "vcard", "--q", "a"],
+        None,
+    );
+    assert!(ok);
+    assert!(cards.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count() > 0);
+    assert_eq!(
+        cards.matches("BEGIN:VCARD").count(),
+        cards.matches("END:VCARD").count()
+    );
+
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "export",
+            "--filter",
+            r#"{"field":"shoe","op":"eq","value":1}"#,
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("filter.field"), "{err}");
+}
+
+#[tokio::test]
+async fn export_on_sqlite() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    exports(url).await;
+}
+
+#[tokio::test]
+async fn export_on_postgres() {
+    let (url, _scratch) = kartei_store::testing::postgres_url().await;
+    exports(url).await;
+}

@@ -1,0 +1,4 @@
+//! File formats, pure: bytes in, bytes out, no I/O of their own.
+
+pub mod csv;
+pub mod vcard;
