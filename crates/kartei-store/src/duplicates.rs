@@ -61,3 +61,191 @@ impl Store {
         Ok(scored)
     }
 }
+
+/// Blocks larger than this are too common to compare pair by pair; their members meet
+/// through narrower keys (name and city, mailbox, phone, address).
+pub const MAX_BLOCK: usize = 50;
+
+/// Two contacts that are likely one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicatePair {
+    pub a: Uuid,
+    pub b: Uuid,
+    pub a_name: String,
+    pub b_name: String,
+    pub score: MatchScore,
+    /// Pairs linked through shared members form one cluster.
+    pub cluster: usize,
+}
+
+/// The fields scoring looks at, so a million contacts fit in memory.
+fn matchable(c: ContactData) -> ContactData {
+    ContactData {
+        first_name: c.first_name,
+        last_name: c.last_name,
+        emails: c.emails,
+        phones: c.phones,
+        addresses: c.addresses,
+        organization_id: c.organization_id,
+        ..ContactData::default()
+    }
+}
+
+fn find(parent: &mut Vec<usize>, i: usize) -> usize {
+    let mut root = i;
+    while parent[root] != root {
+        root = parent[root];
+    }
+    let mut j = i;
+    while parent[j] != root {
+        let next = parent[j];
+        parent[j] = root;
+        j = next;
+    }
+    root
+}
+
+impl Store {
+    /// Scans all live contacts for likely duplicates, best first. `progress` hears how
+    /// many contacts were loaded and how many blocking keys were walked.
+    pub async fn scan_duplicates(
+        &self,
+        min_score: u32,
+        progress: impl Fn(&str, usize),
+    ) -> Result<Vec<DuplicatePair>, StoreError> {
+        use std::collections::{HashMap, HashSet};
+        let mut contacts: HashMap<Uuid, ContactData> = HashMap::new();
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut q = Query::select();
+            q.columns([name("id"), name("data")])
+                .from(name("contacts"))
+                .and_where(Expr::col(name("deleted_at")).is_null())
+                .order_by(name("id"), sea_query::Order::Asc)
+                .limit(5000);
+            if let Some(id) = after {
+                q.and_where(Expr::col(name("id")).gt(id));
+            }
+            let mut tx = self.db.read().await?;
+            let rows: Vec<(Uuid, String)> = tx.all(&q).await?;
+            drop(tx);
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            for (id, data) in rows {
+                contacts.insert(id, matchable(serde_json::from_str(&data)?));
+            }
+            after = Some(last);
+            progress("contacts", contacts.len());
+        }
+        let mut seen: HashSet<(Uuid, Uuid)> = HashSet::new();
+        let mut pairs: Vec<(Uuid, Uuid, MatchScore)> = Vec::new();
+        let mut cursor: Option<(String, Uuid)> = None;
+        let mut block: Vec<Uuid> = Vec::new();
+        let mut block_key = String::new();
+        let mut walked = 0;
+        let mut compare = |block: &[Uuid], pairs: &mut Vec<(Uuid, Uuid, MatchScore)>| {
+            if block.len() < 2 || block.len() > MAX_BLOCK {
+                return;
+            }
+            for (i, a) in block.iter().enumerate() {
+                for b in &block[i + 1..] {
+                    let key = if a < b { (*a, *b) } else { (*b, *a) };
+                    if !seen.insert(key) {
+                        continue;
+                    }
+                    if let (Some(x), Some(y)) = (contacts.get(&key.0), contacts.get(&key.1)) {
+                        let s = score(x, y);
+                        if s.score >= min_score {
+                            pairs.push((key.0, key.1, s));
+                        }
+                    }
+                }
+            }
+        };
+        loop {
+            let mut q = Query::select();
+            q.columns([name("key"), name("record_id")])
+                .from(name("match_keys"))
+                .order_by(name("key"), sea_query::Order::Asc)
+                .order_by(name("record_id"), sea_query::Order::Asc)
+                .limit(20_000);
+            if let Some((k, id)) = &cursor {
+                q.and_where(
+                    Expr::tuple([
+                        Expr::col(name("key")).into(),
+                        Expr::col(name("record_id")).into(),
+                    ])
+                    .gt(Expr::tuple([
+                        Expr::val(k.clone()).into(),
+                        Expr::val(*id).into(),
+                    ])),
+                );
+            }
+            let mut tx = self.db.read().await?;
+            let rows: Vec<(String, Uuid)> = tx.all(&q).await?;
+            drop(tx);
+            let Some(last) = rows.last().cloned() else {
+                break;
+            };
+            walked += rows.len();
+            for (key, id) in rows {
+                if key != block_key {
+                    compare(&block, &mut pairs);
+                    block.clear();
+                    block_key = key;
+                }
+                if contacts.contains_key(&id) {
+                    block.push(id);
+                }
+            }
+            cursor = Some(last);
+            progress("keys", walked);
+        }
+        compare(&block, &mut pairs);
+        // Clusters: contacts linked by likely-duplicate pairs.
+        let mut index: HashMap<Uuid, usize> = HashMap::new();
+        for (a, b, _) in &pairs {
+            for id in [a, b] {
+                let n = index.len();
+                index.entry(*id).or_insert(n);
+            }
+        }
+        let mut parent: Vec<usize> = (0..index.len()).collect();
+        for (a, b, _) in &pairs {
+            let (ra, rb) = (find(&mut parent, index[a]), find(&mut parent, index[b]));
+            if ra != rb {
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+        let mut numbers: HashMap<usize, usize> = HashMap::new();
+        pairs.sort_by(|x, y| {
+            y.2.score
+                .cmp(&x.2.score)
+                .then(x.0.cmp(&y.0))
+                .then(x.1.cmp(&y.1))
+        });
+        Ok(pairs
+            .into_iter()
+            .map(|(a, b, s)| {
+                let root = find(&mut parent, index[&a]);
+                let next = numbers.len() + 1;
+                let cluster = *numbers.entry(root).or_insert(next);
+                let name_of = |id: &Uuid| {
+                    contacts
+                        .get(id)
+                        .map(RecordData::display_name)
+                        .unwrap_or_default()
+                };
+                DuplicatePair {
+                    a,
+                    b,
+                    a_name: name_of(&a),
+                    b_name: name_of(&b),
+                    score: s,
+                    cluster,
+                }
+            })
+            .collect())
+    }
+}

@@ -960,3 +960,92 @@ async fn upgrading_an_older_database_fills_the_match_keys(store: Store) {
     assert_eq!(found[0].0.id, c.id);
 }
 both_databases!(upgrading_an_older_database_fills_the_match_keys);
+
+async fn a_scan_finds_clusters_of_duplicates(store: Store) {
+    let mut ids = std::collections::HashMap::new();
+    for (key, body) in [
+        (
+            "hans",
+            json!({"first_name": "Hans", "last_name": "Meier", "emails": [{"address": "h.meier@web.de"}]}),
+        ),
+        (
+            "johannes",
+            json!({"first_name": "Johannes", "last_name": "Mayer", "emails": [{"address": "H.Meier+news@web.de"}]}),
+        ),
+        (
+            "anna",
+            json!({"first_name": "Anna", "last_name": "Schmidt", "addresses": [{"city": "Köln"}]}),
+        ),
+        (
+            "swapped",
+            json!({"first_name": "Schmidt", "last_name": "Anna"}),
+        ),
+        (
+            "x",
+            json!({"last_name": "Xaver", "phones": [{"number": "030 5550001"}]}),
+        ),
+        (
+            "y",
+            json!({"last_name": "Yilmaz", "phones": [{"number": "+49 30 5550001"}], "emails": [{"address": "y@z.de"}]}),
+        ),
+        (
+            "z",
+            json!({"last_name": "Zeller", "emails": [{"address": "y@z.de"}]}),
+        ),
+        (
+            "alone",
+            json!({"first_name": "Bernd", "last_name": "Weber"}),
+        ),
+        (
+            "gone",
+            json!({"first_name": "Hans", "last_name": "Maier", "emails": [{"address": "h.meier@web.de"}]}),
+        ),
+    ] {
+        ids.insert(key, store.create(&actor(), contact(body)).await.unwrap().id);
+    }
+    store
+        .delete(&actor(), Entity::Contact, ids["gone"], None)
+        .await
+        .unwrap();
+    let pairs = store.scan_duplicates(40, |_, _| {}).await.unwrap();
+    let name = |id: uuid::Uuid| {
+        ids.iter()
+            .find(|(_, v)| **v == id)
+            .map(|(k, _)| *k)
+            .unwrap()
+    };
+    let mut found: Vec<(Vec<&str>, u32)> = pairs
+        .iter()
+        .map(|p| {
+            let mut pair = vec![name(p.a), name(p.b)];
+            pair.sort_unstable();
+            (pair, p.score.score)
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        [
+            vec!["anna", "swapped"],
+            vec!["hans", "johannes"],
+            vec!["x", "y"],
+            vec!["y", "z"]
+        ],
+        "{found:?}"
+    );
+    let cluster_of = |a: &str| {
+        pairs
+            .iter()
+            .find(|p| name(p.a) == a || name(p.b) == a)
+            .unwrap()
+            .cluster
+    };
+    assert_eq!(
+        cluster_of("x"),
+        cluster_of("z"),
+        "x~y and y~z form one cluster"
+    );
+    assert_ne!(cluster_of("x"), cluster_of("hans"));
+    assert_eq!(pairs[0].score.score, 100, "best first");
+}
+both_databases!(a_scan_finds_clusters_of_duplicates);

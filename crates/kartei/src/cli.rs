@@ -39,6 +39,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
     Export(ExportArgs),
+    /// Scan all contacts for likely duplicates (pairs with score, reasons and cluster).
+    Duplicates(DuplicatesArgs),
     /// Purge records that have been in the trash for more than 30 days.
     PurgeTrash,
     /// Measure latencies at scale (seeds the database up to --contacts first).
@@ -137,4 +139,17 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    /// `text` (for reading) or `csv` (for spreadsheets and scripts).
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Lowest score listed (0–100).
+    #[arg(long, default_value_t = 40)]
+    pub min_score: u32,
+    /// Language of reasons and CSV headers: `de` or `en`.
+    #[arg(long, default_value = "de")]
+    pub lang: String,
 }

@@ -426,3 +426,78 @@ async fn json_export<R: RecordData + utoipa::ToSchema>(
     out.write_all(b"\n]\n")?;
     Ok(pager.count)
 }
+
+/// `kartei duplicates`: every likely duplicate pair, best first.
+pub async fn duplicates(store: &Store, args: &crate::cli::DuplicatesArgs) -> Result<(), CliError> {
+    let lang =
+        Lang::parse(&args.lang).ok_or_else(|| CliError::Usage("--lang is de or en".into()))?;
+    let started = std::time::Instant::now();
+    let pairs = store
+        .scan_duplicates(args.min_score, |what, n| {
+            eprint!("\r{what}: {n}   ");
+        })
+        .await?;
+    eprintln!(
+        "\n{} likely duplicate pairs in {:.1} s",
+        pairs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let reasons = |p: &kartei_store::duplicates::DuplicatePair| {
+        p.score
+            .reasons
+            .iter()
+            .map(|r| r.message(lang))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match args.format.as_str() {
+        "csv" => {
+            let delimiter = csv::delimiter(lang);
+            let header = [
+                lang.pick("Cluster", "cluster"),
+                lang.pick("Punkte", "score"),
+                lang.pick("ID A", "id a"),
+                lang.pick("Name A", "name a"),
+                lang.pick("ID B", "id b"),
+                lang.pick("Name B", "name b"),
+                lang.pick("Gründe", "reasons"),
+            ]
+            .map(str::to_string);
+            out.write_all(csv::line(&header, delimiter).as_bytes())?;
+            for p in &pairs {
+                let row = [
+                    p.cluster.to_string(),
+                    p.score.score.to_string(),
+                    p.a.to_string(),
+                    p.a_name.clone(),
+                    p.b.to_string(),
+                    p.b_name.clone(),
+                    reasons(p),
+                ];
+                out.write_all(csv::line(&row, delimiter).as_bytes())?;
+            }
+        }
+        "text" => {
+            for p in &pairs {
+                writeln!(
+                    out,
+                    "{:>3}  {} ({})  ~  {} ({})  [{}]",
+                    p.score.score,
+                    p.a_name,
+                    p.a,
+                    p.b_name,
+                    p.b,
+                    reasons(p)
+                )?;
+            }
+        }
+        other => {
+            return Err(CliError::Usage(format!(
+                "unknown format {other}: text or csv"
+            )))
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

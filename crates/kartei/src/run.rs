@@ -207,6 +207,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::export::run(&store, &args).await?;
             store.close().await;
         }
+        Command::Duplicates(args) => {
+            let store = settings.open().await?;
+            crate::export::duplicates(&store, &args).await?;
+            store.close().await;
+        }
         Command::PurgeTrash => {
             let store = settings.open().await?;
             let n = store.purge_expired(&cli_actor).await?;

@@ -397,3 +397,21 @@ async fn export_on_postgres() {
     let (url, _scratch) = kartei_store::testing::postgres_url().await;
     exports(url).await;
 }
+
+#[test]
+fn a_duplicate_scan_prints_csv() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    let (ok, _, err) = kartei(&url, &["seed", "--contacts", "500", "--seed", "3"], None);
+    assert!(ok, "{err}");
+    let (ok, out, err) = kartei(
+        &url,
+        &["duplicates", "--format", "csv", "--lang", "en"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("cluster,score,id a,name a,id b,name b,reasons\r\n"),
+        "{out}"
+    );
+    assert!(err.contains("likely duplicate pairs"), "{err}");
+}
