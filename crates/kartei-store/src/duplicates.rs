@@ -91,7 +91,7 @@ fn matchable(c: ContactData) -> ContactData {
     }
 }
 
-fn find(parent: &mut Vec<usize>, i: usize) -> usize {
+fn find(parent: &mut [usize], i: usize) -> usize {
     let mut root = i;
     while parent[root] != root {
         root = parent[root];
