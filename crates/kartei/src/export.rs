@@ -46,6 +46,21 @@ fn s(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
+fn first_email(emails: &[kartei_core::channels::EmailEntry]) -> String {
+    emails
+        .first()
+        .map(|e| e.address.clone())
+        .unwrap_or_default()
+}
+
+/// A part of the first address.
+fn address(
+    addresses: &[kartei_core::channels::Address],
+    part: fn(&kartei_core::channels::Address) -> &Option<String>,
+) -> String {
+    addresses.first().map(|a| s(part(a))).unwrap_or_default()
+}
+
 fn tags<R>(r: &Record<R>) -> String {
     r.tags
         .iter()
@@ -67,13 +82,7 @@ const CONTACT_COLUMNS: &[Column<ContactData>] = &[
             .unwrap_or_default()
     }),
     ("Position", "Job title", |r, _| s(&r.data.job_title)),
-    ("E-Mail", "E-mail", |r, _| {
-        r.data
-            .emails
-            .first()
-            .map(|e| e.address.clone())
-            .unwrap_or_default()
-    }),
+    ("E-Mail", "E-mail", |r, _| first_email(&r.data.emails)),
     ("Telefon", "Phone", |r, _| {
         r.data
             .phones
@@ -91,32 +100,16 @@ const CONTACT_COLUMNS: &[Column<ContactData>] = &[
             .unwrap_or_default()
     }),
     ("Straße", "Street", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.street))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.street)
     }),
     ("PLZ", "Postcode", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.postcode))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.postcode)
     }),
     ("Ort", "City", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.city))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.city)
     }),
     ("Land", "Country", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.country))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.country)
     }),
     ("Geburtstag", "Birthday", |r, c| {
         date(r.data.birthday, c.lang)
@@ -140,13 +133,7 @@ const ORGANIZATION_COLUMNS: &[Column<OrganizationData>] = &[
         r.data.team_size.map(|n| n.to_string()).unwrap_or_default()
     }),
     ("Website", "Website", |r, _| s(&r.data.website)),
-    ("E-Mail", "E-mail", |r, _| {
-        r.data
-            .emails
-            .first()
-            .map(|e| e.address.clone())
-            .unwrap_or_default()
-    }),
+    ("E-Mail", "E-mail", |r, _| first_email(&r.data.emails)),
     ("Telefon", "Phone", |r, _| {
         r.data
             .phones
@@ -155,32 +142,16 @@ const ORGANIZATION_COLUMNS: &[Column<OrganizationData>] = &[
             .unwrap_or_default()
     }),
     ("Straße", "Street", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.street))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.street)
     }),
     ("PLZ", "Postcode", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.postcode))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.postcode)
     }),
     ("Ort", "City", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.city))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.city)
     }),
     ("Land", "Country", |r, _| {
-        r.data
-            .addresses
-            .first()
-            .map(|a| s(&a.country))
-            .unwrap_or_default()
+        address(&r.data.addresses, |a| &a.country)
     }),
     ("Kundennummer", "Customer number", |r, _| {
         s(&r.data.customer_number)
