@@ -109,13 +109,7 @@ impl Store {
                 ]),
         )
         .await
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                StoreError::field("key", ErrorCode::AlreadyExists)
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| e.taken("key"))?;
         audit::append(
             &mut tx,
             actor,
@@ -256,18 +250,8 @@ impl Store {
                 .await?
             }
         };
-        tx.execute(
-            Query::delete()
-                .from_table(name("custom_values"))
-                .and_where(Expr::col(name("field_id")).eq(id)),
-        )
-        .await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("custom_fields"))
-                .and_where(Expr::col(name("id")).eq(id)),
-        )
-        .await?;
+        tx.delete_where("custom_values", "field_id", id).await?;
+        tx.delete_where("custom_fields", "id", id).await?;
         audit::append(
             &mut tx,
             actor,

@@ -165,6 +165,21 @@ impl Tx {
         .rows_affected()))
     }
 
+    /// `DELETE FROM table WHERE column = id`; returns the rows removed.
+    pub async fn delete_where(
+        &mut self,
+        table: &str,
+        column: &str,
+        id: uuid::Uuid,
+    ) -> Result<u64, StoreError> {
+        self.execute(
+            sea_query::Query::delete()
+                .from_table(sea_query::Alias::new(table))
+                .and_where(sea_query::Expr::col(sea_query::Alias::new(column)).eq(id)),
+        )
+        .await
+    }
+
     /// Runs SQL text without parameters (DDL, dialect-specific maintenance).
     pub async fn raw(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {

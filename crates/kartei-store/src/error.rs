@@ -25,6 +25,16 @@ impl StoreError {
         StoreError::Invalid(vec![FieldError::new(field, code)])
     }
 
+    /// Turns a unique-index violation into "already exists" on `field`; other errors pass.
+    #[must_use]
+    pub fn taken(self, field: &str) -> StoreError {
+        if self.is_unique_violation() {
+            StoreError::field(field, kartei_core::validation::ErrorCode::AlreadyExists)
+        } else {
+            self
+        }
+    }
+
     /// Whether the database rejected a duplicate in a unique index.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())

@@ -67,14 +67,6 @@ pub(crate) async fn tags_of(
     Ok(out)
 }
 
-fn duplicate_name(e: StoreError) -> StoreError {
-    if e.is_unique_violation() {
-        StoreError::field("name", ErrorCode::AlreadyExists)
-    } else {
-        e
-    }
-}
-
 impl Store {
     pub async fn list_tags(&self) -> Result<Vec<Tag>, StoreError> {
         let mut tx = self.db.read().await?;
@@ -190,7 +182,7 @@ impl Store {
                     .and_where(Expr::col(name("version")).eq(current.version)),
             )
             .await
-            .map_err(duplicate_name)?;
+            .map_err(|e| e.taken("name"))?;
         if changed == 0 {
             return Err(StoreError::VersionConflict {
                 current: current.version + 1,
@@ -222,18 +214,8 @@ impl Store {
     pub async fn delete_tag(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
         let current = self.tag(id).await?;
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("record_tags"))
-                .and_where(Expr::col(name("tag_id")).eq(id)),
-        )
-        .await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("tags"))
-                .and_where(Expr::col(name("id")).eq(id)),
-        )
-        .await?;
+        tx.delete_where("record_tags", "tag_id", id).await?;
+        tx.delete_where("tags", "id", id).await?;
         let before = serde_json::json!({"name": current.name, "color": current.color});
         audit::append(
             &mut tx,
@@ -409,7 +391,7 @@ pub(crate) async fn create_tag_in(
             ]),
     )
     .await
-    .map_err(duplicate_name)?;
+    .map_err(|e| e.taken("name"))?;
     let after = serde_json::json!({"name": tag_name, "color": color});
     audit::append(tx, actor, "tag", Some(id), "create", None, Some(&after)).await?;
     Ok(id)

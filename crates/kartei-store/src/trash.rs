@@ -159,19 +159,9 @@ impl Store {
             .into_iter()
             .chain(["record_tags"])
         {
-            tx.execute(
-                Query::delete()
-                    .from_table(name(table))
-                    .and_where(Expr::col(name("record_id")).eq(id)),
-            )
-            .await?;
+            tx.delete_where(table, "record_id", id).await?;
         }
-        tx.execute(
-            Query::delete()
-                .from_table(name(entity.table()))
-                .and_where(Expr::col(name("id")).eq(id)),
-        )
-        .await?;
+        tx.delete_where(entity.table(), "id", id).await?;
         // The entry names what was purged, never who: the record's data is gone.
         audit::append::<()>(
             &mut tx,

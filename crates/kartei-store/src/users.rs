@@ -111,13 +111,7 @@ impl Store {
                 ]),
         )
         .await
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                StoreError::field("name", ErrorCode::AlreadyExists)
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| e.taken("name"))?;
         let after = serde_json::json!({"name": user_name, "role": role});
         audit::append(
             &mut tx,
@@ -224,12 +218,7 @@ impl Store {
         }
         if password_changed {
             // A new password ends every session that knew the old one.
-            tx.execute(
-                Query::delete()
-                    .from_table(name("sessions"))
-                    .and_where(Expr::col(name("user_id")).eq(id)),
-            )
-            .await?;
+            tx.delete_where("sessions", "user_id", id).await?;
         }
         let after = serde_json::json!({"role": role, "language": language, "password_changed": password_changed});
         audit::append(
@@ -249,12 +238,7 @@ impl Store {
     pub async fn delete_user(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
         let user = self.user(id).await?;
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("users"))
-                .and_where(Expr::col(name("id")).eq(id)),
-        )
-        .await?;
+        tx.delete_where("users", "id", id).await?;
         let before = serde_json::json!({"name": user.name, "role": user.role});
         audit::append(
             &mut tx,
