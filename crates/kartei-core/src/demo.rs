@@ -61,7 +61,7 @@ impl DemoRng {
 }
 
 /// Surnames with their rough relative frequency in Germany.
-const LAST_NAMES: &[(&str, u64)] = &[
+pub(crate) const LAST_NAMES: &[(&str, u64)] = &[
     ("Müller", 95),
     ("Schmidt", 70),
     ("Schneider", 43),
@@ -170,17 +170,17 @@ const LAST_NAMES: &[(&str, u64)] = &[
 ];
 
 /// Syllables for the long tail of rarer surnames, so the name space is as wide as real data.
-const SURNAME_HEADS: &[&str] = &[
+pub(crate) const SURNAME_HEADS: &[&str] = &[
     "Brem", "Hölz", "Kirch", "Lind", "Mark", "Ober", "Rein", "Sand", "Tann", "Wald", "Eich",
     "Feld", "Gold", "Hass", "Jans", "Kast", "Lüb", "Mann", "Nord", "Pfaff", "Quast", "Ried",
     "Stein", "Thal", "Uhl", "Vieh", "Wend", "Zell", "Düs", "Schütt",
 ];
-const SURNAME_TAILS: &[&str] = &[
+pub(crate) const SURNAME_TAILS: &[&str] = &[
     "ke", "mann", "berg", "er", "ner", "hoff", "inger", "hardt", "meier", "bach", "städt", "wald",
     "ler", "ens", "sen", "rich",
 ];
 
-const FEMALE: &[&str] = &[
+pub(crate) const FEMALE: &[&str] = &[
     "Anna",
     "Maria",
     "Ursula",
@@ -222,7 +222,7 @@ const FEMALE: &[&str] = &[
     "Martina",
     "Elke",
 ];
-const MALE: &[&str] = &[
+pub(crate) const MALE: &[&str] = &[
     "Thomas",
     "Michael",
     "Andreas",
@@ -336,7 +336,7 @@ const STREETS: &[&str] = &[
     "Wiesenweg",
 ];
 
-const PRIVATE_DOMAINS: &[&str] = &[
+pub(crate) const PRIVATE_DOMAINS: &[&str] = &[
     "gmx.de",
     "web.de",
     "t-online.de",
@@ -467,7 +467,7 @@ impl DemoGenerator {
         &mut self.rng
     }
 
-    fn last_name(&mut self) -> String {
+    pub(crate) fn last_name(&mut self) -> String {
         if self.rng.chance(25) {
             format!(
                 "{}{}",
@@ -479,7 +479,7 @@ impl DemoGenerator {
         }
     }
 
-    fn address(&mut self, kind: &str) -> (Address, &'static str) {
+    pub(crate) fn address(&mut self, kind: &str) -> (Address, &'static str) {
         let weights: Vec<(&str, u64)> = CITIES.iter().map(|c| (c.0, c.4)).collect();
         let city_name = self.rng.weighted(&weights).to_string();
         let city = CITIES
@@ -519,7 +519,7 @@ impl DemoGenerator {
         }
     }
 
-    fn mobile(&mut self) -> String {
+    pub(crate) fn mobile(&mut self) -> String {
         let prefix = self
             .rng
             .pick(&["151", "160", "170", "171", "172", "175", "176", "179"]);

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod contact;
 pub mod custom_field;
 pub mod demo;
+pub mod dupgen;
 pub mod email;
 pub mod fields;
 pub mod filter;

@@ -312,6 +312,7 @@ pub enum Reason {
     Nickname,
     SwappedNames,
     SameAddress,
+    SameCity,
     SameOrganization,
 }
 
@@ -334,12 +335,14 @@ impl Reason {
                 "first and last name swapped",
             ),
             Reason::SameAddress => lang.pick("gleiche Anschrift", "same address"),
+            Reason::SameCity => lang.pick("gleicher Ort", "same city"),
             Reason::SameOrganization => lang.pick("gleiche Organisation", "same organisation"),
         }
     }
 
-    /// A name match alone reaches the "likely" threshold of the store (40); a shared
-    /// mailbox or phone is stronger than any name evidence.
+    /// A name match alone reaches only "possible" ([`POSSIBLE_FROM`]): namesakes are
+    /// common. With one corroborating fact (city, address, organisation) or a shared
+    /// mailbox it is "likely" ([`LIKELY_FROM`]).
     fn weight(self) -> u32 {
         match self {
             Reason::SameEmail => 60,
@@ -348,10 +351,16 @@ impl Reason {
             Reason::SwappedNames | Reason::NameSoundsAlike => 40,
             Reason::Nickname | Reason::NameTypo => 35,
             Reason::SameAddress => 25,
-            Reason::SameOrganization => 10,
+            Reason::SameCity | Reason::SameOrganization => 15,
         }
     }
 }
+
+/// From this score on, a contact is shown as a possible match while another is typed.
+pub const POSSIBLE_FROM: u32 = 40;
+/// From this score on, a pair counts as a likely duplicate in scans. Measured with
+/// `kartei bench-duplicates` (docs/performance.md); not tuned to that corpus.
+pub const LIKELY_FROM: u32 = 55;
 
 /// How likely two contacts are one person: 0–100, with the reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -432,12 +441,43 @@ pub fn score(a: &ContactData, b: &ContactData) -> MatchScore {
     });
     if same_place {
         reasons.push(Reason::SameAddress);
+    } else if a.addresses.iter().any(|x| {
+        b.addresses
+            .iter()
+            .any(|y| same_text(x.city.as_deref(), y.city.as_deref(), fold))
+    }) {
+        reasons.push(Reason::SameCity);
     }
     if a.organization_id.is_some() && a.organization_id == b.organization_id {
         reasons.push(Reason::SameOrganization);
     }
-    let score = reasons.iter().map(|r| r.weight()).sum::<u32>().min(100);
-    MatchScore { score, reasons }
+    // Several name reasons are one piece of evidence (the name); it counts once, at its
+    // strongest. Facts beyond the name add up.
+    let is_name = |r: &&Reason| {
+        matches!(
+            r,
+            Reason::SameName
+                | Reason::SwappedNames
+                | Reason::NameSoundsAlike
+                | Reason::Nickname
+                | Reason::NameTypo
+        )
+    };
+    let name = reasons
+        .iter()
+        .filter(is_name)
+        .map(|r| r.weight())
+        .max()
+        .unwrap_or(0);
+    let facts: u32 = reasons
+        .iter()
+        .filter(|r| !is_name(r))
+        .map(|r| r.weight())
+        .sum();
+    MatchScore {
+        score: (name + facts).min(100),
+        reasons,
+    }
 }
 
 #[cfg(test)]

@@ -11,13 +11,13 @@ use kartei_core::record::{Entity, RecordData};
 use sea_query::{Expr, Query};
 use uuid::Uuid;
 
-/// Below this score a shared key is coincidence (namesakes, a shared office phone).
-pub const LIKELY_FROM: u32 = 40;
+pub use kartei_core::matching::{LIKELY_FROM, POSSIBLE_FROM};
 /// A very common name yields many candidates; this many are looked at.
 const MAX_CANDIDATES: u64 = 200;
 
 impl Store {
-    /// Live contacts that are likely the same person as `draft`, best first.
+    /// Live contacts that may be the same person as `draft` (score ≥ [`POSSIBLE_FROM`]),
+    /// best first: the hint while a new contact is typed.
     pub async fn likely_duplicates(
         &self,
         draft: &ContactData,
@@ -50,7 +50,7 @@ impl Store {
                 let s = score(draft, &r.data);
                 (r, s)
             })
-            .filter(|(_, s)| s.score >= LIKELY_FROM)
+            .filter(|(_, s)| s.score >= POSSIBLE_FROM)
             .collect();
         scored.sort_by(|a, b| {
             b.1.score

@@ -230,3 +230,87 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// Loads a corpus with known duplicates and reports how well the default settings find
+/// them. The settings are the ones users get; nothing is tuned to the corpus here.
+pub async fn duplicates(
+    store: &Store,
+    args: &crate::cli::BenchDuplicatesArgs,
+) -> Result<(), CliError> {
+    if crate::run::contact_count(store).await? > 0 {
+        return Err(CliError::Usage(
+            "bench-duplicates needs an empty database (--database)".into(),
+        ));
+    }
+    let today = kartei_store::now().date_naive();
+    let corpus =
+        kartei_core::dupgen::corpus(args.seed, args.persons, args.duplicate_percent, today);
+    let actor = Actor::system("bench");
+    let mut load = store.begin_bulk(corpus.len()).await?;
+    let mut index: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::with_capacity(corpus.len());
+    let loading = Instant::now();
+    for (chunk_no, chunk) in corpus.chunks(5000).enumerate() {
+        let ids = store
+            .bulk_insert(
+                &mut load,
+                &actor,
+                chunk.iter().map(|e| e.contact.clone()).collect(),
+            )
+            .await?;
+        for (i, id) in ids.into_iter().enumerate() {
+            index.insert(id, chunk_no * 5000 + i);
+        }
+    }
+    store.finish_bulk(load).await?;
+    let loaded = loading.elapsed();
+    let scanning = Instant::now();
+    let pairs = store
+        .scan_duplicates(kartei_store::duplicates::LIKELY_FROM, |_, _| {})
+        .await?;
+    let scanned = scanning.elapsed();
+    let predicted: Vec<(usize, usize)> = pairs.iter().map(|p| (index[&p.a], index[&p.b])).collect();
+    let q = kartei_core::dupgen::Quality::measure(&corpus, &predicted);
+    // What the false pairs rest on: the first place to look when precision is low.
+    let mut false_by_reasons: std::collections::BTreeMap<String, usize> =
+        std::collections::BTreeMap::new();
+    for p in &pairs {
+        if corpus[index[&p.a]].person != corpus[index[&p.b]].person {
+            let key = p
+                .score
+                .reasons
+                .iter()
+                .map(|r| format!("{r:?}"))
+                .collect::<Vec<_>>()
+                .join("+");
+            *false_by_reasons.entry(key).or_default() += 1;
+        }
+    }
+    println!(
+        "\nkartei bench-duplicates: {} people, {} contacts ({}% with duplicates), {:?}",
+        args.persons,
+        corpus.len(),
+        args.duplicate_percent,
+        store.dialect()
+    );
+    println!(
+        "load {:.1} s, scan {:.1} s",
+        loaded.as_secs_f64(),
+        scanned.as_secs_f64()
+    );
+    println!(
+        "pairs: {} true, {} false, {} missed; precision {:.3}, recall {:.3}, F1 {:.3}",
+        q.true_positives,
+        q.false_positives,
+        q.false_negatives,
+        q.precision(),
+        q.recall(),
+        q.f1()
+    );
+    let mut worst: Vec<(String, usize)> = false_by_reasons.into_iter().collect();
+    worst.sort_by_key(|w| std::cmp::Reverse(w.1));
+    for (reasons, n) in worst.iter().take(5) {
+        println!("  false pairs from {reasons}: {n}");
+    }
+    Ok(())
+}

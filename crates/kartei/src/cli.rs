@@ -43,6 +43,9 @@ pub enum Command {
     Duplicates(DuplicatesArgs),
     /// Purge records that have been in the trash for more than 30 days.
     PurgeTrash,
+    /// Measure duplicate detection: precision, recall, F1 and scan time on a generated
+    /// corpus with known duplicates, loaded into the (empty) database.
+    BenchDuplicates(BenchDuplicatesArgs),
     /// Measure latencies at scale (seeds the database up to --contacts first).
     Bench(BenchArgs),
 }
@@ -146,10 +149,22 @@ pub struct DuplicatesArgs {
     /// `text` (for reading) or `csv` (for spreadsheets and scripts).
     #[arg(long, default_value = "text")]
     pub format: String,
-    /// Lowest score listed (0–100).
-    #[arg(long, default_value_t = 40)]
+    /// Lowest score listed (0–100); 55 is "likely", 40 "possible".
+    #[arg(long, default_value_t = kartei_core::matching::LIKELY_FROM)]
     pub min_score: u32,
     /// Language of reasons and CSV headers: `de` or `en`.
     #[arg(long, default_value = "de")]
     pub lang: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDuplicatesArgs {
+    /// Distinct people in the corpus.
+    #[arg(long, default_value_t = 100_000)]
+    pub persons: usize,
+    /// Share of people (percent) that get one or two duplicates.
+    #[arg(long, default_value_t = 20)]
+    pub duplicate_percent: u64,
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
 }

@@ -218,6 +218,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("purged {n} records");
             store.close().await;
         }
+        Command::BenchDuplicates(args) => {
+            let store = settings.open().await?;
+            crate::bench::duplicates(&store, &args).await?;
+            store.close().await;
+        }
         Command::Bench(args) => {
             let store = settings.open().await?;
             crate::bench::run(&store, &args).await?;

@@ -136,7 +136,7 @@ pub struct ReasonOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateOut {
-    /// 0–100; 40 and more is listed.
+    /// 0–100; from 40 a possible, from 55 a likely duplicate.
     pub score: u32,
     pub reasons: Vec<ReasonOut>,
     pub contact: RecordOut<kartei_core::contact::ContactData>,
