@@ -379,8 +379,24 @@ fn same_text(a: Option<&str>, b: Option<&str>, key: impl Fn(&str) -> String) -> 
     }
 }
 
+/// A name this many contacts share is common: as evidence it weighs less.
+pub const COMMON_NAME_FROM: u32 = 10;
+/// How much less a common name weighs.
+const COMMON_NAME_DISCOUNT: u32 = 10;
+
+/// The name key of a contact (see [`contact_keys`]), for counting namesakes.
+pub fn name_key(c: &ContactData) -> Option<String> {
+    contact_keys(c).into_iter().find(|k| k.starts_with("n:"))
+}
+
 /// Compares two contacts. Missing fields count neither for nor against a match.
 pub fn score(a: &ContactData, b: &ContactData) -> MatchScore {
+    score_with_namesakes(a, b, 1)
+}
+
+/// Like [`score`], knowing how many contacts carry the name the two share: "Anna
+/// Müller" twice in a big database is weaker evidence than a rare name twice.
+pub fn score_with_namesakes(a: &ContactData, b: &ContactData, namesakes: u32) -> MatchScore {
     let mut reasons = Vec::new();
     let emails = |c: &ContactData| {
         c.emails
@@ -463,12 +479,15 @@ pub fn score(a: &ContactData, b: &ContactData) -> MatchScore {
                 | Reason::NameTypo
         )
     };
-    let name = reasons
+    let mut name = reasons
         .iter()
         .filter(is_name)
         .map(|r| r.weight())
         .max()
         .unwrap_or(0);
+    if namesakes >= COMMON_NAME_FROM {
+        name = name.saturating_sub(COMMON_NAME_DISCOUNT);
+    }
     let facts: u32 = reasons
         .iter()
         .filter(|r| !is_name(r))

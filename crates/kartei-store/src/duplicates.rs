@@ -6,7 +6,7 @@ use crate::records::{decode_all, select_records, Record, RecordRow};
 use crate::sql::{name, qcol};
 use crate::Store;
 use kartei_core::contact::ContactData;
-use kartei_core::matching::{score, MatchScore};
+use kartei_core::matching::{name_key, score_with_namesakes, MatchScore};
 use kartei_core::record::{Entity, RecordData};
 use sea_query::{Expr, Query};
 use uuid::Uuid;
@@ -44,10 +44,18 @@ impl Store {
         let mut tx = self.db.read().await?;
         let rows: Vec<RecordRow> = tx.all(&q).await?;
         let records: Vec<Record<ContactData>> = decode_all(&mut tx, rows).await?;
+        let namesakes = match name_key(draft) {
+            Some(key) => name_counts(&mut tx, Expr::col(name("key")).eq(key.clone()))
+                .await?
+                .get(&key)
+                .copied()
+                .unwrap_or(0),
+            None => 0,
+        };
         let mut scored: Vec<(Record<ContactData>, MatchScore)> = records
             .into_iter()
             .map(|r| {
-                let s = score(draft, &r.data);
+                let s = score_with_namesakes(draft, &r.data, namesakes);
                 (r, s)
             })
             .filter(|(_, s)| s.score >= POSSIBLE_FROM)
@@ -60,6 +68,27 @@ impl Store {
         scored.truncate(limit);
         Ok(scored)
     }
+}
+
+/// How many contacts carry each name key that `condition` selects.
+async fn name_counts(
+    tx: &mut crate::db::Tx,
+    condition: sea_query::SimpleExpr,
+) -> Result<std::collections::HashMap<String, u32>, StoreError> {
+    let rows: Vec<(String, i64)> = tx
+        .all(
+            Query::select()
+                .column(name("key"))
+                .expr(Expr::cust("COUNT(*)"))
+                .from(name("match_keys"))
+                .and_where(condition)
+                .group_by_col(name("key")),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, n)| (k, u32::try_from(n).unwrap_or(u32::MAX)))
+        .collect())
 }
 
 /// Blocks larger than this are too common to compare pair by pair; their members meet
@@ -114,7 +143,17 @@ impl Store {
         progress: impl Fn(&str, usize),
     ) -> Result<Vec<DuplicatePair>, StoreError> {
         use std::collections::{HashMap, HashSet};
-        let mut contacts: HashMap<Uuid, ContactData> = HashMap::new();
+        let mut contacts: HashMap<Uuid, (ContactData, u32)> = HashMap::new();
+        let mut tx = self.db.read().await?;
+        // Name keys all start with "n:" and sort before "n;".
+        let counts = name_counts(
+            &mut tx,
+            Expr::col(name("key"))
+                .gte("n:")
+                .and(Expr::col(name("key")).lt("n;")),
+        )
+        .await?;
+        drop(tx);
         let mut after: Option<Uuid> = None;
         loop {
             let mut q = Query::select();
@@ -133,7 +172,11 @@ impl Store {
                 break;
             };
             for (id, data) in rows {
-                contacts.insert(id, matchable(serde_json::from_str(&data)?));
+                let contact = matchable(serde_json::from_str(&data)?);
+                let namesakes = name_key(&contact)
+                    .and_then(|k| counts.get(&k).copied())
+                    .unwrap_or(1);
+                contacts.insert(id, (contact, namesakes));
             }
             after = Some(last);
             progress("contacts", contacts.len());
@@ -154,8 +197,10 @@ impl Store {
                     if !seen.insert(key) {
                         continue;
                     }
-                    if let (Some(x), Some(y)) = (contacts.get(&key.0), contacts.get(&key.1)) {
-                        let s = score(x, y);
+                    if let (Some((x, nx)), Some((y, ny))) =
+                        (contacts.get(&key.0), contacts.get(&key.1))
+                    {
+                        let s = score_with_namesakes(x, y, *nx.max(ny));
                         if s.score >= min_score {
                             pairs.push((key.0, key.1, s));
                         }
@@ -234,7 +279,7 @@ impl Store {
                 let name_of = |id: &Uuid| {
                     contacts
                         .get(id)
-                        .map(RecordData::display_name)
+                        .map(|(c, _)| c.display_name())
                         .unwrap_or_default()
                 };
                 DuplicatePair {
