@@ -69,16 +69,32 @@ pub(crate) async fn tags_of(
 
 impl Store {
     pub async fn list_tags(&self) -> Result<Vec<Tag>, StoreError> {
+        self.tags_with_counts(None).await
+    }
+
+    pub async fn tag(&self, id: Uuid) -> Result<Tag, StoreError> {
+        self.tags_with_counts(Some(id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// All tags, or the one with `id`, with their live-record counts. One tag counts only
+    /// its own rows, so renaming it does not count every tag of a million records.
+    async fn tags_with_counts(&self, id: Option<Uuid>) -> Result<Vec<Tag>, StoreError> {
         let mut tx = self.db.read().await?;
         let live = |alias: &str| {
             qcol(alias, "id")
                 .equals((Alias::new("rt"), Alias::new("record_id")))
                 .and(Expr::col((Alias::new(alias), Alias::new("deleted_at"))).is_null())
         };
+        let mut q = Query::select();
+        if let Some(id) = id {
+            q.and_where(qcol("t", "id").eq(id));
+        }
         let rows: Vec<(Uuid, String, String, i64, i64, i64)> = tx
             .all(
-                Query::select()
-                    .expr(qcol("t", "id"))
+                q.expr(qcol("t", "id"))
                     .expr(qcol("t", "name"))
                     .expr(qcol("t", "color"))
                     .expr(qcol("t", "version"))
@@ -123,14 +139,6 @@ impl Store {
                 count: c + o,
             })
             .collect())
-    }
-
-    pub async fn tag(&self, id: Uuid) -> Result<Tag, StoreError> {
-        self.list_tags()
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or(StoreError::NotFound)
     }
 
     pub async fn create_tag(&self, actor: &Actor, input: TagInput) -> Result<Tag, StoreError> {

@@ -63,6 +63,23 @@ fn decode(row: UserRow) -> Result<User, StoreError> {
     })
 }
 
+/// The user behind a secret: `users` joined with the credential `table` (sessions or
+/// API tokens, alias `k`) on its `token_hash`. Callers add columns and conditions of `k`.
+fn user_by_secret(table: &str, token_hash: &str) -> sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.exprs(user_columns("u"))
+        .from_as(name(table), Alias::new("k"))
+        .join_as(
+            JoinType::InnerJoin,
+            name("users"),
+            Alias::new("u"),
+            Expr::col((Alias::new("u"), Alias::new("id")))
+                .equals((Alias::new("k"), Alias::new("user_id"))),
+        )
+        .and_where(Expr::col((Alias::new("k"), Alias::new("token_hash"))).eq(token_hash));
+    q
+}
+
 fn user_columns(alias: &str) -> Vec<SimpleExpr> {
     USER_COLUMNS
         .iter()
@@ -297,19 +314,9 @@ impl Store {
     /// The user of a live session and its CSRF token.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(User, String)>, StoreError> {
         let mut tx = self.db.read().await?;
-        let mut q = Query::select();
-        q.exprs(user_columns("u"))
-            .expr(Expr::col((Alias::new("s"), Alias::new("csrf_token"))))
-            .from_as(name("sessions"), Alias::new("s"))
-            .join_as(
-                JoinType::InnerJoin,
-                name("users"),
-                Alias::new("u"),
-                Expr::col((Alias::new("u"), Alias::new("id")))
-                    .equals((Alias::new("s"), Alias::new("user_id"))),
-            )
-            .and_where(Expr::col((Alias::new("s"), Alias::new("token_hash"))).eq(token_hash))
-            .and_where(Expr::col((Alias::new("s"), Alias::new("expires_at"))).gt(now()));
+        let mut q = user_by_secret("sessions", token_hash);
+        q.expr(Expr::col((Alias::new("k"), Alias::new("csrf_token"))))
+            .and_where(Expr::col((Alias::new("k"), Alias::new("expires_at"))).gt(now()));
         let row: Option<UserRowWith> = tx.optional(&q).await?;
         row.map(|(id, n, role, lang, version, created, csrf)| {
             Ok((decode((id, n, role, lang, version, created))?, csrf))
@@ -387,20 +394,10 @@ impl Store {
     /// The user a live (not revoked) API token belongs to.
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
         let mut tx = self.db.read().await?;
-        let mut q = Query::select();
-        q.exprs(user_columns("u"))
-            .expr(Expr::col((Alias::new("t"), Alias::new("id"))))
-            .expr(Expr::col((Alias::new("t"), Alias::new("last_used_at"))))
-            .from_as(name("api_tokens"), Alias::new("t"))
-            .join_as(
-                JoinType::InnerJoin,
-                name("users"),
-                Alias::new("u"),
-                Expr::col((Alias::new("u"), Alias::new("id")))
-                    .equals((Alias::new("t"), Alias::new("user_id"))),
-            )
-            .and_where(Expr::col((Alias::new("t"), Alias::new("token_hash"))).eq(token_hash))
-            .and_where(Expr::col((Alias::new("t"), Alias::new("revoked_at"))).is_null());
+        let mut q = user_by_secret("api_tokens", token_hash);
+        q.expr(Expr::col((Alias::new("k"), Alias::new("id"))))
+            .expr(Expr::col((Alias::new("k"), Alias::new("last_used_at"))))
+            .and_where(Expr::col((Alias::new("k"), Alias::new("revoked_at"))).is_null());
         type Row = (
             Uuid,
             String,
