@@ -20,6 +20,7 @@ pub mod tags;
 pub mod testing;
 pub mod trash;
 pub mod users;
+pub mod views;
 
 pub use db::{Db, Dialect};
 pub use error::StoreError;

@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_match_keys.sql"),
         postgres: include_str!("../migrations/postgres/0002_match_keys.sql"),
     },
+    Migration {
+        version: 3,
+        name: "saved_views",
+        sqlite: include_str!("../migrations/sqlite/0003_saved_views.sql"),
+        postgres: include_str!("../migrations/postgres/0003_saved_views.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

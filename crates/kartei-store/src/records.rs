@@ -173,6 +173,39 @@ impl Store {
     ) -> Result<Record<R>, StoreError> {
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
+        let record = self
+            .update_in(&mut tx, &defs, actor, id, if_match, patch)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Applies one merge patch to several records, all or none: the first record that
+    /// fails (not found, invalid) leaves every record as it was.
+    pub async fn update_many<R: RecordData>(
+        &self,
+        actor: &Actor,
+        ids: &[Uuid],
+        patch: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        for id in ids {
+            self.update_in::<R>(&mut tx, &defs, actor, *id, None, patch.clone())
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    async fn update_in<R: RecordData>(
+        &self,
+        tx: &mut Tx,
+        defs: &[CustomFieldDef],
+        actor: &Actor,
+        id: Uuid,
+        if_match: Option<i64>,
+        patch: serde_json::Value,
+    ) -> Result<Record<R>, StoreError> {
         let row: Option<RecordRow> = tx.optional(&select_live(R::ENTITY, id)).await?;
         let current = decode::<R>(row.ok_or(StoreError::NotFound)?)?;
         if if_match.is_some_and(|v| v != current.version) {
@@ -189,9 +222,9 @@ impl Store {
         kartei_core::merge_patch::apply(&mut document, patch);
         let changed: R = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
         let changed = changed
-            .normalise(&self.context(&defs))
+            .normalise(&self.context(defs))
             .map_err(StoreError::Invalid)?;
-        check_references(&mut tx, &changed).await?;
+        check_references(tx, &changed).await?;
         let at = now();
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
             (name("version"), Expr::col(name("version")).add(1)),
@@ -221,15 +254,15 @@ impl Store {
                 current: current.version + 1,
             });
         }
-        let org_names = organization_names(&mut tx, [changed.organization_id()]).await?;
+        let org_names = organization_names(tx, [changed.organization_id()]).await?;
         let mut rows = IndexRows::default();
-        rows.add(id, &changed, &org_names, &defs, &mut HashSet::new());
-        rows.replace(&mut tx).await?;
+        rows.add(id, &changed, &org_names, defs, &mut HashSet::new());
+        rows.replace(tx).await?;
         if R::ENTITY == Entity::Organization && before.sort_name() != changed.sort_name() {
-            reindex_members(&mut tx, id, &defs).await?;
+            reindex_members(tx, id, defs).await?;
         }
         audit::append(
-            &mut tx,
+            tx,
             actor,
             R::ENTITY.as_str(),
             Some(id),
@@ -238,11 +271,7 @@ impl Store {
             Some(&changed.clone().masked()),
         )
         .await?;
-        let tags = tags_of(&mut tx, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        tx.commit().await?;
+        let tags = tags_of(tx, &[id]).await?.remove(&id).unwrap_or_default();
         Ok(Record {
             id,
             version: current.version + 1,
@@ -263,40 +292,55 @@ impl Store {
         if_match: Option<i64>,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        let at = now();
-        let mut update = Query::update();
-        update
-            .table(name(entity.table()))
-            .values([
-                (name("deleted_at"), at.into()),
-                (name("updated_at"), at.into()),
-                (name("updated_by"), actor.user_id.into()),
-                (name("version"), Expr::col(name("version")).add(1)),
-            ])
-            .and_where(Expr::col(name("id")).eq(id))
-            .and_where(Expr::col(name("deleted_at")).is_null());
-        if let Some(v) = if_match {
-            update.and_where(Expr::col(name("version")).eq(v));
-        }
-        if tx.execute(&update).await? == 0 {
-            let version = current_version(&mut tx, entity, id).await?;
-            return Err(match version {
-                Some(current) if if_match.is_some() => StoreError::VersionConflict { current },
-                _ => StoreError::NotFound,
-            });
-        }
-        audit::append::<()>(
-            &mut tx,
-            actor,
-            entity.as_str(),
-            Some(id),
-            "delete",
-            None,
-            None,
-        )
-        .await?;
+        delete_in(&mut tx, actor, entity, id, if_match).await?;
         tx.commit().await
     }
+
+    /// Moves several records to the trash, all or none.
+    pub async fn delete_many(
+        &self,
+        actor: &Actor,
+        entity: Entity,
+        ids: &[Uuid],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        for id in ids {
+            delete_in(&mut tx, actor, entity, *id, None).await?;
+        }
+        tx.commit().await
+    }
+}
+
+async fn delete_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<(), StoreError> {
+    let at = now();
+    let mut update = Query::update();
+    update
+        .table(name(entity.table()))
+        .values([
+            (name("deleted_at"), at.into()),
+            (name("updated_at"), at.into()),
+            (name("updated_by"), actor.user_id.into()),
+            (name("version"), Expr::col(name("version")).add(1)),
+        ])
+        .and_where(Expr::col(name("id")).eq(id))
+        .and_where(Expr::col(name("deleted_at")).is_null());
+    if let Some(v) = if_match {
+        update.and_where(Expr::col(name("version")).eq(v));
+    }
+    if tx.execute(&update).await? == 0 {
+        let version = current_version(tx, entity, id).await?;
+        return Err(match version {
+            Some(current) if if_match.is_some() => StoreError::VersionConflict { current },
+            _ => StoreError::NotFound,
+        });
+    }
+    audit::append::<()>(tx, actor, entity.as_str(), Some(id), "delete", None, None).await
 }
 
 /// The version of a live record, if there is one.

@@ -238,20 +238,23 @@ impl Store {
         tx.commit().await
     }
 
-    /// Attaches a tag, given by id or by name (created when new), to a live record.
+    /// Attaches a tag, given by id or by name (created when new), to live records: all
+    /// of them, or none when one is not found.
     pub async fn attach_tag(
         &self,
         actor: &Actor,
         entity: Entity,
-        record_id: Uuid,
+        record_ids: &[Uuid],
         tag: TagSelector,
     ) -> Result<TagRef, StoreError> {
         let mut tx = self.db.write().await?;
-        if crate::records::current_version(&mut tx, entity, record_id)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound);
+        for record_id in record_ids {
+            if crate::records::current_version(&mut tx, entity, *record_id)
+                .await?
+                .is_none()
+            {
+                return Err(StoreError::NotFound);
+            }
         }
         let tag = match tag {
             TagSelector::Id(id) => find_tag(&mut tx, Expr::col(name("id")).eq(id))
@@ -281,65 +284,75 @@ impl Store {
             &mut tx,
             "record_tags",
             &["tag_id", "record_id"],
-            std::iter::once(vec![tag.id.into(), record_id.into()]),
+            record_ids
+                .iter()
+                .map(|record_id| vec![tag.id.into(), (*record_id).into()]),
             true,
         )
         .await?;
         let after = serde_json::json!({"tag": tag.name});
-        audit::append(
-            &mut tx,
-            actor,
-            entity.as_str(),
-            Some(record_id),
-            "tag",
-            None,
-            Some(&after),
-        )
-        .await?;
+        for record_id in record_ids {
+            audit::append(
+                &mut tx,
+                actor,
+                entity.as_str(),
+                Some(*record_id),
+                "tag",
+                None,
+                Some(&after),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(tag)
     }
 
+    /// Removes a tag from live records that carry it; returns how many did. Records
+    /// without the tag are left alone; an unknown record fails the whole call.
     pub async fn detach_tag(
         &self,
         actor: &Actor,
         entity: Entity,
-        record_id: Uuid,
+        record_ids: &[Uuid],
         tag_id: Uuid,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let mut tx = self.db.write().await?;
-        if crate::records::current_version(&mut tx, entity, record_id)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::NotFound);
-        }
         let tag = find_tag(&mut tx, Expr::col(name("id")).eq(tag_id))
             .await?
             .ok_or(StoreError::NotFound)?;
-        let removed = tx
-            .execute(
-                Query::delete()
-                    .from_table(name("record_tags"))
-                    .and_where(Expr::col(name("tag_id")).eq(tag_id))
-                    .and_where(Expr::col(name("record_id")).eq(record_id)),
-            )
-            .await?;
-        if removed == 0 {
-            return Err(StoreError::NotFound);
-        }
         let before = serde_json::json!({"tag": tag.name});
-        audit::append(
-            &mut tx,
-            actor,
-            entity.as_str(),
-            Some(record_id),
-            "untag",
-            Some(&before),
-            None,
-        )
-        .await?;
-        tx.commit().await
+        let mut removed = 0;
+        for record_id in record_ids {
+            if crate::records::current_version(&mut tx, entity, *record_id)
+                .await?
+                .is_none()
+            {
+                return Err(StoreError::NotFound);
+            }
+            let n = tx
+                .execute(
+                    Query::delete()
+                        .from_table(name("record_tags"))
+                        .and_where(Expr::col(name("tag_id")).eq(tag_id))
+                        .and_where(Expr::col(name("record_id")).eq(*record_id)),
+                )
+                .await?;
+            if n > 0 {
+                removed += n;
+                audit::append(
+                    &mut tx,
+                    actor,
+                    entity.as_str(),
+                    Some(*record_id),
+                    "untag",
+                    Some(&before),
+                    None,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 }
 

@@ -427,7 +427,7 @@ async fn filters_sorts_and_keyset_pages_agree(store: Store) {
         .attach_tag(
             &actor(),
             Entity::Contact,
-            ids[0],
+            &[ids[0]],
             TagSelector::Name("VIP".into()),
         )
         .await
@@ -436,7 +436,7 @@ async fn filters_sorts_and_keyset_pages_agree(store: Store) {
         .attach_tag(
             &actor(),
             Entity::Contact,
-            ids[3],
+            &[ids[3]],
             TagSelector::Name("vip".into()),
         )
         .await
@@ -1049,3 +1049,114 @@ async fn a_scan_finds_clusters_of_duplicates(store: Store) {
     assert_eq!(pairs[0].score.score, 100, "best first");
 }
 both_databases!(a_scan_finds_clusters_of_duplicates);
+
+/// Bulk actions of the list page (tag, untag, owner, delete) change all selected records
+/// or, when one of them fails, none.
+async fn bulk_changes_are_all_or_nothing(store: Store) {
+    let mut ids = Vec::new();
+    for last in ["Adler", "Brandt"] {
+        ids.push(
+            store
+                .create(&actor(), contact(json!({"last_name": last})))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let unknown = uuid::Uuid::now_v7();
+    let with_unknown = [ids[0], ids[1], unknown];
+    let tagged = |store: Store, ids: Vec<uuid::Uuid>| async move {
+        let mut n = 0;
+        for id in ids {
+            n += store.get::<ContactData>(id).await.unwrap().tags.len();
+        }
+        n
+    };
+
+    let err = store
+        .attach_tag(
+            &actor(),
+            Entity::Contact,
+            &with_unknown,
+            TagSelector::Name("Messe".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(tagged(store.clone(), ids.clone()).await, 0);
+    assert!(
+        store.list_tags().await.unwrap().is_empty(),
+        "no tag left behind"
+    );
+
+    let tag = store
+        .attach_tag(
+            &actor(),
+            Entity::Contact,
+            &ids,
+            TagSelector::Name("Messe".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tagged(store.clone(), ids.clone()).await, 2);
+    assert!(store
+        .detach_tag(&actor(), Entity::Contact, &with_unknown, tag.id)
+        .await
+        .is_err());
+    assert_eq!(tagged(store.clone(), ids.clone()).await, 2);
+    assert_eq!(
+        store
+            .detach_tag(&actor(), Entity::Contact, &ids, tag.id)
+            .await
+            .unwrap(),
+        2
+    );
+
+    let err = store
+        .update_many::<ContactData>(&actor(), &ids, &json!({"emails": [{"address": "kaputt"}]}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(store
+        .update_many::<ContactData>(&actor(), &with_unknown, &json!({"job_title": "Einkauf"}))
+        .await
+        .is_err());
+    for id in &ids {
+        let c = store.get::<ContactData>(*id).await.unwrap();
+        assert_eq!((c.version, c.data.job_title), (1, None), "nothing changed");
+    }
+    store
+        .update_many::<ContactData>(&actor(), &ids, &json!({"job_title": "Einkauf"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get::<ContactData>(ids[1])
+            .await
+            .unwrap()
+            .data
+            .job_title
+            .as_deref(),
+        Some("Einkauf")
+    );
+
+    assert!(store
+        .delete_many(&actor(), Entity::Contact, &with_unknown)
+        .await
+        .is_err());
+    assert!(store.get::<ContactData>(ids[0]).await.is_ok(), "still live");
+    store
+        .delete_many(&actor(), Entity::Contact, &ids)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .trash(Entity::Contact, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        2
+    );
+}
+both_databases!(bulk_changes_are_all_or_nothing);

@@ -205,7 +205,7 @@ pub async fn attach_tag<R: RecordData>(
     };
     let tag = state
         .store
-        .attach_tag(&user.actor(), R::ENTITY, id, selector)
+        .attach_tag(&user.actor(), R::ENTITY, &[id], selector)
         .await?;
     Ok(Json(TagOut {
         id: tag.id,
@@ -221,10 +221,13 @@ pub async fn detach_tag<R: RecordData>(
     tag_id: Uuid,
 ) -> Result<StatusCode, ApiError> {
     user.require(Permission::WriteRecords)?;
-    state
+    let removed = state
         .store
-        .detach_tag(&user.actor(), R::ENTITY, id, tag_id)
+        .detach_tag(&user.actor(), R::ENTITY, &[id], tag_id)
         .await?;
+    if removed == 0 {
+        return Err(ApiError::NotFound);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,247 @@
+//! The columns of contact and organisation tables, shared by the web list (choosable
+//! columns), the CSV export and the detail page's master data: one place names each
+//! column in German and English and says how its value is shown.
+
+use crate::format::{date, timestamp};
+use kartei_core::channels::{Address, EmailEntry};
+use kartei_core::contact::ContactData;
+use kartei_core::custom_field::{CustomFieldDef, CustomKind};
+use kartei_core::i18n::Lang;
+use kartei_core::organization::OrganizationData;
+use kartei_core::record::RecordData;
+use kartei_store::records::Record;
+use serde_json::Value;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What cells need besides the record: names of linked organisations and users.
+pub struct CellContext {
+    pub lang: Lang,
+    pub organizations: HashMap<Uuid, String>,
+    pub users: HashMap<Uuid, String>,
+}
+
+pub struct Column<R> {
+    /// Stable key, used in the list's `cols` parameter and saved views.
+    pub key: &'static str,
+    pub de: &'static str,
+    pub en: &'static str,
+    /// The sort field behind the column, when the list can sort by it.
+    pub sort: Option<&'static str>,
+    /// Part of the CSV export (the id, names and master data, not display helpers).
+    pub export: bool,
+    pub value: fn(&Record<R>, &CellContext) -> String,
+}
+
+impl<R> Column<R> {
+    pub fn label(&self, lang: Lang) -> &'static str {
+        lang.pick(self.de, self.en)
+    }
+}
+
+/// A record kind with a table.
+pub trait Columns: RecordData {
+    const COLUMNS: &'static [Column<Self>];
+    /// What a list shows before the user chooses.
+    const DEFAULT_COLUMNS: &'static [&'static str];
+
+    fn column(key: &str) -> Option<&'static Column<Self>> {
+        Self::COLUMNS.iter().find(|c| c.key == key)
+    }
+}
+
+fn s(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn first_email(emails: &[EmailEntry]) -> String {
+    emails
+        .first()
+        .map(|e| e.address.clone())
+        .unwrap_or_default()
+}
+
+/// A part of the first address.
+fn address(addresses: &[Address], part: fn(&Address) -> &Option<String>) -> String {
+    addresses.first().map(|a| s(part(a))).unwrap_or_default()
+}
+
+fn tags<R>(r: &Record<R>) -> String {
+    r.tags
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn user(id: Option<Uuid>, c: &CellContext) -> String {
+    id.and_then(|u| c.users.get(&u).cloned())
+        .unwrap_or_default()
+}
+
+/// A code (lifecycle stage, customer type …) in the reader's language.
+fn code(v: &Option<String>, c: &CellContext) -> String {
+    v.as_deref()
+        .map(|v| crate::web::texts::option_label(v, c.lang).to_string())
+        .unwrap_or_default()
+}
+
+const fn col<R>(
+    key: &'static str,
+    de: &'static str,
+    en: &'static str,
+    sort: Option<&'static str>,
+    value: fn(&Record<R>, &CellContext) -> String,
+) -> Column<R> {
+    Column {
+        key,
+        de,
+        en,
+        sort,
+        export: true,
+        value,
+    }
+}
+
+const fn view<R>(
+    key: &'static str,
+    de: &'static str,
+    en: &'static str,
+    sort: Option<&'static str>,
+    value: fn(&Record<R>, &CellContext) -> String,
+) -> Column<R> {
+    Column {
+        key,
+        de,
+        en,
+        sort,
+        export: false,
+        value,
+    }
+}
+
+impl Columns for ContactData {
+    const COLUMNS: &'static [Column<Self>] = &[
+        col("id", "ID", "ID", None, |r, _| r.id.to_string()),
+        view("name", "Name", "Name", Some("name"), |r, _| r.data.display_name()),
+        col("salutation", "Anrede", "Salutation", None, |r, _| s(&r.data.salutation)),
+        col("title", "Titel", "Title", None, |r, _| s(&r.data.title)),
+        col("first_name", "Vorname", "First name", Some("first_name"), |r, _| s(&r.data.first_name)),
+        col("last_name", "Nachname", "Last name", None, |r, _| s(&r.data.last_name)),
+        col("organization", "Firma", "Organisation", None, |r, c| {
+            r.data
+                .organization_id
+                .and_then(|o| c.organizations.get(&o).cloned())
+                .unwrap_or_default()
+        }),
+        col("job_title", "Position", "Job title", None, |r, _| s(&r.data.job_title)),
+        col("email", "E-Mail", "E-mail", Some("email"), |r, _| first_email(&r.data.emails)),
+        col("phone", "Telefon", "Phone", None, |r, _| {
+            r.data
+                .phones
+                .iter()
+                .find(|p| p.kind.as_deref() != Some("mobile"))
+                .map(|p| p.number.clone())
+                .unwrap_or_default()
+        }),
+        col("mobile", "Mobil", "Mobile", None, |r, _| {
+            r.data
+                .phones
+                .iter()
+                .find(|p| p.kind.as_deref() == Some("mobile"))
+                .map(|p| p.number.clone())
+                .unwrap_or_default()
+        }),
+        col("street", "Straße", "Street", None, |r, _| address(&r.data.addresses, |a| &a.street)),
+        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| address(&r.data.addresses, |a| &a.postcode)),
+        col("city", "Ort", "City", Some("city"), |r, _| address(&r.data.addresses, |a| &a.city)),
+        col("country", "Land", "Country", None, |r, _| address(&r.data.addresses, |a| &a.country)),
+        col("birthday", "Geburtstag", "Birthday", Some("birthday"), |r, c| date(r.data.birthday, c.lang)),
+        col("lifecycle_stage", "Phase", "Lifecycle stage", None, |r, c| code(&r.data.lifecycle_stage, c)),
+        col("lead_source", "Quelle", "Lead source", None, |r, _| s(&r.data.lead_source)),
+        col("customer_number", "Kundennummer", "Customer number", None, |r, _| s(&r.data.customer_number)),
+        col("tags", "Tags", "Tags", None, |r, _| tags(r)),
+        view("owner", "Betreuer", "Owner", None, |r, c| user(r.data.owner_id, c)),
+        view("created_at", "Angelegt", "Created", Some("created_at"), |r, c| timestamp(r.created_at, c.lang)),
+        view("updated_at", "Geändert", "Changed", Some("updated_at"), |r, c| timestamp(r.updated_at, c.lang)),
+    ];
+    const DEFAULT_COLUMNS: &'static [&'static str] =
+        &["name", "organization", "email", "phone", "city", "tags"];
+}
+
+impl Columns for OrganizationData {
+    const COLUMNS: &'static [Column<Self>] = &[
+        col("id", "ID", "ID", None, |r, _| r.id.to_string()),
+        col("name", "Name", "Name", Some("name"), |r, _| s(&r.data.name)),
+        col("legal_form", "Rechtsform", "Legal form", None, |r, _| s(&r.data.legal_form)),
+        col("industry", "Branche", "Industry", Some("industry"), |r, _| s(&r.data.industry)),
+        col("team_size", "Mitarbeiter", "Team size", Some("team_size"), |r, c| {
+            r.data.team_size.map(|n| crate::format::integer(n, c.lang)).unwrap_or_default()
+        }),
+        col("website", "Website", "Website", None, |r, _| s(&r.data.website)),
+        col("email", "E-Mail", "E-mail", None, |r, _| first_email(&r.data.emails)),
+        col("phone", "Telefon", "Phone", None, |r, _| {
+            r.data
+                .phones
+                .first()
+                .map(|p| p.number.clone())
+                .unwrap_or_default()
+        }),
+        col("street", "Straße", "Street", None, |r, _| address(&r.data.addresses, |a| &a.street)),
+        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| address(&r.data.addresses, |a| &a.postcode)),
+        col("city", "Ort", "City", Some("city"), |r, _| address(&r.data.addresses, |a| &a.city)),
+        col("country", "Land", "Country", None, |r, _| address(&r.data.addresses, |a| &a.country)),
+        col("customer_number", "Kundennummer", "Customer number", None, |r, _| s(&r.data.customer_number)),
+        col("tags", "Tags", "Tags", None, |r, _| tags(r)),
+        view("lifecycle_stage", "Phase", "Lifecycle stage", None, |r, c| code(&r.data.lifecycle_stage, c)),
+        view("owner", "Betreuer", "Owner", None, |r, c| user(r.data.owner_id, c)),
+        view("created_at", "Angelegt", "Created", Some("created_at"), |r, c| timestamp(r.created_at, c.lang)),
+        view("updated_at", "Geändert", "Changed", Some("updated_at"), |r, c| timestamp(r.updated_at, c.lang)),
+    ];
+    const DEFAULT_COLUMNS: &'static [&'static str] =
+        &["name", "industry", "email", "phone", "city", "tags"];
+}
+
+/// A custom value as a person reads it (list cell, spreadsheet, detail page).
+pub fn custom_cell(def: &CustomFieldDef, value: Option<&Value>, lang: Lang) -> String {
+    let label = |key: &str| {
+        def.options
+            .iter()
+            .find(|o| o.key == key)
+            .map_or(key.to_string(), |o| match lang {
+                Lang::De => o.label_de.clone(),
+                Lang::En => o.label_en.clone(),
+            })
+    };
+    match (def.kind, value) {
+        (_, None | Some(Value::Null)) => String::new(),
+        (CustomKind::Boolean, Some(Value::Bool(b))) => lang
+            .pick(
+                if *b { "ja" } else { "nein" },
+                if *b { "yes" } else { "no" },
+            )
+            .into(),
+        (CustomKind::Date, Some(Value::String(d))) => {
+            date(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(), lang)
+        }
+        (CustomKind::SingleChoice, Some(Value::String(k))) => label(k),
+        (CustomKind::MultiChoice, Some(Value::Array(ks))) => ks
+            .iter()
+            .filter_map(Value::as_str)
+            .map(label)
+            .collect::<Vec<_>>()
+            .join(", "),
+        (CustomKind::Number, Some(Value::Number(n))) if lang == Lang::De => {
+            n.to_string().replace('.', ",")
+        }
+        (_, Some(Value::String(t))) => t.clone(),
+        (_, Some(v)) => v.to_string(),
+    }
+}
+
+pub fn custom_label(def: &CustomFieldDef, lang: Lang) -> &str {
+    match lang {
+        Lang::De => &def.label_de,
+        Lang::En => &def.label_en,
+    }
+}
