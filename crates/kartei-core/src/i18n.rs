@@ -53,7 +53,7 @@ impl Lang {
     }
 
     /// Picks the German or the English text.
-    pub fn pick(self, de: &'static str, en: &'static str) -> &'static str {
+    pub fn pick<'a>(self, de: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::De => de,
             Lang::En => en,

@@ -140,6 +140,62 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A successful sign-in: the user, the new session's CSRF token and its cookie.
+pub struct SignedIn {
+    pub user: User,
+    pub csrf: String,
+    pub cookie: String,
+}
+
+/// Checks a name and password (throttled per name) and opens a browser session.
+/// Unknown names cost the same time as wrong passwords, so names cannot be probed.
+pub async fn sign_in(state: &AppState, name: &str, password: &str) -> Result<SignedIn, ApiError> {
+    let started = std::time::Instant::now();
+    if let Some(wait) = state.login_throttle.blocked_for(name, started) {
+        return Err(ApiError::TooManyAttempts {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
+    let found = state.store.user_credentials(name).await?;
+    let hash = found
+        .as_ref()
+        .map_or(dummy_hash(), |(_, h)| h.as_str())
+        .to_string();
+    let password = password.to_string();
+    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some((user, _)) = found.filter(|_| verified) else {
+        state.login_throttle.failed(name, started);
+        return Err(ApiError::LoginFailed);
+    };
+    state.login_throttle.succeeded(name);
+    let token = new_secret("");
+    let csrf = new_secret("");
+    state
+        .store
+        .create_session(
+            user.id,
+            &hash_secret(&token),
+            &csrf,
+            chrono::Duration::hours(SESSION_HOURS),
+        )
+        .await?;
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    );
+    Ok(SignedIn { user, csrf, cookie })
+}
+
+/// A hash to verify against when the user does not exist, so that a wrong name takes
+/// as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("kartei-dummy-password").unwrap_or_default())
 }

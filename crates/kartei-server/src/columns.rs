@@ -9,6 +9,7 @@ use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::RecordData;
+use kartei_formats::csv;
 use kartei_store::records::Record;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -123,19 +124,35 @@ const fn view<R>(
 impl Columns for ContactData {
     const COLUMNS: &'static [Column<Self>] = &[
         col("id", "ID", "ID", None, |r, _| r.id.to_string()),
-        view("name", "Name", "Name", Some("name"), |r, _| r.data.display_name()),
-        col("salutation", "Anrede", "Salutation", None, |r, _| s(&r.data.salutation)),
+        view("name", "Name", "Name", Some("name"), |r, _| {
+            r.data.display_name()
+        }),
+        col("salutation", "Anrede", "Salutation", None, |r, _| {
+            s(&r.data.salutation)
+        }),
         col("title", "Titel", "Title", None, |r, _| s(&r.data.title)),
-        col("first_name", "Vorname", "First name", Some("first_name"), |r, _| s(&r.data.first_name)),
-        col("last_name", "Nachname", "Last name", None, |r, _| s(&r.data.last_name)),
+        col(
+            "first_name",
+            "Vorname",
+            "First name",
+            Some("first_name"),
+            |r, _| s(&r.data.first_name),
+        ),
+        col("last_name", "Nachname", "Last name", None, |r, _| {
+            s(&r.data.last_name)
+        }),
         col("organization", "Firma", "Organisation", None, |r, c| {
             r.data
                 .organization_id
                 .and_then(|o| c.organizations.get(&o).cloned())
                 .unwrap_or_default()
         }),
-        col("job_title", "Position", "Job title", None, |r, _| s(&r.data.job_title)),
-        col("email", "E-Mail", "E-mail", Some("email"), |r, _| first_email(&r.data.emails)),
+        col("job_title", "Position", "Job title", None, |r, _| {
+            s(&r.data.job_title)
+        }),
+        col("email", "E-Mail", "E-mail", Some("email"), |r, _| {
+            first_email(&r.data.emails)
+        }),
         col("phone", "Telefon", "Phone", None, |r, _| {
             r.data
                 .phones
@@ -152,18 +169,60 @@ impl Columns for ContactData {
                 .map(|p| p.number.clone())
                 .unwrap_or_default()
         }),
-        col("street", "Straße", "Street", None, |r, _| address(&r.data.addresses, |a| &a.street)),
-        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| address(&r.data.addresses, |a| &a.postcode)),
-        col("city", "Ort", "City", Some("city"), |r, _| address(&r.data.addresses, |a| &a.city)),
-        col("country", "Land", "Country", None, |r, _| address(&r.data.addresses, |a| &a.country)),
-        col("birthday", "Geburtstag", "Birthday", Some("birthday"), |r, c| date(r.data.birthday, c.lang)),
-        col("lifecycle_stage", "Phase", "Lifecycle stage", None, |r, c| code(&r.data.lifecycle_stage, c)),
-        col("lead_source", "Quelle", "Lead source", None, |r, _| s(&r.data.lead_source)),
-        col("customer_number", "Kundennummer", "Customer number", None, |r, _| s(&r.data.customer_number)),
+        col("street", "Straße", "Street", None, |r, _| {
+            address(&r.data.addresses, |a| &a.street)
+        }),
+        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| {
+            address(&r.data.addresses, |a| &a.postcode)
+        }),
+        col("city", "Ort", "City", Some("city"), |r, _| {
+            address(&r.data.addresses, |a| &a.city)
+        }),
+        col("country", "Land", "Country", None, |r, _| {
+            address(&r.data.addresses, |a| &a.country)
+        }),
+        col(
+            "birthday",
+            "Geburtstag",
+            "Birthday",
+            Some("birthday"),
+            |r, c| date(r.data.birthday, c.lang),
+        ),
+        col(
+            "lifecycle_stage",
+            "Phase",
+            "Lifecycle stage",
+            None,
+            |r, c| code(&r.data.lifecycle_stage, c),
+        ),
+        col("lead_source", "Quelle", "Lead source", None, |r, _| {
+            s(&r.data.lead_source)
+        }),
+        col(
+            "customer_number",
+            "Kundennummer",
+            "Customer number",
+            None,
+            |r, _| s(&r.data.customer_number),
+        ),
         col("tags", "Tags", "Tags", None, |r, _| tags(r)),
-        view("owner", "Betreuer", "Owner", None, |r, c| user(r.data.owner_id, c)),
-        view("created_at", "Angelegt", "Created", Some("created_at"), |r, c| timestamp(r.created_at, c.lang)),
-        view("updated_at", "Geändert", "Changed", Some("updated_at"), |r, c| timestamp(r.updated_at, c.lang)),
+        view("owner", "Betreuer", "Owner", None, |r, c| {
+            user(r.data.owner_id, c)
+        }),
+        view(
+            "created_at",
+            "Angelegt",
+            "Created",
+            Some("created_at"),
+            |r, c| timestamp(r.created_at, c.lang),
+        ),
+        view(
+            "updated_at",
+            "Geändert",
+            "Changed",
+            Some("updated_at"),
+            |r, c| timestamp(r.updated_at, c.lang),
+        ),
     ];
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "organization", "email", "phone", "city", "tags"];
@@ -173,13 +232,34 @@ impl Columns for OrganizationData {
     const COLUMNS: &'static [Column<Self>] = &[
         col("id", "ID", "ID", None, |r, _| r.id.to_string()),
         col("name", "Name", "Name", Some("name"), |r, _| s(&r.data.name)),
-        col("legal_form", "Rechtsform", "Legal form", None, |r, _| s(&r.data.legal_form)),
-        col("industry", "Branche", "Industry", Some("industry"), |r, _| s(&r.data.industry)),
-        col("team_size", "Mitarbeiter", "Team size", Some("team_size"), |r, c| {
-            r.data.team_size.map(|n| crate::format::integer(n, c.lang)).unwrap_or_default()
+        col("legal_form", "Rechtsform", "Legal form", None, |r, _| {
+            s(&r.data.legal_form)
         }),
-        col("website", "Website", "Website", None, |r, _| s(&r.data.website)),
-        col("email", "E-Mail", "E-mail", None, |r, _| first_email(&r.data.emails)),
+        col(
+            "industry",
+            "Branche",
+            "Industry",
+            Some("industry"),
+            |r, _| s(&r.data.industry),
+        ),
+        col(
+            "team_size",
+            "Mitarbeiter",
+            "Team size",
+            Some("team_size"),
+            |r, c| {
+                r.data
+                    .team_size
+                    .map(|n| crate::format::integer(n, c.lang))
+                    .unwrap_or_default()
+            },
+        ),
+        col("website", "Website", "Website", None, |r, _| {
+            s(&r.data.website)
+        }),
+        col("email", "E-Mail", "E-mail", None, |r, _| {
+            first_email(&r.data.emails)
+        }),
         col("phone", "Telefon", "Phone", None, |r, _| {
             r.data
                 .phones
@@ -187,16 +267,50 @@ impl Columns for OrganizationData {
                 .map(|p| p.number.clone())
                 .unwrap_or_default()
         }),
-        col("street", "Straße", "Street", None, |r, _| address(&r.data.addresses, |a| &a.street)),
-        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| address(&r.data.addresses, |a| &a.postcode)),
-        col("city", "Ort", "City", Some("city"), |r, _| address(&r.data.addresses, |a| &a.city)),
-        col("country", "Land", "Country", None, |r, _| address(&r.data.addresses, |a| &a.country)),
-        col("customer_number", "Kundennummer", "Customer number", None, |r, _| s(&r.data.customer_number)),
+        col("street", "Straße", "Street", None, |r, _| {
+            address(&r.data.addresses, |a| &a.street)
+        }),
+        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| {
+            address(&r.data.addresses, |a| &a.postcode)
+        }),
+        col("city", "Ort", "City", Some("city"), |r, _| {
+            address(&r.data.addresses, |a| &a.city)
+        }),
+        col("country", "Land", "Country", None, |r, _| {
+            address(&r.data.addresses, |a| &a.country)
+        }),
+        col(
+            "customer_number",
+            "Kundennummer",
+            "Customer number",
+            None,
+            |r, _| s(&r.data.customer_number),
+        ),
         col("tags", "Tags", "Tags", None, |r, _| tags(r)),
-        view("lifecycle_stage", "Phase", "Lifecycle stage", None, |r, c| code(&r.data.lifecycle_stage, c)),
-        view("owner", "Betreuer", "Owner", None, |r, c| user(r.data.owner_id, c)),
-        view("created_at", "Angelegt", "Created", Some("created_at"), |r, c| timestamp(r.created_at, c.lang)),
-        view("updated_at", "Geändert", "Changed", Some("updated_at"), |r, c| timestamp(r.updated_at, c.lang)),
+        view(
+            "lifecycle_stage",
+            "Phase",
+            "Lifecycle stage",
+            None,
+            |r, c| code(&r.data.lifecycle_stage, c),
+        ),
+        view("owner", "Betreuer", "Owner", None, |r, c| {
+            user(r.data.owner_id, c)
+        }),
+        view(
+            "created_at",
+            "Angelegt",
+            "Created",
+            Some("created_at"),
+            |r, c| timestamp(r.created_at, c.lang),
+        ),
+        view(
+            "updated_at",
+            "Geändert",
+            "Changed",
+            Some("updated_at"),
+            |r, c| timestamp(r.updated_at, c.lang),
+        ),
     ];
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "industry", "email", "phone", "city", "tags"];
@@ -244,4 +358,35 @@ pub fn custom_label(def: &CustomFieldDef, lang: Lang) -> &str {
         Lang::De => &def.label_de,
         Lang::En => &def.label_en,
     }
+}
+
+/// The first line of a CSV export: a byte-order mark for German Excel, then the headers
+/// of the exported columns and custom fields.
+pub fn csv_header<R: Columns>(defs: &[CustomFieldDef], lang: Lang) -> String {
+    let mut header: Vec<String> = R::COLUMNS
+        .iter()
+        .filter(|c| c.export)
+        .map(|c| c.label(lang).to_string())
+        .collect();
+    header.extend(defs.iter().map(|d| custom_label(d, lang).to_string()));
+    let mut text = if lang == Lang::De {
+        csv::BOM.to_string()
+    } else {
+        String::new()
+    };
+    text.push_str(&csv::line(&header, csv::delimiter(lang)));
+    text
+}
+
+pub fn csv_row<R: Columns>(r: &Record<R>, defs: &[CustomFieldDef], ctx: &CellContext) -> String {
+    let mut row: Vec<String> = R::COLUMNS
+        .iter()
+        .filter(|c| c.export)
+        .map(|c| (c.value)(r, ctx))
+        .collect();
+    row.extend(
+        defs.iter()
+            .map(|d| custom_cell(d, r.data.custom().get(&d.key), ctx.lang)),
+    );
+    csv::line(&row, csv::delimiter(ctx.lang))
 }

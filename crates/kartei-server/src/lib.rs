@@ -3,8 +3,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod columns;
 pub mod error;
+pub mod format;
 pub mod throttle;
+pub mod web;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -103,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs/docs.js", get(docs_script))
         .route("/api/docs/docs.css", get(docs_style))
         .merge(api::routes())
+        .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(error::localize))

@@ -68,6 +68,23 @@ pub(crate) async fn tags_of(
 }
 
 impl Store {
+    /// Every tag with its colour, by name, without counting (cheap at any size).
+    pub async fn tag_refs(&self) -> Result<Vec<TagRef>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(Uuid, String, String)> = tx
+            .all(
+                Query::select()
+                    .columns(["id", "name", "color"].map(name))
+                    .from(name("tags"))
+                    .order_by(name("name_key"), Order::Asc),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, color)| TagRef { id, name, color })
+            .collect())
+    }
+
     pub async fn list_tags(&self) -> Result<Vec<Tag>, StoreError> {
         self.tags_with_counts(None).await
     }
@@ -280,13 +297,15 @@ impl Store {
                 }
             }
         };
+        let rows: Vec<Vec<sea_query::SimpleExpr>> = record_ids
+            .iter()
+            .map(|record_id| vec![tag.id.into(), (*record_id).into()])
+            .collect();
         insert_rows(
             &mut tx,
             "record_tags",
             &["tag_id", "record_id"],
-            record_ids
-                .iter()
-                .map(|record_id| vec![tag.id.into(), (*record_id).into()]),
+            rows.into_iter(),
             true,
         )
         .await?;

@@ -3,198 +3,23 @@
 
 use crate::cli::ExportArgs;
 use crate::run::CliError;
-use kartei_core::custom_field::{CustomFieldDef, CustomKind};
+use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::filter::{Filter, Sort};
 use kartei_core::i18n::Lang;
 use kartei_core::record::{Entity, RecordData};
 use kartei_core::{contact::ContactData, organization::OrganizationData};
 use kartei_formats::csv;
 use kartei_server::api::dto::RecordOut;
+use kartei_server::columns::{csv_header, csv_row, CellContext, Columns};
 use kartei_store::list::{ListRequest, Page};
 use kartei_store::records::Record;
 use kartei_store::search::SearchRequest;
 use kartei_store::Store;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 use uuid::Uuid;
 
 const PAGE: u64 = 500;
-
-/// A CSV column: German and English header, and how to get the value.
-type Column<R> = (
-    &'static str,
-    &'static str,
-    fn(&Record<R>, &Context) -> String,
-);
-
-/// What columns need besides the record.
-struct Context {
-    lang: Lang,
-    organizations: HashMap<Uuid, String>,
-}
-
-fn date(d: Option<chrono::NaiveDate>, lang: Lang) -> String {
-    d.map(|d| match lang {
-        Lang::De => d.format("%d.%m.%Y").to_string(),
-        Lang::En => d.format("%Y-%m-%d").to_string(),
-    })
-    .unwrap_or_default()
-}
-
-fn s(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
-fn first_email(emails: &[kartei_core::channels::EmailEntry]) -> String {
-    emails
-        .first()
-        .map(|e| e.address.clone())
-        .unwrap_or_default()
-}
-
-/// A part of the first address.
-fn address(
-    addresses: &[kartei_core::channels::Address],
-    part: fn(&kartei_core::channels::Address) -> &Option<String>,
-) -> String {
-    addresses.first().map(|a| s(part(a))).unwrap_or_default()
-}
-
-fn tags<R>(r: &Record<R>) -> String {
-    r.tags
-        .iter()
-        .map(|t| t.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-const CONTACT_COLUMNS: &[Column<ContactData>] = &[
-    ("ID", "ID", |r, _| r.id.to_string()),
-    ("Anrede", "Salutation", |r, _| s(&r.data.salutation)),
-    ("Titel", "Title", |r, _| s(&r.data.title)),
-    ("Vorname", "First name", |r, _| s(&r.data.first_name)),
-    ("Nachname", "Last name", |r, _| s(&r.data.last_name)),
-    ("Firma", "Organisation", |r, c| {
-        r.data
-            .organization_id
-            .and_then(|o| c.organizations.get(&o).cloned())
-            .unwrap_or_default()
-    }),
-    ("Position", "Job title", |r, _| s(&r.data.job_title)),
-    ("E-Mail", "E-mail", |r, _| first_email(&r.data.emails)),
-    ("Telefon", "Phone", |r, _| {
-        r.data
-            .phones
-            .iter()
-            .find(|p| p.kind.as_deref() != Some("mobile"))
-            .map(|p| p.number.clone())
-            .unwrap_or_default()
-    }),
-    ("Mobil", "Mobile", |r, _| {
-        r.data
-            .phones
-            .iter()
-            .find(|p| p.kind.as_deref() == Some("mobile"))
-            .map(|p| p.number.clone())
-            .unwrap_or_default()
-    }),
-    ("Straße", "Street", |r, _| {
-        address(&r.data.addresses, |a| &a.street)
-    }),
-    ("PLZ", "Postcode", |r, _| {
-        address(&r.data.addresses, |a| &a.postcode)
-    }),
-    ("Ort", "City", |r, _| {
-        address(&r.data.addresses, |a| &a.city)
-    }),
-    ("Land", "Country", |r, _| {
-        address(&r.data.addresses, |a| &a.country)
-    }),
-    ("Geburtstag", "Birthday", |r, c| {
-        date(r.data.birthday, c.lang)
-    }),
-    ("Phase", "Lifecycle stage", |r, _| {
-        s(&r.data.lifecycle_stage)
-    }),
-    ("Quelle", "Lead source", |r, _| s(&r.data.lead_source)),
-    ("Kundennummer", "Customer number", |r, _| {
-        s(&r.data.customer_number)
-    }),
-    ("Tags", "Tags", |r, _| tags(r)),
-];
-
-const ORGANIZATION_COLUMNS: &[Column<OrganizationData>] = &[
-    ("ID", "ID", |r, _| r.id.to_string()),
-    ("Name", "Name", |r, _| s(&r.data.name)),
-    ("Rechtsform", "Legal form", |r, _| s(&r.data.legal_form)),
-    ("Branche", "Industry", |r, _| s(&r.data.industry)),
-    ("Mitarbeiter", "Team size", |r, _| {
-        r.data.team_size.map(|n| n.to_string()).unwrap_or_default()
-    }),
-    ("Website", "Website", |r, _| s(&r.data.website)),
-    ("E-Mail", "E-mail", |r, _| first_email(&r.data.emails)),
-    ("Telefon", "Phone", |r, _| {
-        r.data
-            .phones
-            .first()
-            .map(|p| p.number.clone())
-            .unwrap_or_default()
-    }),
-    ("Straße", "Street", |r, _| {
-        address(&r.data.addresses, |a| &a.street)
-    }),
-    ("PLZ", "Postcode", |r, _| {
-        address(&r.data.addresses, |a| &a.postcode)
-    }),
-    ("Ort", "City", |r, _| {
-        address(&r.data.addresses, |a| &a.city)
-    }),
-    ("Land", "Country", |r, _| {
-        address(&r.data.addresses, |a| &a.country)
-    }),
-    ("Kundennummer", "Customer number", |r, _| {
-        s(&r.data.customer_number)
-    }),
-    ("Tags", "Tags", |r, _| tags(r)),
-];
-
-/// A custom value as a spreadsheet shows it.
-fn custom_cell(def: &CustomFieldDef, value: Option<&Value>, lang: Lang) -> String {
-    let label = |key: &str| {
-        def.options
-            .iter()
-            .find(|o| o.key == key)
-            .map_or(key.to_string(), |o| match lang {
-                Lang::De => o.label_de.clone(),
-                Lang::En => o.label_en.clone(),
-            })
-    };
-    match (def.kind, value) {
-        (_, None | Some(Value::Null)) => String::new(),
-        (CustomKind::Boolean, Some(Value::Bool(b))) => lang
-            .pick(
-                if *b { "ja" } else { "nein" },
-                if *b { "yes" } else { "no" },
-            )
-            .into(),
-        (CustomKind::Date, Some(Value::String(d))) => {
-            date(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(), lang)
-        }
-        (CustomKind::SingleChoice, Some(Value::String(k))) => label(k),
-        (CustomKind::MultiChoice, Some(Value::Array(ks))) => ks
-            .iter()
-            .filter_map(Value::as_str)
-            .map(label)
-            .collect::<Vec<_>>()
-            .join(", "),
-        (CustomKind::Number, Some(Value::Number(n))) if lang == Lang::De => {
-            n.to_string().replace('.', ",")
-        }
-        (_, Some(Value::String(t))) => t.clone(),
-        (_, Some(v)) => v.to_string(),
-    }
-}
 
 /// Walks every page of the filter or search, one page in memory at a time.
 struct Pager<'a, R> {
@@ -282,11 +107,10 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
     let defs = store.custom_fields(Some(entity)).await?;
     let count = match (entity, args.format.as_str()) {
         (Entity::Contact, "csv") => {
-            csv_export::<ContactData>(store, args, &defs, lang, CONTACT_COLUMNS, &mut out).await?
+            csv_export::<ContactData>(store, args, &defs, lang, &mut out).await?
         }
         (Entity::Organization, "csv") => {
-            csv_export::<OrganizationData>(store, args, &defs, lang, ORGANIZATION_COLUMNS, &mut out)
-                .await?
+            csv_export::<OrganizationData>(store, args, &defs, lang, &mut out).await?
         }
         (Entity::Contact, "json") => {
             json_export::<ContactData>(store, args, &defs, &mut out).await?
@@ -331,47 +155,33 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn csv_export<R: RecordData + utoipa::ToSchema>(
+async fn csv_export<R: Columns>(
     store: &Store,
     args: &ExportArgs,
     defs: &[CustomFieldDef],
     lang: Lang,
-    columns: &[Column<R>],
     out: &mut Box<dyn Write>,
 ) -> Result<usize, CliError> {
-    let delimiter = csv::delimiter(lang);
-    let mut header: Vec<String> = columns
-        .iter()
-        .map(|(de, en, _)| lang.pick(de, en).to_string())
+    out.write_all(csv_header::<R>(defs, lang).as_bytes())?;
+    let users: HashMap<Uuid, String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
         .collect();
-    header.extend(defs.iter().map(|d| match lang {
-        Lang::De => d.label_de.clone(),
-        Lang::En => d.label_en.clone(),
-    }));
-    let mut text = if lang == Lang::De {
-        csv::BOM.to_string()
-    } else {
-        String::new()
-    };
-    text.push_str(&csv::line(&header, delimiter));
-    out.write_all(text.as_bytes())?;
     let mut pager = Pager::<R>::new(store, args, defs)?;
     while let Some(items) = pager.next().await? {
         let orgs: Vec<Uuid> = items
             .iter()
             .filter_map(|r| r.data.organization_id())
             .collect();
-        let ctx = Context {
+        let ctx = CellContext {
             lang,
             organizations: store.organization_display_names(&orgs).await?,
+            users: users.clone(),
         };
         for r in &items {
-            let mut row: Vec<String> = columns.iter().map(|(_, _, get)| get(r, &ctx)).collect();
-            row.extend(
-                defs.iter()
-                    .map(|d| custom_cell(d, r.data.custom().get(&d.key), lang)),
-            );
-            out.write_all(csv::line(&row, delimiter).as_bytes())?;
+            out.write_all(csv_row(r, defs, &ctx).as_bytes())?;
         }
     }
     Ok(pager.count)

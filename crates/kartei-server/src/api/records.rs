@@ -205,7 +205,12 @@ pub async fn attach_tag<R: RecordData>(
     };
     let tag = state
         .store
-        .attach_tag(&user.actor(), R::ENTITY, &[id], selector)
+        .attach_tag(
+            &user.actor(),
+            R::ENTITY,
+            std::slice::from_ref(&id),
+            selector,
+        )
         .await?;
     Ok(Json(TagOut {
         id: tag.id,
@@ -223,7 +228,7 @@ pub async fn detach_tag<R: RecordData>(
     user.require(Permission::WriteRecords)?;
     let removed = state
         .store
-        .detach_tag(&user.actor(), R::ENTITY, &[id], tag_id)
+        .detach_tag(&user.actor(), R::ENTITY, std::slice::from_ref(&id), tag_id)
         .await?;
     if removed == 0 {
         return Err(ApiError::NotFound);

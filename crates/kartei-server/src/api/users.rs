@@ -1,17 +1,14 @@
 //! Users (admins only), one's own API tokens, and browser sign-in.
 
 use super::extract::{JsonBody, PathParams};
-use crate::auth::{
-    hash_password, hash_secret, new_secret, verify_password, CurrentUser, SESSION_COOKIE,
-    SESSION_HOURS,
-};
+use crate::auth::{hash_password, hash_secret, new_secret, CurrentUser, SESSION_COOKIE};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use kartei_core::access::{Permission, Role};
 use kartei_core::validation::{ErrorCode, FieldError};
 use kartei_store::users::{ApiToken, User};
@@ -268,13 +265,6 @@ pub struct SessionOut {
     pub csrf_token: String,
 }
 
-/// A hash to verify against when the user does not exist, so that a wrong name takes
-/// as long as a wrong password.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("kartei-dummy-password").unwrap_or_default())
-}
-
 /// Signs in with name and password; sets an HttpOnly session cookie. After 5 failed
 /// attempts for a name within 15 minutes, attempts get 429 until the window has passed.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
@@ -284,46 +274,12 @@ pub async fn login(
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let login: Login = body.parse()?;
-    let started = std::time::Instant::now();
-    if let Some(wait) = s.login_throttle.blocked_for(&login.name, started) {
-        return Err(ApiError::TooManyAttempts {
-            retry_after: wait.as_secs().max(1),
-        });
-    }
-    let found = s.store.user_credentials(&login.name).await?;
-    let hash = found
-        .as_ref()
-        .map_or(dummy_hash(), |(_, h)| h.as_str())
-        .to_string();
-    let password = login.password.clone();
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let Some((user, _)) = found.filter(|_| verified) else {
-        s.login_throttle.failed(&login.name, started);
-        return Err(ApiError::LoginFailed);
-    };
-    s.login_throttle.succeeded(&login.name);
-    let token = new_secret("");
-    let csrf = new_secret("");
-    s.store
-        .create_session(
-            user.id,
-            &hash_secret(&token),
-            &csrf,
-            Duration::hours(SESSION_HOURS),
-        )
-        .await?;
-    let secure = if s.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-        SESSION_HOURS * 3600
-    );
+    let signed_in = crate::auth::sign_in(&s, &login.name, &login.password).await?;
     Ok((
-        [(header::SET_COOKIE, cookie)],
+        [(header::SET_COOKIE, signed_in.cookie)],
         Json(SessionOut {
-            user: user.into(),
-            csrf_token: csrf,
+            user: signed_in.user.into(),
+            csrf_token: signed_in.csrf,
         }),
     ))
 }

@@ -1,0 +1,311 @@
+// Kartei page script: small conveniences on top of pages that work without it.
+// Quick search, the filter builder, row selection, repeated form rows, the
+// "similar contact exists" hint and local times. No inline code: the CSP forbids it.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+const lang = document.body.dataset.lang || document.documentElement.lang || "de";
+
+function debounce(fn, ms) {
+  let t;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+// "/" focuses the search box, unless the user is typing somewhere.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+  const t = e.target;
+  if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+  const q = $("#q");
+  if (q) { e.preventDefault(); q.focus(); q.select(); }
+});
+
+// Times are sent in UTC; show them in the reader's time zone and locale.
+function localTimes(root = document) {
+  const fmt = new Intl.DateTimeFormat(lang === "de" ? "de-DE" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  $$("time[datetime]", root).forEach((el) => {
+    const d = new Date(el.getAttribute("datetime"));
+    if (!isNaN(d) && el.getAttribute("datetime").includes("T")) el.textContent = fmt.format(d);
+  });
+}
+
+// Tag colours come as data attributes (inline styles are not allowed by the CSP).
+function tagColours(root = document) {
+  $$("[data-color]", root).forEach((el) => el.style.setProperty("--tag", el.dataset.color));
+}
+
+// Confirmation before destructive forms.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  let message = form.dataset.confirm;
+  if (form.id === "bulk-form") {
+    const action = $("#bulk-action", form);
+    if (action && action.value === "delete") message = form.dataset.confirmDelete;
+  }
+  if (message && !window.confirm(message)) e.preventDefault();
+});
+
+// Row selection on list pages.
+function selection() {
+  const all = $("#select-all");
+  const count = $("#selected-count");
+  const boxes = () => $$('input[name="ids"]');
+  const update = () => {
+    const n = boxes().filter((b) => b.checked).length;
+    if (count) count.textContent = n ? `${n} ✓` : "";
+  };
+  if (all) all.addEventListener("change", () => { boxes().forEach((b) => { b.checked = all.checked; }); update(); });
+  boxes().forEach((b) => b.addEventListener("change", update));
+  update();
+}
+
+// Quick search: results replace the table while the user types.
+function quickSearch() {
+  const q = $("#q");
+  const form = $("#list-form");
+  if (!q || !form) return;
+  let seq = 0;
+  const run = debounce(async () => {
+    const mine = ++seq;
+    syncFilter();
+    const params = new URLSearchParams(new FormData(form));
+    for (const [k, v] of Array.from(params.entries())) if (!v) params.delete(k);
+    const res = await fetch(`${q.dataset.rows}?${params}`, { headers: { Accept: "text/html" } });
+    if (!res.ok || mine !== seq) return;
+    const area = $("#table-area");
+    area.outerHTML = await res.text();
+    history.replaceState(null, "", `${form.getAttribute("action")}?${params}`);
+    selection();
+  }, 180);
+  q.addEventListener("input", run);
+}
+
+// The filter builder: rows of field / operator / value, joined by "all" or "any".
+const OPS = {
+  text: ["contains", "eq", "ne", "starts_with", "is_empty", "not_empty"],
+  phone: ["eq", "ne", "is_empty", "not_empty"],
+  choice: ["eq", "ne", "is_empty", "not_empty"],
+  boolean: ["eq", "ne", "is_empty", "not_empty"],
+  date: ["eq", "lt", "le", "gt", "ge", "is_empty", "not_empty"],
+  timestamp: ["lt", "ge"],
+  number: ["eq", "ne", "lt", "le", "gt", "ge", "is_empty", "not_empty"],
+  tag: ["has_tag", "not_tag"],
+};
+let syncFilter = () => {};
+
+function filterBuilder() {
+  const root = $("#filter-builder");
+  const hidden = $("#filter-json");
+  const specEl = $("#filter-spec");
+  if (!root || !hidden || !specEl) return;
+  const spec = JSON.parse(specEl.textContent);
+  const fields = spec.fields.concat([{ name: "__tag", label: spec.texts && spec.ops.has_tag ? "Tag" : "Tag", kind: "tag", options: spec.tags.map((t) => [t, t]) }]);
+  const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
+
+  // Reads a filter into rows, or null when it is nested deeper than the builder shows.
+  function toRows(f) {
+    if (!f) return { join: "and", rows: [] };
+    const list = f.and ? f.and : f.or ? f.or : [f];
+    const join = f.or ? "or" : "and";
+    const rows = [];
+    for (const c of list) {
+      if (c.not && c.not.op === "is_empty") rows.push({ field: c.not.field, op: "not_empty", value: "" });
+      else if (c.not && c.not.op === "has_tag") rows.push({ field: "__tag", op: "not_tag", value: c.not.value });
+      else if (c.op === "has_tag") rows.push({ field: "__tag", op: "has_tag", value: c.value });
+      else if (c.op && c.field && byName[c.field]) rows.push({ field: c.field, op: c.op, value: c.value === undefined || c.value === null ? "" : String(c.value) });
+      else return null;
+    }
+    return { join, rows };
+  }
+
+  function condition(r) {
+    const f = byName[r.field];
+    if (!f) return null;
+    if (r.op === "has_tag") return r.value ? { op: "has_tag", value: r.value } : null;
+    if (r.op === "not_tag") return r.value ? { not: { op: "has_tag", value: r.value } } : null;
+    if (r.op === "is_empty") return { field: r.field, op: "is_empty" };
+    if (r.op === "not_empty") return { not: { field: r.field, op: "is_empty" } };
+    if (r.value === "") return null;
+    let value = r.value;
+    if (f.kind === "number") value = Number(String(value).replace(",", "."));
+    if (f.kind === "boolean") value = value === "true";
+    return { field: r.field, op: r.op, value };
+  }
+
+  let parsed = null;
+  try { parsed = hidden.value ? JSON.parse(hidden.value) : null; } catch (_) { parsed = undefined; }
+  const state = parsed === undefined ? null : toRows(parsed);
+  if (!state) {
+    // A filter from the API or a saved view the rows cannot show: edit it as JSON.
+    const ta = document.createElement("textarea");
+    ta.rows = 6; ta.value = hidden.value; ta.setAttribute("aria-label", "JSON");
+    root.append(ta);
+    syncFilter = () => { hidden.value = ta.value.trim(); };
+    return;
+  }
+
+  const joinSel = document.createElement("select");
+  joinSel.setAttribute("aria-label", spec.texts.match);
+  joinSel.innerHTML = `<option value="and">${spec.texts.all}</option><option value="or">${spec.texts.any}</option>`;
+  joinSel.value = state.join;
+  const head = document.createElement("div");
+  head.className = "filter-row";
+  head.append(document.createTextNode(`${spec.texts.match} `), joinSel);
+  const rowsBox = document.createElement("div");
+  const add = document.createElement("button");
+  add.type = "button"; add.textContent = `+ ${spec.texts.add}`; add.className = "link";
+  root.append(head, rowsBox, add);
+
+  function option(value, label, selected) {
+    const o = document.createElement("option");
+    o.value = value; o.textContent = label; o.selected = selected;
+    return o;
+  }
+
+  function addRow(r) {
+    const row = document.createElement("div");
+    row.className = "filter-row";
+    const fieldSel = document.createElement("select");
+    fieldSel.setAttribute("aria-label", "Feld / field");
+    fields.forEach((f) => fieldSel.append(option(f.name, f.label, f.name === r.field)));
+    const opSel = document.createElement("select");
+    opSel.setAttribute("aria-label", "Operator");
+    let valueEl = document.createElement("input");
+    const remove = document.createElement("button");
+    remove.type = "button"; remove.textContent = "×"; remove.setAttribute("aria-label", spec.texts.remove);
+    function render(keep) {
+      const f = byName[fieldSel.value];
+      const ops = OPS[f.kind] || OPS.text;
+      const prevOp = keep ? opSel.value || r.op : ops[0];
+      opSel.innerHTML = "";
+      ops.forEach((op) => opSel.append(option(op, spec.ops[op] || op, op === prevOp)));
+      const prevValue = keep ? (valueEl.value || r.value || "") : "";
+      let el;
+      if (f.kind === "choice" || f.kind === "tag" || f.kind === "boolean") {
+        el = document.createElement("select");
+        const opts = f.kind === "boolean" ? [["true", spec.texts.yes], ["false", spec.texts.no]] : f.options;
+        opts.forEach(([v, l]) => el.append(option(v, l, v === prevValue)));
+      } else {
+        el = document.createElement("input");
+        el.type = f.kind === "date" ? "date" : f.kind === "timestamp" ? "datetime-local" : "text";
+        el.value = prevValue;
+      }
+      el.setAttribute("aria-label", "Wert / value");
+      valueEl.replaceWith(el);
+      valueEl = el;
+      valueEl.hidden = opSel.value === "is_empty" || opSel.value === "not_empty";
+    }
+    fieldSel.addEventListener("change", () => render(false));
+    opSel.addEventListener("change", () => { valueEl.hidden = opSel.value === "is_empty" || opSel.value === "not_empty"; });
+    remove.addEventListener("click", () => row.remove());
+    row.append(fieldSel, opSel, valueEl, remove);
+    rowsBox.append(row);
+    row.read = () => {
+      let value = valueEl.value;
+      if (byName[fieldSel.value].kind === "timestamp" && value) value = new Date(value).toISOString();
+      return { field: fieldSel.value, op: opSel.value, value };
+    };
+    render(true);
+  }
+
+  state.rows.forEach(addRow);
+  add.addEventListener("click", () => addRow({ field: fields[0].name, op: "", value: "" }));
+  syncFilter = () => {
+    const conds = $$(".filter-row", rowsBox).map((row) => condition(row.read())).filter(Boolean);
+    hidden.value = conds.length === 0 ? "" : conds.length === 1 ? JSON.stringify(conds[0]) : JSON.stringify({ [joinSel.value]: conds });
+  };
+}
+
+function listForm() {
+  const form = $("#list-form");
+  if (!form) return;
+  form.addEventListener("submit", () => {
+    syncFilter();
+    // Empty parameters stay out of the address.
+    $$("input, select", form).forEach((el) => { if (el.name && !el.value) el.disabled = true; });
+  });
+}
+
+// Repeated groups (e-mails, phones, addresses): another row on request.
+function repeatedRows() {
+  $$(".group .add-row").forEach((button) => {
+    button.addEventListener("click", () => {
+      const group = button.closest(".group");
+      const rows = $$(".row", group);
+      const last = rows[rows.length - 1];
+      const copy = last.cloneNode(true);
+      const next = rows.length;
+      $$("[name], [id], [for], [aria-describedby]", copy).forEach((el) => {
+        for (const attr of ["name", "id", "for", "aria-describedby"]) {
+          const v = el.getAttribute(attr);
+          if (v) el.setAttribute(attr, v.replace(/\[\d+\]/, `[${next}]`).replace(/-\d+-/, `-${next}-`));
+        }
+        if (el.matches("input")) el.value = "";
+        if (el.matches("select")) el.selectedIndex = 0;
+        el.removeAttribute("aria-invalid");
+      });
+      $$(".field-error, .theirs", copy).forEach((el) => el.remove());
+      last.after(copy);
+      const first = $("input", copy);
+      if (first) first.focus();
+    });
+  });
+}
+
+// While a contact is typed: likely existing matches.
+function similarHint() {
+  const form = $("#record-form");
+  const box = $("#similar");
+  if (!form || !box || !form.dataset.similar) return;
+  const ask = debounce(async () => {
+    const body = new URLSearchParams(new FormData(form));
+    const res = await fetch(form.dataset.similar, { method: "POST", body });
+    if (res.ok) box.innerHTML = await res.text();
+  }, 350);
+  form.addEventListener("input", (e) => {
+    const n = e.target.name || "";
+    if (/^(first_name|last_name|emails\[\d+\]\.address|phones\[\d+\]\.number)$/.test(n)) ask();
+  });
+}
+
+// The organisation field: search by name, keep the id.
+function organizationPicker() {
+  $$(".org-search").forEach((input) => {
+    const hidden = input.parentElement.querySelector(".org-id");
+    const list = document.getElementById(input.getAttribute("list"));
+    const lookup = debounce(async () => {
+      const q = input.value.trim();
+      if (!q) return;
+      const res = await fetch(`/organizations/options?q=${encodeURIComponent(q)}`);
+      if (!res.ok) return;
+      const items = await res.json();
+      list.innerHTML = "";
+      items.forEach((o) => {
+        const opt = document.createElement("option");
+        opt.value = o.name; opt.dataset.id = o.id;
+        list.append(opt);
+      });
+      pick();
+    }, 200);
+    function pick() {
+      const match = Array.from(list.options).find((o) => o.value === input.value);
+      if (match) hidden.value = match.dataset.id;
+      else if (!input.value.trim()) hidden.value = "";
+    }
+    input.addEventListener("input", () => { pick(); lookup(); });
+    input.addEventListener("change", pick);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes();
+  tagColours();
+  selection();
+  filterBuilder();
+  listForm();
+  quickSearch();
+  repeatedRows();
+  similarHint();
+  organizationPicker();
+});

@@ -1,0 +1,335 @@
+//! The detail page, the "360° view" of one contact or organisation: master data, ways
+//! to reach, tags, custom fields, an organisation's people, and the timeline.
+
+use super::error::WebError;
+use super::list::{cell_context, user_names};
+use super::records::WebRecord;
+use super::session::{Posted, Session, Shell};
+use super::timeline::{self, TimelineEntry};
+use crate::columns::{custom_cell, custom_label};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_core::access::Permission;
+use kartei_core::contact::ContactData;
+use kartei_core::filter::{Filter, Op, Sort};
+use kartei_core::record::{Entity, RecordData};
+use kartei_store::list::ListRequest;
+use kartei_store::tags::{TagRef, TagSelector};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub struct Channel {
+    pub kind: String,
+    pub text: String,
+    pub href: Option<String>,
+}
+
+pub struct Person {
+    pub href: String,
+    pub name: String,
+    pub job: String,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+pub struct DetailPage {
+    pub shell: Shell,
+    pub path: &'static str,
+    pub id: Uuid,
+    pub version: i64,
+    pub name: String,
+    pub subtitle: String,
+    pub facts: Vec<(String, String)>,
+    pub emails: Vec<Channel>,
+    pub phones: Vec<Channel>,
+    pub addresses: Vec<Channel>,
+    pub custom: Vec<(String, String)>,
+    pub bank: Vec<(String, String)>,
+    pub bank_masked: bool,
+    pub notes: Option<String>,
+    pub tags: Vec<TagRef>,
+    pub all_tags: Vec<String>,
+    pub people: Option<Vec<Person>>,
+    pub people_href: String,
+    pub timeline: Vec<TimelineEntry>,
+    pub timeline_kinds: Vec<(&'static str, &'static str, bool)>,
+    pub timeline_all_current: bool,
+    pub older_href: Option<String>,
+    pub bulk_created: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DetailQuery {
+    pub notice: Option<String>,
+    /// Show only this kind of timeline entry.
+    pub kind: Option<String>,
+    /// Continue the timeline before this entry.
+    pub before: Option<Uuid>,
+}
+
+fn kind_label(kind: &str, lang: kartei_core::i18n::Lang) -> String {
+    super::texts::option_label(kind, lang).to_string()
+}
+
+pub async fn detail_page<R: WebRecord>(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+    Query(query): Query<DetailQuery>,
+) -> Result<Response, WebError> {
+    session.require(Permission::ReadRecords)?;
+    let lang = session.lang;
+    let record = state.store.get::<R>(id).await?;
+    let sensitive = session.may(Permission::ViewSensitive);
+    let record = if sensitive {
+        record
+    } else {
+        kartei_store::records::Record {
+            data: record.data.masked(),
+            ..record
+        }
+    };
+    let here = format!("{}/{}", R::PATH, id);
+    let shell = Shell::load(&state, &session, R::SECTION, &here, query.notice.as_deref()).await?;
+    let ctx = cell_context(&state, std::slice::from_ref(&record), lang).await?;
+    let shown_elsewhere = [
+        "id", "name", "tags", "email", "phone", "mobile", "street", "postcode", "city", "country",
+    ];
+    let facts: Vec<(String, String)> = R::COLUMNS
+        .iter()
+        .filter(|c| !shown_elsewhere.contains(&c.key))
+        .map(|c| (c.label(lang).to_string(), (c.value)(&record, &ctx)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let doc = serde_json::to_value(&record.data).unwrap_or(Value::Null);
+    let list = |key: &str| {
+        doc.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let emails = list("emails")
+        .iter()
+        .map(|e| Channel {
+            kind: kind_label(&text(e, "kind"), lang),
+            href: Some(format!("mailto:{}", text(e, "address"))),
+            text: text(e, "address"),
+        })
+        .collect();
+    let phones = list("phones")
+        .iter()
+        .map(|p| Channel {
+            kind: kind_label(&text(p, "kind"), lang),
+            href: Some(format!("tel:{}", text(p, "number"))),
+            text: text(p, "number"),
+        })
+        .collect();
+    let addresses = list("addresses")
+        .iter()
+        .map(|a| {
+            let lines: Vec<String> = [
+                text(a, "street"),
+                text(a, "extra"),
+                format!("{} {}", text(a, "postcode"), text(a, "city"))
+                    .trim()
+                    .to_string(),
+                text(a, "country"),
+            ]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect();
+            Channel {
+                kind: kind_label(&text(a, "kind"), lang),
+                text: lines.join(", "),
+                href: None,
+            }
+        })
+        .collect();
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let custom = defs
+        .iter()
+        .map(|d| {
+            (
+                custom_label(d, lang).to_string(),
+                custom_cell(d, record.data.custom().get(&d.key), lang),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let bank_doc = doc.get("bank").cloned().unwrap_or(Value::Null);
+    let bank = ["iban", "bic", "account_holder"]
+        .iter()
+        .map(|k| (super::texts::field_label(k, lang), text(&bank_doc, k)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let (people, people_href) = if R::ENTITY == Entity::Organization {
+        let filter = Filter::Condition {
+            field: Some("organization_id".into()),
+            op: Op::Eq,
+            value: json!(id.to_string()),
+        };
+        let typed = filter
+            .clone()
+            .typed(Entity::Contact, &[])
+            .map_err(|_| WebError::Internal)?;
+        let page = state
+            .store
+            .list::<ContactData>(&ListRequest {
+                filter: Some(typed),
+                sort: Sort::by_name(),
+                cursor: None,
+                limit: 50,
+                with_total: false,
+            })
+            .await?;
+        let people = page
+            .items
+            .into_iter()
+            .map(|p| Person {
+                href: format!("/contacts/{}", p.id),
+                name: p.data.display_name(),
+                job: p.data.job_title.unwrap_or_default(),
+            })
+            .collect();
+        let href = format!(
+            "/contacts?{}",
+            serde_urlencoded::to_string([(
+                "filter",
+                serde_json::to_string(&filter).unwrap_or_default()
+            )])
+            .unwrap_or_default()
+        );
+        (Some(people), href)
+    } else {
+        (None, String::new())
+    };
+    let subtitle = match record.data.organization_id() {
+        Some(org) if R::ENTITY == Entity::Contact => {
+            ctx.organizations.get(&org).cloned().unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let users = user_names(&state).await?;
+    let (timeline, older) = timeline::load(
+        &state,
+        R::ENTITY,
+        id,
+        lang,
+        &users,
+        query.kind.as_deref(),
+        query.before,
+    )
+    .await?;
+    let older_href = older.map(|before| {
+        let mut pairs = vec![("before", before.to_string())];
+        if let Some(k) = &query.kind {
+            pairs.push(("kind", k.clone()));
+        }
+        format!(
+            "{here}?{}#timeline",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    });
+    let timeline_kinds = timeline::KINDS
+        .iter()
+        .map(|(k, label)| (*k, shell.t(label), query.kind.as_deref() == Some(*k)))
+        .collect();
+    let page = DetailPage {
+        path: R::PATH,
+        id,
+        version: record.version,
+        name: record.data.display_name(),
+        subtitle,
+        facts,
+        emails,
+        phones,
+        addresses,
+        custom,
+        bank,
+        bank_masked: !sensitive,
+        notes: doc.get("notes").and_then(Value::as_str).map(str::to_string),
+        all_tags: state
+            .store
+            .tag_refs()
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        tags: record.tags,
+        people,
+        people_href,
+        bulk_created: timeline.is_empty() && query.before.is_none() && query.kind.is_none(),
+        timeline,
+        timeline_all_current: query.kind.is_none(),
+        timeline_kinds,
+        older_href,
+        shell,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn add_tag<R: WebRecord>(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let back = format!("{}/{}", R::PATH, id);
+    let Some(name) = form.get("tag") else {
+        return Ok(Redirect::to(&back).into_response());
+    };
+    match state
+        .store
+        .attach_tag(
+            &session.actor(),
+            R::ENTITY,
+            &[id],
+            TagSelector::Name(name.to_string()),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(kartei_store::StoreError::Invalid(_)) => {
+            Ok(Redirect::to(&format!("{back}?notice=form.errors")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_tag<R: WebRecord>(
+    State(state): State<AppState>,
+    Path((id, tag_id)): Path<(Uuid, Uuid)>,
+    Posted { session, .. }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    state
+        .store
+        .detach_tag(&session.actor(), R::ENTITY, &[id], tag_id)
+        .await?;
+    Ok(Redirect::to(&format!("{}/{}", R::PATH, id)).into_response())
+}
+
+pub async fn delete<R: WebRecord>(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let version = form.get("_version").and_then(|v| v.parse().ok());
+    match state
+        .store
+        .delete(&session.actor(), R::ENTITY, id, version)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("{}?notice=saved.deleted", R::PATH)).into_response()),
+        // Changed meanwhile: show the current state rather than delete unseen changes.
+        Err(kartei_store::StoreError::VersionConflict { .. }) => {
+            Ok(Redirect::to(&format!("{}/{}?notice=conflict.title", R::PATH, id)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,184 @@
+//! Who is looking at a page: the signed-in user from the session cookie, their language,
+//! and the CSRF token every form sends back. Pages without a session redirect to sign-in.
+
+use super::error::WebError;
+use super::texts::Tr;
+use crate::auth::{cookie_value, hash_secret, SESSION_COOKIE};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use kartei_core::access::Permission;
+use kartei_core::i18n::Lang;
+use kartei_store::users::User;
+use kartei_store::views::SavedView;
+use kartei_store::Actor;
+
+/// Remembers the language for pages shown before sign-in and for error pages.
+pub const LANG_COOKIE: &str = "kartei_lang";
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub lang: Lang,
+}
+
+impl Session {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.name.clone(),
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.user.role.allows(permission)
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<(), WebError> {
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+}
+
+/// The language of a request without a user: the language cookie, then Accept-Language.
+pub fn guest_lang(parts: &Parts) -> Lang {
+    cookie_value(parts, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| crate::error::request_lang(&parts.headers))
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let token =
+            cookie_value(parts, SESSION_COOKIE).ok_or(WebError::SignIn { next: next.clone() })?;
+        let (user, csrf) = state
+            .store
+            .session(&hash_secret(token))
+            .await?
+            .ok_or(WebError::SignIn { next })?;
+        let lang = user
+            .language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| guest_lang(parts));
+        Ok(Session { user, csrf, lang })
+    }
+}
+
+/// A submitted form (`application/x-www-form-urlencoded`) of a signed-in user whose
+/// CSRF token matched.
+pub struct Posted {
+    pub session: Session,
+    pub form: super::form::FormData,
+}
+
+/// Forms are small; an upload limit keeps a wrong client from filling memory.
+const MAX_FORM_BYTES: usize = 2 << 20;
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, body) = request.into_parts();
+        let session = Session::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| WebError::BadRequest)?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadRequest)?;
+        let form = super::form::FormData::new(pairs);
+        // The session cookie rides along on requests other sites make; only our own
+        // pages know the token.
+        let sent = form.get("_csrf").unwrap_or("");
+        if !crate::auth::constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+            return Err(WebError::Csrf);
+        }
+        Ok(Posted { session, form })
+    }
+}
+
+/// What the frame of every page shows: navigation, the user's saved views, a notice.
+pub struct Shell {
+    pub tr: Tr,
+    pub lang: Lang,
+    pub user_name: String,
+    pub csrf: String,
+    /// Which navigation entry is current.
+    pub section: &'static str,
+    pub views: Vec<SavedView>,
+    pub notice: Option<&'static str>,
+    pub can_write: bool,
+    pub can_admin: bool,
+    pub can_manage_tags: bool,
+    pub can_manage_fields: bool,
+    /// The page's own path and query, for the language switch to come back to.
+    pub here: String,
+}
+
+impl Shell {
+    pub async fn load(
+        state: &AppState,
+        session: &Session,
+        section: &'static str,
+        here: &str,
+        notice: Option<&str>,
+    ) -> Result<Shell, WebError> {
+        let views = state.store.saved_views(session.user.id).await?;
+        let tr = Tr(session.lang);
+        Ok(Shell {
+            tr,
+            lang: session.lang,
+            user_name: session.user.name.clone(),
+            csrf: session.csrf.clone(),
+            section,
+            views,
+            // Only known texts can be shown, so a link cannot put words on our page.
+            notice: notice.and_then(|k| super::texts::lookup(k, session.lang)),
+            can_write: session.may(Permission::WriteRecords),
+            can_admin: session.may(Permission::ManageUsers),
+            can_manage_tags: session.may(Permission::ManageTags),
+            can_manage_fields: session.may(Permission::ManageCustomFields),
+            here: here.to_string(),
+        })
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.tr.t(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn view_path(&self, view: &SavedView) -> String {
+        let base = match view.entity {
+            kartei_core::record::Entity::Contact => "/contacts",
+            kartei_core::record::Entity::Organization => "/organizations",
+        };
+        format!("{base}?view={}", view.id)
+    }
+}
+
+/// A `Set-Cookie` value remembering the language (not secret, so readable by scripts).
+pub fn lang_cookie(lang: Lang, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{LANG_COOKIE}={}; SameSite=Lax; Path=/; Max-Age=31536000{secure}",
+        lang.code()
+    )
+}
+
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
+}

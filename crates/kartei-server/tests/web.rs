@@ -1,0 +1,253 @@
+//! The web interface in a real browser (headless Chromium through chromedriver), on
+//! SQLite and PostgreSQL: a day's work from sign-in to a conflicting edit.
+//! Screenshots of the main pages land in `target/screenshots/`.
+
+mod browser;
+
+use browser::{Browser, Driver};
+use kartei_core::access::Role;
+use kartei_core::contact::ContactData;
+use kartei_core::i18n::Lang;
+use kartei_core::validation::ErrorCode;
+use kartei_server::auth::hash_password;
+use kartei_server::AppState;
+use kartei_store::{both_databases, Actor, Store};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const PASSWORD: &str = "korrekt-pferd-batterie";
+
+fn screenshots() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is <target>/tmp.
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target folder")
+        .join("screenshots")
+}
+
+async fn serve(store: Store) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(Arc::new(store), false);
+    tokio::spawn(async move {
+        axum::serve(listener, kartei_server::router(state))
+            .await
+            .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+fn sign_in(b: &Browser, base: &str, name: &str) {
+    b.goto(&format!("{base}/contacts"));
+    assert!(b.url().contains("/login?next="), "{}", b.url());
+    b.fill("#name", name);
+    b.fill("#password", PASSWORD);
+    b.click(&b.find("button[type=submit]"));
+    b.wait_until("the contact list", || {
+        b.url().ends_with("/contacts").then_some(())
+    });
+}
+
+fn story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path) {
+    let shot = |b: &Browser, name: &str| {
+        if let Some(dir) = &shots {
+            b.screenshot(dir, name);
+        }
+    };
+    let driver = Driver::start();
+    let anna = driver.browser(&profile.join("anna"));
+
+    // A wrong password is refused with a message in German.
+    anna.goto(&format!("{base}/login"));
+    anna.fill("#name", "anna");
+    anna.fill("#password", "falsch-falsch");
+    anna.click(&anna.find("button[type=submit]"));
+    assert_eq!(
+        anna.text_of("#login-error"),
+        "Benutzername oder Passwort ist falsch."
+    );
+    shot(&anna, "login-de");
+    sign_in(&anna, base, "anna");
+    assert_eq!(anna.text_of("h1"), "Kontakte");
+
+    // A new contact with an invalid e-mail: the message stands next to the field.
+    anna.goto(&format!("{base}/contacts/new"));
+    anna.fill("#f-first_name", "Erika");
+    anna.fill("#f-last_name", "Mustermann");
+    anna.fill("#f-emails-0--address", "erika@beispiel");
+    anna.click(&anna.find("#record-form button[type=submit]"));
+    assert_eq!(
+        anna.text_of("#f-emails-0--address-error"),
+        ErrorCode::InvalidEmail.message(Lang::De)
+    );
+    assert!(anna.text_of("#form-errors").contains("nichts gespeichert"));
+    shot(&anna, "form-errors-de");
+
+    // Fixed and saved: the detail page shows the contact.
+    anna.fill("#f-emails-0--address", "erika@beispiel.de");
+    anna.click(&anna.find("#record-form button[type=submit]"));
+    anna.wait_for_text("h1", "Erika Mustermann");
+    let detail_url = anna.url().split('?').next().unwrap().to_string();
+    assert!(anna.text_of(".detail-grid").contains("erika@beispiel.de"));
+
+    // While another contact is typed, the hint names a likely existing one.
+    anna.goto(&format!("{base}/contacts/new"));
+    anna.fill("#f-first_name", "Jürgen");
+    anna.fill("#f-last_name", "Schmitt");
+    anna.wait_for_text("#similar", "Jürgen Schmidt");
+    shot(&anna, "form-similar-de");
+
+    // The search box finds Erika despite a typo, while typing, without a submit.
+    anna.goto(&format!("{base}/contacts"));
+    anna.press("/");
+    assert_eq!(
+        anna.exec("return document.activeElement.id", vec![]),
+        json!("q")
+    );
+    anna.type_into(&anna.find("#q"), "Musterman");
+    // The table follows the typing; its last state holds Erika alone.
+    anna.wait_until("Erika alone in the table", || {
+        let rows = anna.text_of("#table-area tbody");
+        (rows.contains("Erika Mustermann") && !rows.contains("Schmidt")).then_some(())
+    });
+    assert_eq!(anna.find_all("#table-area tbody tr").len(), 1);
+
+    // Tag her on her page.
+    anna.goto(&detail_url);
+    anna.fill("#new-tag", "Messe 2026");
+    anna.click(&anna.find(".add-tag button"));
+    anna.wait_for_text(".tags-bar", "Messe 2026");
+    assert!(anna.text_of("#timeline").contains("Tag vergeben"));
+    shot(&anna, "detail-de");
+
+    // Filter by the tag with the filter builder and save that as a view.
+    anna.goto(&format!("{base}/contacts"));
+    anna.click(&anna.find("#filter-menu summary"));
+    anna.click(&anna.find("#filter-builder button.link"));
+    let field = anna.find("#filter-builder .filter-row:last-child select");
+    anna.choose(&field, "__tag");
+    let value = anna.find("#filter-builder .filter-row:last-child select:nth-of-type(3)");
+    anna.choose(&value, "Messe 2026");
+    anna.click(&anna.find("#list-form button[type=submit]"));
+    anna.wait_until("the filtered list", || {
+        anna.url().contains("filter=").then_some(())
+    });
+    assert_eq!(anna.find_all("#table-area tbody tr").len(), 1);
+    assert!(anna
+        .text_of("#table-area tbody")
+        .contains("Erika Mustermann"));
+    shot(&anna, "list-filtered-de");
+    anna.click(&anna.find("details.save-view summary"));
+    anna.fill("#view-name", "Messe-Kontakte");
+    anna.click(&anna.find("#save-view-form button"));
+    anna.wait_until("the saved view", || {
+        anna.url().contains("view=").then_some(())
+    });
+    anna.goto(&format!("{base}/organizations"));
+    let link = anna.wait_until("the view in the sidebar", || {
+        anna.find_all(".views a")
+            .into_iter()
+            .find(|a| anna.text(a) == "Messe-Kontakte")
+    });
+    anna.click(&link);
+    anna.wait_until("the view's list", || {
+        anna.url().contains("/contacts?view=").then_some(())
+    });
+    assert_eq!(anna.find_all("#table-area tbody tr").len(), 1);
+    assert!(anna
+        .text_of("#table-area tbody")
+        .contains("Erika Mustermann"));
+
+    // Two people edit Erika at once: the second save sees the conflict with both versions.
+    let bruno = driver.browser(&profile.join("bruno"));
+    sign_in(&bruno, base, "bruno");
+    anna.goto(&format!("{detail_url}/edit"));
+    bruno.goto(&format!("{detail_url}/edit"));
+    bruno.fill("#f-job_title", "Einkauf");
+    bruno.click(&bruno.find("#record-form button[type=submit]"));
+    bruno.wait_for_text(".notice", "Gespeichert");
+    anna.fill("#f-job_title", "Vertrieb");
+    anna.click(&anna.find("#record-form button[type=submit]"));
+    anna.wait_for_text("#conflict", "inzwischen gespeichert");
+    let theirs = anna.text_of("#f-job_title ~ .theirs");
+    assert!(theirs.contains("Einkauf"), "{theirs}");
+    shot(&anna, "form-conflict-de");
+    // Confirming saves Anna's version over Bruno's, knowingly.
+    anna.click(&anna.find("#record-form button[type=submit]"));
+    anna.wait_for_text(".notice", "Gespeichert");
+    assert!(anna.text_of(".facts").contains("Vertrieb"));
+    drop(bruno);
+
+    // Bulk delete of the selected row (after a confirmation), then restore from the trash.
+    anna.goto(&format!("{base}/contacts?q=Mustermann"));
+    anna.click(&anna.find("#table-area tbody input[name=ids]"));
+    anna.choose(&anna.find("#bulk-action"), "delete");
+    anna.click(&anna.find("#bulk-form button[type=submit]"));
+    anna.accept_alert();
+    anna.wait_for_text(".notice", "Gespeichert");
+    anna.goto(&format!("{base}/trash"));
+    anna.wait_for_text("main table", "Erika Mustermann");
+    shot(&anna, "trash-de");
+    anna.click(&anna.find("main table form button"));
+    anna.wait_for_text(".notice", "Wiederhergestellt");
+    anna.goto(&detail_url);
+    anna.wait_for_text("h1", "Erika Mustermann");
+
+    // Switching to English changes labels and is remembered.
+    anna.click(&anna.find(".lang-switch button[value=en]"));
+    anna.wait_for_text("h1", "Erika Mustermann");
+    assert!(anna.text_of(".detail-grid").contains("Master data"));
+    shot(&anna, "detail-en");
+    anna.goto(&format!("{base}/contacts"));
+    assert_eq!(anna.text_of("h1"), "Contacts");
+    shot(&anna, "list-en");
+    anna.goto(&format!("{base}/contacts/new"));
+    assert!(anna
+        .text_of("label[for=f-first_name]")
+        .contains("First name"));
+    anna.fill("#f-last_name", "Beispiel");
+    anna.fill("#f-birthday", "01.01.2999");
+    anna.exec(
+        "document.getElementById('f-birthday').value = '2999-01-01'",
+        vec![],
+    );
+    anna.click(&anna.find("#record-form button[type=submit]"));
+    assert_eq!(
+        anna.text_of("#f-birthday-error"),
+        ErrorCode::FutureDate.message(Lang::En)
+    );
+    shot(&anna, "form-errors-en");
+}
+
+async fn a_working_day_in_the_browser(store: Store) {
+    let actor = Actor::system("test");
+    for name in ["anna", "bruno"] {
+        store
+            .add_user(&actor, name, Role::User, &hash_password(PASSWORD).unwrap())
+            .await
+            .unwrap();
+    }
+    let known: ContactData = serde_json::from_value(json!({
+        "first_name": "Jürgen", "last_name": "Schmidt", "emails": [{"address": "j.schmidt@example.de"}]
+    }))
+    .unwrap();
+    store.create(&actor, known).await.unwrap();
+    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
+    let base = serve(store.clone()).await;
+    let profile = tempdir();
+    // Screenshots come from the SQLite run only, so the two runs do not overwrite each other.
+    let shots = sqlite.then(screenshots);
+    let dir = profile.clone();
+    tokio::task::spawn_blocking(move || story(&base, shots, &dir))
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+both_databases!(a_working_day_in_the_browser);
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kartei-web-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
