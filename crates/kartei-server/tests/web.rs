@@ -68,6 +68,18 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path) {
         "Benutzername oder Passwort ist falsch."
     );
     shot(&anna, "login-de");
+    // Guessing is slowed down: after five failures a name is blocked, with a clear message.
+    for _ in 0..5 {
+        anna.fill("#name", "zed");
+        anna.fill("#password", "rate-rate-rate");
+        anna.click(&anna.find("button[type=submit]"));
+        anna.find("#login-error");
+    }
+    assert!(
+        anna.text_of("#login-error").starts_with("Zu viele fehlgeschlagene Anmeldungen"),
+        "{}",
+        anna.text_of("#login-error")
+    );
     sign_in(&anna, base, "anna");
     assert_eq!(anna.text_of("h1"), "Kontakte");
 

@@ -210,6 +210,41 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
             .await?,
         );
     }
+
+    // The web pages, as a signed-in browser asks for them (session cookie).
+    let session = new_secret("");
+    store
+        .create_session(
+            bench_user.id,
+            &hash_secret(&session),
+            &new_secret(""),
+            chrono::Duration::hours(1),
+        )
+        .await?;
+    let cookie = format!("{}={session}", kartei_server::auth::SESSION_COOKIE);
+    let web_headers = [("Cookie", cookie.as_str())];
+    let web_paths: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+        ("list page, filtered+sorted", Box::new(|_| format!("/contacts?filter={filter_q}"))),
+        ("list page, deep", Box::new(|_| format!("/contacts?filter={filter_q}&cursor={deep_q}"))),
+        ("list page, search \"Müll\"", Box::new(|_| format!("/contacts?q={}", encode("Müll")))),
+        ("quick search rows \"Schmitd\"", Box::new(|_| format!("/contacts/rows?q={}", encode("Schmitd")))),
+        ("detail page", Box::new(|i| format!("/contacts/{}", ids[i % ids.len()]))),
+    ];
+    let mut web_rows: Vec<(&str, Stats)> = Vec::new();
+    for (label, path) in &web_paths {
+        web_rows.push((
+            label,
+            measure(n, async |i| {
+                let r = client.request("GET", &path(i), &web_headers, None).await?;
+                if r.status == 200 {
+                    Ok(())
+                } else {
+                    Err(CliError::Usage(format!("HTTP {} for {}", r.status, path(i))))
+                }
+            })
+            .await?,
+        ));
+    }
     server.abort();
 
     println!("\nkartei bench: {total} contacts on {:?}, {n} requests per operation (after {WARM_UP} warm-up), times in ms", store.dialect());
@@ -227,6 +262,11 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
             ms(h.p99),
             ms(h.max)
         );
+    }
+    println!("\nweb pages over HTTP (HTML rendered, session cookie), times in ms");
+    println!("{:<36} {:>9} {:>9} {:>9}", "page", "p50", "p99", "max");
+    for (label, s) in &web_rows {
+        println!("{label:<36} {:>9} {:>9} {:>9}", ms(s.p50), ms(s.p99), ms(s.max));
     }
     Ok(())
 }
