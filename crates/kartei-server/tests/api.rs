@@ -735,3 +735,141 @@ async fn a_draft_shows_likely_duplicates_with_reasons(api: Api) {
     assert_eq!(nothing.body["items"], json!([]));
 }
 api_story!(a_draft_shows_likely_duplicates_with_reasons);
+
+/// The web pages: sign-in by form, the session cookie's flags, the CSRF token on every
+/// form, the security headers, and the language from Accept-Language.
+async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
+    let t = api.token("wera", Role::User).await;
+    let (status, headers, _) = api.send_form("GET", "/contacts", &[], None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/login?next=%2Fcontacts");
+
+    let (status, _, body) = api
+        .send_form(
+            "POST",
+            "/login",
+            &[],
+            Some("name=wera&password=falsch&next=%2Fcontacts"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body.contains("Benutzername oder Passwort ist falsch."),
+        "{body}"
+    );
+
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            "/login",
+            &[],
+            Some("name=wera&password=correct+horse+battery&next=%2Fcontacts"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/contacts");
+    let session = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("kartei_session="))
+        .unwrap()
+        .to_string();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let cookie = session.split(';').next().unwrap().to_string();
+
+    let (status, headers, page) = api
+        .send_form(
+            "GET",
+            "/contacts",
+            &[("cookie", &cookie), ("accept-language", "en-GB,en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        page.contains("<h1>Contacts</h1>"),
+        "English from Accept-Language"
+    );
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+
+    // A form sent without the token (as another site could) is refused and changes nothing.
+    let (status, _, _) = api
+        .send_form(
+            "POST",
+            "/contacts",
+            &[("cookie", &cookie)],
+            Some("last_name=Fremd"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],
+        json!([])
+    );
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            "/contacts",
+            &[("cookie", &cookie)],
+            Some(&format!("_csrf={csrf}&last_name=Eigen")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/contacts/"));
+    assert_eq!(
+        api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"][0]["last_name"],
+        "Eigen"
+    );
+
+    // Invalid input re-renders the form with the message next to the field; nothing saved.
+    let (status, _, page) = api
+        .send_form(
+            "POST",
+            "/contacts",
+            &[("cookie", &cookie)],
+            Some(&format!(
+                "_csrf={csrf}&last_name=X&emails%5B0%5D.address=kaputt"
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"f-emails-0--address-error\""), "{page}");
+    assert_eq!(
+        api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let (status, headers, script) = api.send_form("GET", "/assets/app.js", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(script.contains("filterBuilder"));
+}
+api_story!(web_pages_need_a_session_and_the_csrf_token);

@@ -62,21 +62,21 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path) {
     anna.goto(&format!("{base}/login"));
     anna.fill("#name", "anna");
     anna.fill("#password", "falsch-falsch");
-    anna.click(&anna.find("button[type=submit]"));
+    anna.click_and_wait(&anna.find("button[type=submit]"));
     assert_eq!(
         anna.text_of("#login-error"),
         "Benutzername oder Passwort ist falsch."
     );
     shot(&anna, "login-de");
     // Guessing is slowed down: after five failures a name is blocked, with a clear message.
-    for _ in 0..5 {
+    for _ in 0..6 {
         anna.fill("#name", "zed");
         anna.fill("#password", "rate-rate-rate");
-        anna.click(&anna.find("button[type=submit]"));
-        anna.find("#login-error");
+        anna.click_and_wait(&anna.find("button[type=submit]"));
     }
     assert!(
-        anna.text_of("#login-error").starts_with("Zu viele fehlgeschlagene Anmeldungen"),
+        anna.text_of("#login-error")
+            .starts_with("Zu viele fehlgeschlagene Anmeldungen"),
         "{}",
         anna.text_of("#login-error")
     );
@@ -88,7 +88,7 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path) {
     anna.fill("#f-first_name", "Erika");
     anna.fill("#f-last_name", "Mustermann");
     anna.fill("#f-emails-0--address", "erika@beispiel");
-    anna.click(&anna.find("#record-form button[type=submit]"));
+    anna.click_and_wait(&anna.find("#record-form button[type=submit]"));
     assert_eq!(
         anna.text_of("#f-emails-0--address-error"),
         ErrorCode::InvalidEmail.message(Lang::De)

@@ -224,11 +224,26 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
     let cookie = format!("{}={session}", kartei_server::auth::SESSION_COOKIE);
     let web_headers = [("Cookie", cookie.as_str())];
     let web_paths: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
-        ("list page, filtered+sorted", Box::new(|_| format!("/contacts?filter={filter_q}"))),
-        ("list page, deep", Box::new(|_| format!("/contacts?filter={filter_q}&cursor={deep_q}"))),
-        ("list page, search \"Müll\"", Box::new(|_| format!("/contacts?q={}", encode("Müll")))),
-        ("quick search rows \"Schmitd\"", Box::new(|_| format!("/contacts/rows?q={}", encode("Schmitd")))),
-        ("detail page", Box::new(|i| format!("/contacts/{}", ids[i % ids.len()]))),
+        (
+            "list page, filtered+sorted",
+            Box::new(|_| format!("/contacts?filter={filter_q}")),
+        ),
+        (
+            "list page, deep",
+            Box::new(|_| format!("/contacts?filter={filter_q}&cursor={deep_q}")),
+        ),
+        (
+            "list page, search \"Müll\"",
+            Box::new(|_| format!("/contacts?q={}", encode("Müll"))),
+        ),
+        (
+            "quick search rows \"Schmitd\"",
+            Box::new(|_| format!("/contacts/rows?q={}", encode("Schmitd"))),
+        ),
+        (
+            "detail page",
+            Box::new(|i| format!("/contacts/{}", ids[i % ids.len()])),
+        ),
     ];
     let mut web_rows: Vec<(&str, Stats)> = Vec::new();
     for (label, path) in &web_paths {
@@ -239,7 +254,11 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
                 if r.status == 200 {
                     Ok(())
                 } else {
-                    Err(CliError::Usage(format!("HTTP {} for {}", r.status, path(i))))
+                    Err(CliError::Usage(format!(
+                        "HTTP {} for {}",
+                        r.status,
+                        path(i)
+                    )))
                 }
             })
             .await?,
@@ -266,7 +285,12 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
     println!("\nweb pages over HTTP (HTML rendered, session cookie), times in ms");
     println!("{:<36} {:>9} {:>9} {:>9}", "page", "p50", "p99", "max");
     for (label, s) in &web_rows {
-        println!("{label:<36} {:>9} {:>9} {:>9}", ms(s.p50), ms(s.p99), ms(s.max));
+        println!(
+            "{label:<36} {:>9} {:>9} {:>9}",
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max)
+        );
     }
     Ok(())
 }

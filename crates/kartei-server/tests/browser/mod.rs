@@ -221,6 +221,16 @@ impl Browser {
         self.must("POST", &format!("/element/{}/click", el.0), Some(json!({})));
     }
 
+    /// Clicks something that loads a new page, and waits until the new page is there.
+    pub fn click_and_wait(&self, el: &Element) {
+        self.exec("window.__kartei_old_page = true;", vec![]);
+        self.click(el);
+        self.wait_until("the next page", || {
+            let v = self.call("POST", "/execute/sync", Some(json!({"script": "return !window.__kartei_old_page && document.readyState === 'complete';", "args": []}))).ok()?;
+            v.as_bool().filter(|b| *b)
+        });
+    }
+
     pub fn type_into(&self, el: &Element, text: &str) {
         self.must(
             "POST",

@@ -98,6 +98,36 @@ impl Api {
         }
     }
 
+    /// A request with a form body (or none); the body comes back as text (HTML).
+    pub async fn send_form(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if form.is_some() {
+            req = req.header("content-type", "application/x-www-form-urlencoded");
+        }
+        let body = Body::from(form.unwrap_or("").to_string());
+        let response = self
+            .app
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8_lossy(&bytes).to_string())
+    }
+
     pub async fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
         let auth = format!("Bearer {token}");
         self.send(method, path, &[("authorization", &auth)], body)
