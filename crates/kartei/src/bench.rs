@@ -27,6 +27,9 @@ const SEARCHES: [(&str, &str); 3] = [
     ("search e-mail \"schmidt@gmx\"", "schmidt@gmx"),
 ];
 
+/// The request path of the i-th sample of an operation.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 struct Stats {
     p50: Duration,
     p99: Duration,
@@ -184,7 +187,7 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
     let mut http_rows: Vec<Stats> = Vec::new();
     let filter_q = encode(LIST_FILTER);
     let deep_q = deep.as_deref().map(encode).unwrap_or_default();
-    let paths: Vec<Box<dyn Fn(usize) -> String>> = vec![
+    let paths: Vec<PathOf> = vec![
         Box::new(|i| format!("/api/v1/contacts/{}", ids[i % ids.len()])),
         Box::new(|_| format!("/api/v1/contacts?filter={filter_q}&limit=25")),
         Box::new(|_| format!("/api/v1/contacts?filter={filter_q}&limit=25&cursor={deep_q}")),
@@ -223,7 +226,7 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
         .await?;
     let cookie = format!("{}={session}", kartei_server::auth::SESSION_COOKIE);
     let web_headers = [("Cookie", cookie.as_str())];
-    let web_paths: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let web_paths: Vec<(&str, PathOf)> = vec![
         (
             "list page, filtered+sorted",
             Box::new(|_| format!("/contacts?filter={filter_q}")),
