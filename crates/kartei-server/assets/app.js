@@ -60,6 +60,18 @@ function selection() {
   update();
 }
 
+// Only the inputs the chosen bulk action needs are shown.
+function bulkActions() {
+  const action = $("#bulk-action");
+  if (!action) return;
+  const show = () => {
+    $("#bulk-tag").hidden = !["tag", "untag"].includes(action.value);
+    $("#bulk-owner").hidden = action.value !== "owner";
+  };
+  action.addEventListener("change", show);
+  show();
+}
+
 // Quick search: results replace the table while the user types.
 function quickSearch() {
   const q = $("#q");
@@ -302,6 +314,7 @@ document.addEventListener("DOMContentLoaded", () => {
   localTimes();
   tagColours();
   selection();
+  bulkActions();
   filterBuilder();
   listForm();
   quickSearch();

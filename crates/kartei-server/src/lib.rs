@@ -68,8 +68,18 @@ async fn docs_style() -> Response {
         .into_response()
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound
+/// Unknown paths: a page for browsers, a problem document for API clients.
+async fn not_found(request: Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !request.uri().path().starts_with("/api/") {
+        web::error::WebError::NotFound.into_response()
+    } else {
+        error::ApiError::NotFound.into_response()
+    }
 }
 
 async fn method_not_allowed() -> error::ApiError {
@@ -110,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(error::localize))
+        .layer(middleware::from_fn(web::error::localize))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -864,6 +864,20 @@ async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
         1
     );
 
+    // A browser on an unknown page gets a page in its language; an API client a problem.
+    let (status, _, page) = api
+        .send_form(
+            "GET",
+            "/nirgendwo",
+            &[("accept", "text/html"), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("does not exist"), "{page}");
+    let reply = api.send("GET", "/nirgendwo", &[], None).await;
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+
     let (status, headers, script) = api.send_form("GET", "/assets/app.js", &[], None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"]

@@ -294,7 +294,7 @@ pub async fn add_tag<R: WebRecord>(
     {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(kartei_store::StoreError::Invalid(_)) => {
-            Ok(Redirect::to(&format!("{back}?notice=form.errors")).into_response())
+            Ok(Redirect::to(&format!("{back}?notice=tag.invalid")).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -607,7 +607,7 @@ pub async fn save_view(
         Ok(view) => Ok(Redirect::to(&format!("{path}?view={}", view.id)).into_response()),
         // A blank or too long name: back to the list, which keeps its state.
         Err(kartei_store::StoreError::Invalid(_)) => Ok(Redirect::to(
-            &list_state.href(path, &[("notice", "list.view_name")]),
+            &list_state.href(path, &[("notice", "list.view_invalid")]),
         )
         .into_response()),
         Err(e) => Err(e.into()),
@@ -672,11 +672,11 @@ pub async fn bulk<R: WebRecord>(
                 .attach_tag(&actor, R::ENTITY, &ids, TagSelector::Name(tag.to_string()))
                 .await
                 .map(|_| ()),
-            None => return Ok(with_notice("bulk.tag_name")),
+            None => return Ok(with_notice("bulk.tag_required")),
         },
         "untag" => {
             let Some(tag) = form.get("tag") else {
-                return Ok(with_notice("bulk.tag_name"));
+                return Ok(with_notice("bulk.tag_required"));
             };
             let key = kartei_core::text::fold(tag);
             match state
@@ -710,7 +710,7 @@ pub async fn bulk<R: WebRecord>(
     };
     match result {
         Ok(()) => Ok(with_notice("saved.created")),
-        Err(kartei_store::StoreError::Invalid(_)) => Ok(with_notice("form.errors")),
+        Err(kartei_store::StoreError::Invalid(_)) => Ok(with_notice("bulk.invalid")),
         Err(e) => Err(e.into()),
     }
 }

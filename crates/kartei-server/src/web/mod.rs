@@ -21,7 +21,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -252,5 +251,4 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(trash::routes())
-        .layer(middleware::from_fn(error::localize))
 }

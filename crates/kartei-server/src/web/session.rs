@@ -108,6 +108,16 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
+/// Notices that say nothing was changed.
+const PROBLEM_NOTICES: &[&str] = &[
+    "bulk.nothing_selected",
+    "bulk.tag_required",
+    "bulk.invalid",
+    "tag.invalid",
+    "list.view_invalid",
+    "conflict.title",
+];
+
 /// What the frame of every page shows: navigation, the user's saved views, a notice.
 pub struct Shell {
     pub tr: Tr,
@@ -118,6 +128,8 @@ pub struct Shell {
     pub section: &'static str,
     pub views: Vec<SavedView>,
     pub notice: Option<&'static str>,
+    /// The notice reports that nothing was done (shown as a problem, not a success).
+    pub notice_is_problem: bool,
     pub can_write: bool,
     pub can_admin: bool,
     pub can_manage_tags: bool,
@@ -145,6 +157,7 @@ impl Shell {
             views,
             // Only known texts can be shown, so a link cannot put words on our page.
             notice: notice.and_then(|k| super::texts::lookup(k, session.lang)),
+            notice_is_problem: notice.is_some_and(|k| PROBLEM_NOTICES.contains(&k)),
             can_write: session.may(Permission::WriteRecords),
             can_admin: session.may(Permission::ManageUsers),
             can_manage_tags: session.may(Permission::ManageTags),
