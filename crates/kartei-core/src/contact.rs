@@ -14,6 +14,7 @@ use uuid::Uuid;
 pub const GENDERS: &[&str] = &["female", "male", "diverse"];
 pub const LIFECYCLE_STAGES: &[&str] = &["lead", "prospect", "customer", "former"];
 pub const CUSTOMER_TYPES: &[&str] = &["private", "business"];
+pub const LEAD_STATUSES: &[&str] = &["new", "contacted", "qualified", "unqualified"];
 
 /// A person's master data, as a client sends it and as it is stored (normalised).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
@@ -39,6 +40,12 @@ pub struct ContactData {
     /// `lead`, `prospect`, `customer` or `former`.
     pub lifecycle_stage: Option<String>,
     pub lead_source: Option<String>,
+    /// `new`, `contacted`, `qualified` or `unqualified`.
+    pub lead_status: Option<String>,
+    /// 0–100: how promising the lead is.
+    pub lead_score: Option<i64>,
+    /// Set for new contacts until the review task of their owner is done.
+    pub needs_check: bool,
     /// The user responsible for this contact.
     pub owner_id: Option<Uuid>,
     pub price_group: Option<String>,
@@ -74,6 +81,9 @@ impl RecordData for ContactData {
         if first_name.is_none() && last_name.is_none() && self.organization_id.is_none() {
             check.fail("last_name", ErrorCode::NameRequired);
         }
+        if self.lead_score.is_some_and(|s| !(0..=100).contains(&s)) {
+            check.fail("lead_score", ErrorCode::OutOfRange);
+        }
         if let Some(b) = self.birthday {
             if b > ctx.today {
                 check.fail("birthday", ErrorCode::FutureDate);
@@ -101,6 +111,9 @@ impl RecordData for ContactData {
                 LIFECYCLE_STAGES,
             ),
             lead_source: check.text("lead_source", self.lead_source, 100),
+            lead_status: check.choice("lead_status", self.lead_status, LEAD_STATUSES),
+            lead_score: self.lead_score,
+            needs_check: self.needs_check,
             owner_id: self.owner_id,
             price_group: check.text("price_group", self.price_group, 50),
             customer_type: check.choice("customer_type", self.customer_type, CUSTOMER_TYPES),
@@ -123,6 +136,9 @@ impl RecordData for ContactData {
             ("job_title", text(self.job_title.as_ref())),
             ("lifecycle_stage", raw(self.lifecycle_stage.as_ref())),
             ("lead_source", text(self.lead_source.as_ref())),
+            ("lead_status", raw(self.lead_status.as_ref())),
+            ("lead_score", IndexValue::Int(self.lead_score)),
+            ("needs_check", crate::record::flag(self.needs_check)),
             ("owner_id", IndexValue::Uuid(self.owner_id)),
             ("price_group", text(self.price_group.as_ref())),
             ("customer_type", raw(self.customer_type.as_ref())),
@@ -169,8 +185,8 @@ impl RecordData for ContactData {
         &self.custom
     }
 
-    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value> {
-        &mut self.custom
+    fn custom_mut(&mut self) -> Option<&mut BTreeMap<String, serde_json::Value>> {
+        Some(&mut self.custom)
     }
 
     fn organization_id(&self) -> Option<Uuid> {

@@ -97,6 +97,9 @@ fn is_key(s: &str) -> bool {
 impl CustomFieldInput {
     pub fn normalise(self) -> Result<Self, Vec<crate::validation::FieldError>> {
         let mut check = Checker::default();
+        if !self.entity.is_party() {
+            check.fail("entity", ErrorCode::InvalidChoice);
+        }
         if !is_key(&self.key) {
             check.fail("key", ErrorCode::InvalidKey);
         }

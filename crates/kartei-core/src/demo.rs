@@ -651,7 +651,19 @@ impl DemoGenerator {
                 ("former", 15),
             ])
             .to_string();
+        let (lead_status, lead_score) = if matches!(stage.as_str(), "lead" | "prospect") {
+            let status = self
+                .rng
+                .weighted(&[("new", 30), ("contacted", 35), ("qualified", 25), ("unqualified", 10)])
+                .to_string();
+            (Some(status), Some(self.rng.below(101) as i64))
+        } else {
+            (None, None)
+        };
         ContactData {
+            lead_status,
+            lead_score,
+            needs_check: false,
             salutation: Some(if female { "Frau" } else { "Herr" }.into()),
             title,
             first_name: Some(first),
@@ -708,6 +720,7 @@ mod tests {
             default_region: "DE",
             today,
             custom_fields: &[],
+            pipelines: &[],
         };
         let mut a = DemoGenerator::new(7, today);
         let mut b = DemoGenerator::new(7, today);

@@ -278,6 +278,7 @@ mod tests {
             default_region: "DE",
             today,
             custom_fields: &[],
+            pipelines: &[],
         };
         for e in &a {
             e.contact

@@ -15,6 +15,8 @@ pub enum FieldKind {
     Reference,
     /// E.164; filter values in any notation.
     Phone,
+    /// Stored as 0 or 1; filter values `true` or `false`.
+    Boolean,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +37,11 @@ const fn f(name: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
     }
 }
 
-use crate::contact::{CUSTOMER_TYPES, GENDERS, LIFECYCLE_STAGES};
+use crate::activity::{ACTIVITY_KINDS, PRIORITIES};
+use crate::commerce::{CHANNELS, ORDER_STATUSES};
+use crate::contact::{CUSTOMER_TYPES, GENDERS, LEAD_STATUSES, LIFECYCLE_STAGES};
+use crate::deal::DEAL_STATUSES;
+use crate::support::{TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES};
 use FieldKind as K;
 
 const NAME: FieldSpec = FieldSpec {
@@ -61,6 +67,9 @@ pub const CONTACT_FIELDS: &[FieldSpec] = &[
     f("job_title", K::Text, false),
     f("lifecycle_stage", K::Choice(LIFECYCLE_STAGES), false),
     f("lead_source", K::Text, false),
+    f("lead_status", K::Choice(LEAD_STATUSES), false),
+    f("lead_score", K::Integer, true),
+    f("needs_check", K::Boolean, false),
     f("owner_id", K::Reference, false),
     f("price_group", K::Text, false),
     f("customer_type", K::Choice(CUSTOMER_TYPES), false),
@@ -89,10 +98,113 @@ pub const ORGANIZATION_FIELDS: &[FieldSpec] = &[
     f("updated_at", K::Timestamp, true),
 ];
 
+const NAMED: &[FieldSpec] = &[
+    NAME,
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const ACTIVITY_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("kind", K::Choice(ACTIVITY_KINDS), false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("deal_id", K::Reference, false),
+    f("assignee_id", K::Reference, false),
+    f("due_date", K::Date, true),
+    f("starts_at", K::Timestamp, true),
+    f("happened_at", K::Timestamp, true),
+    f("done", K::Boolean, false),
+    f("priority", K::Choice(PRIORITIES), false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const DEAL_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("pipeline_id", K::Reference, false),
+    f("stage_id", K::Reference, false),
+    f("status", K::Choice(DEAL_STATUSES), false),
+    f("value_minor", K::Integer, true),
+    f("currency", K::Text, false),
+    f("expected_close", K::Date, true),
+    f("probability", K::Integer, false),
+    f("owner_id", K::Reference, false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("lost_reason", K::Text, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const CATEGORY_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("parent_id", K::Reference, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const PRODUCT_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("sku", K::Text, true),
+    f("category_id", K::Reference, false),
+    f("price_minor", K::Integer, true),
+    f("active", K::Boolean, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const ORDER_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("number", K::Text, true),
+    f("ordered_on", K::Date, true),
+    f("status", K::Choice(ORDER_STATUSES), false),
+    f("channel", K::Choice(CHANNELS), false),
+    f("currency", K::Text, false),
+    f("gross_minor", K::Integer, true),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("happened_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const TICKET_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("status", K::Choice(TICKET_STATUSES), false),
+    f("priority", K::Choice(TICKET_PRIORITIES), false),
+    f("channel", K::Choice(TICKET_CHANNELS), false),
+    f("assignee_id", K::Reference, false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("due_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
+pub const FEEDBACK_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("contact_id", K::Reference, false),
+    f("nps", K::Integer, true),
+    f("rating", K::Integer, true),
+    f("given_on", K::Date, true),
+    f("happened_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 pub fn fields(entity: Entity) -> &'static [FieldSpec] {
     match entity {
         Entity::Contact => CONTACT_FIELDS,
         Entity::Organization => ORGANIZATION_FIELDS,
+        Entity::Activity => ACTIVITY_FIELDS,
+        Entity::Pipeline => NAMED,
+        Entity::Deal => DEAL_FIELDS,
+        Entity::ProductCategory => CATEGORY_FIELDS,
+        Entity::Product => PRODUCT_FIELDS,
+        Entity::Order => ORDER_FIELDS,
+        Entity::Ticket => TICKET_FIELDS,
+        Entity::Feedback => FEEDBACK_FIELDS,
     }
 }
 
@@ -130,5 +242,13 @@ mod tests {
         }
         check::<ContactData>();
         check::<OrganizationData>();
+        check::<crate::activity::ActivityData>();
+        check::<crate::deal::PipelineData>();
+        check::<crate::deal::DealData>();
+        check::<crate::commerce::ProductCategoryData>();
+        check::<crate::commerce::ProductData>();
+        check::<crate::commerce::OrderData>();
+        check::<crate::support::TicketData>();
+        check::<crate::support::FeedbackData>();
     }
 }

@@ -242,7 +242,7 @@ impl Typer<'_> {
         let orderable = !matches!(
             target,
             Target::Column {
-                kind: FieldKind::Choice(_) | FieldKind::Reference,
+                kind: FieldKind::Choice(_) | FieldKind::Reference | FieldKind::Boolean,
                 ..
             } | Target::Custom {
                 kind: CustomKind::Boolean | CustomKind::SingleChoice | CustomKind::MultiChoice,
@@ -324,6 +324,7 @@ pub fn scalar(target: &Target, value: &Value) -> Option<Scalar> {
                 })
                 .map(Scalar::Timestamp),
             (FieldKind::Integer, Value::Number(n)) => n.as_i64().map(Scalar::Int),
+            (FieldKind::Boolean, Value::Bool(b)) => Some(Scalar::Int(i64::from(*b))),
             (FieldKind::Reference, Value::String(s)) => Uuid::parse_str(s).ok().map(Scalar::Uuid),
             _ => None,
         },

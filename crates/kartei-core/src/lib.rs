@@ -2,10 +2,13 @@
 //! access rules. Pure: no I/O, no async, no SQL.
 
 pub mod access;
+pub mod activity;
 pub mod bank;
 pub mod channels;
+pub mod commerce;
 pub mod contact;
 pub mod custom_field;
+pub mod deal;
 pub mod demo;
 pub mod dupgen;
 pub mod email;
@@ -20,6 +23,7 @@ pub mod organization;
 pub mod phone;
 pub mod postal;
 pub mod record;
+pub mod support;
 pub mod tag;
 pub mod text;
 pub mod validation;

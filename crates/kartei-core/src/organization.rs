@@ -158,8 +158,8 @@ impl RecordData for OrganizationData {
         &self.custom
     }
 
-    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value> {
-        &mut self.custom
+    fn custom_mut(&mut self) -> Option<&mut BTreeMap<String, serde_json::Value>> {
+        Some(&mut self.custom)
     }
 
     fn masked(mut self) -> Self {

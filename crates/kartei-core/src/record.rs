@@ -2,7 +2,7 @@
 
 use crate::custom_field::CustomFieldDef;
 use crate::validation::FieldError;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,29 +14,79 @@ use uuid::Uuid;
 pub enum Entity {
     Contact,
     Organization,
+    Activity,
+    Pipeline,
+    Deal,
+    ProductCategory,
+    Product,
+    Order,
+    Ticket,
+    Feedback,
 }
 
 impl Entity {
+    pub const ALL: [Entity; 10] = [
+        Entity::Contact,
+        Entity::Organization,
+        Entity::Activity,
+        Entity::Pipeline,
+        Entity::Deal,
+        Entity::ProductCategory,
+        Entity::Product,
+        Entity::Order,
+        Entity::Ticket,
+        Entity::Feedback,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::Contact => "contact",
             Entity::Organization => "organization",
+            Entity::Activity => "activity",
+            Entity::Pipeline => "pipeline",
+            Entity::Deal => "deal",
+            Entity::ProductCategory => "product_category",
+            Entity::Product => "product",
+            Entity::Order => "order",
+            Entity::Ticket => "ticket",
+            Entity::Feedback => "feedback",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "contact" => Some(Entity::Contact),
-            "organization" => Some(Entity::Organization),
-            _ => None,
-        }
+        Entity::ALL.into_iter().find(|e| e.as_str() == s)
     }
 
     pub fn table(self) -> &'static str {
         match self {
             Entity::Contact => "contacts",
             Entity::Organization => "organizations",
+            Entity::Activity => "activities",
+            Entity::Pipeline => "pipelines",
+            Entity::Deal => "deals",
+            Entity::ProductCategory => "product_categories",
+            Entity::Product => "products",
+            Entity::Order => "orders",
+            Entity::Ticket => "tickets",
+            Entity::Feedback => "feedback",
         }
+    }
+
+    /// The collection name in URLs (`/api/v1/<collection>`).
+    pub fn collection(self) -> &'static str {
+        match self {
+            Entity::ProductCategory => "product-categories",
+            other => other.table(),
+        }
+    }
+
+    pub fn from_collection(s: &str) -> Option<Self> {
+        Entity::ALL.into_iter().find(|e| e.collection() == s)
+    }
+
+    /// Contacts and organisations carry tags, custom fields and search tokens.
+    pub fn is_party(self) -> bool {
+        matches!(self, Entity::Contact | Entity::Organization)
     }
 }
 
@@ -46,6 +96,7 @@ pub enum IndexValue {
     Text(Option<String>),
     Int(Option<i64>),
     Date(Option<NaiveDate>),
+    Timestamp(Option<DateTime<Utc>>),
     Uuid(Option<Uuid>),
 }
 
@@ -55,6 +106,8 @@ pub struct Context<'a> {
     pub default_region: &'a str,
     pub today: NaiveDate,
     pub custom_fields: &'a [CustomFieldDef],
+    /// The pipelines with their stages, for deals (empty for other kinds).
+    pub pipelines: &'a [crate::deal::PipelineStages],
 }
 
 /// A link from a record to another record that must exist.
@@ -62,6 +115,12 @@ pub struct Context<'a> {
 pub enum Reference {
     Organization(Uuid),
     User(Uuid),
+    Contact(Uuid),
+    Deal(Uuid),
+    Pipeline(Uuid),
+    Product(Uuid),
+    ProductCategory(Uuid),
+    Order(Uuid),
 }
 
 /// Tokens a record is found by; `terms` are the name words also matched with typos.
@@ -104,14 +163,25 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     /// Search tokens; `organization_name` is the name of the linked organisation.
     fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys;
     fn references(&self) -> Vec<(&'static str, Reference)>;
-    fn custom(&self) -> &BTreeMap<String, serde_json::Value>;
-    fn custom_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value>;
+    /// Values of custom fields (contacts and organisations have them).
+    fn custom(&self) -> &BTreeMap<String, serde_json::Value> {
+        &NO_CUSTOM
+    }
+    fn custom_mut(&mut self) -> Option<&mut BTreeMap<String, serde_json::Value>> {
+        None
+    }
     fn organization_id(&self) -> Option<Uuid> {
+        None
+    }
+    /// The contact a record belongs to, for the contact's timeline.
+    fn contact_id(&self) -> Option<Uuid> {
         None
     }
     /// Hides sensitive fields from roles that may not see them (and from the audit log).
     #[must_use]
-    fn masked(self) -> Self;
+    fn masked(self) -> Self {
+        self
+    }
     /// How the record is named in lists, the trash and messages.
     fn display_name(&self) -> String;
     /// Keys under which possible duplicates are looked for (none by default).
@@ -127,3 +197,14 @@ pub(crate) fn text(v: Option<&String>) -> IndexValue {
 pub(crate) fn raw(v: Option<&String>) -> IndexValue {
     IndexValue::Text(v.cloned())
 }
+
+pub(crate) fn stamp(v: Option<DateTime<Utc>>) -> IndexValue {
+    IndexValue::Timestamp(v)
+}
+
+pub(crate) fn flag(v: bool) -> IndexValue {
+    IndexValue::Int(Some(i64::from(v)))
+}
+
+/// The custom field map of kinds that have none.
+pub(crate) static NO_CUSTOM: BTreeMap<String, serde_json::Value> = BTreeMap::new();

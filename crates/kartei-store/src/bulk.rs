@@ -52,6 +52,7 @@ impl Validator {
             default_region: &self.region,
             today: self.today,
             custom_fields: &self.defs,
+            pipelines: &[],
         };
         batch
             .into_iter()

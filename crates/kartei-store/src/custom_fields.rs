@@ -249,6 +249,8 @@ impl Store {
                 })
                 .await?
             }
+            // Only contacts and organisations have custom fields (checked on creation).
+            _ => Vec::new(),
         };
         tx.delete_where("custom_values", "field_id", id).await?;
         tx.delete_where("custom_fields", "id", id).await?;

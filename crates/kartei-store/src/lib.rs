@@ -10,6 +10,7 @@ pub mod db;
 pub mod duplicates;
 pub mod error;
 pub mod filter;
+pub(crate) mod hooks;
 mod index;
 pub mod list;
 pub mod migrate;
@@ -50,7 +51,12 @@ impl Actor {
 pub struct Store {
     db: Db,
     default_region: String,
+    /// Days until the review task of a new contact is due; `None`: no review tasks.
+    review_days: Option<u32>,
 }
+
+/// A new contact's data is checked by its owner within this many days by default.
+pub const DEFAULT_REVIEW_DAYS: u32 = 3;
 
 /// Timestamps are kept to the microsecond, the precision PostgreSQL stores, so that a
 /// value reads back equal on both databases.
@@ -66,6 +72,7 @@ impl Store {
         Ok(Store {
             db,
             default_region: default_region.to_string(),
+            review_days: Some(DEFAULT_REVIEW_DAYS),
         })
     }
 
@@ -75,6 +82,13 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.db.dialect()
+    }
+
+    /// Sets after how many days the review task of a new contact is due (`None`: no
+    /// review tasks and no "needs check" marker).
+    pub fn with_review_days(mut self, days: Option<u32>) -> Store {
+        self.review_days = days;
+        self
     }
 
     pub fn default_region(&self) -> &str {

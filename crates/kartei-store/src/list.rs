@@ -103,6 +103,7 @@ fn sort_value<R: RecordData>(
                 IndexValue::Text(t) => t.map(|t| json!(t)),
                 IndexValue::Int(i) => i.map(|i| json!(i)),
                 IndexValue::Date(d) => d.map(|d| json!(d.to_string())),
+                IndexValue::Timestamp(t) => t.map(|t| stamp(&t)),
                 IndexValue::Uuid(u) => u.map(|u| json!(u)),
             }),
         Target::Custom { field_id, kind } => {
@@ -125,7 +126,7 @@ fn cursor_value(target: &Target, v: &serde_json::Value) -> Result<Value, StoreEr
     };
     Ok(match target {
         Target::Column {
-            kind: FieldKind::Integer,
+            kind: FieldKind::Integer | FieldKind::Boolean,
             ..
         } => v.as_i64().ok_or(StoreError::InvalidCursor)?.into(),
         Target::Column {

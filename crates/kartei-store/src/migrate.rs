@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_saved_views.sql"),
         postgres: include_str!("../migrations/postgres/0003_saved_views.sql"),
     },
+    Migration {
+        version: 4,
+        name: "history",
+        sqlite: include_str!("../migrations/sqlite/0004_history.sql"),
+        postgres: include_str!("../migrations/postgres/0004_history.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

@@ -10,6 +10,7 @@ use crate::tags::{tags_of, TagRef};
 use crate::{now, Actor, Store};
 use chrono::{DateTime, Utc};
 use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::deal::PipelineStages;
 use kartei_core::record::{Context, Entity, RecordData, Reference};
 use kartei_core::validation::ErrorCode;
 use sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
@@ -98,11 +99,16 @@ pub(crate) async fn decode_all<R: RecordData>(
 }
 
 impl Store {
-    pub(crate) fn context<'a>(&'a self, defs: &'a [CustomFieldDef]) -> Context<'a> {
+    pub(crate) fn context<'a>(
+        &'a self,
+        defs: &'a [CustomFieldDef],
+        pipelines: &'a [PipelineStages],
+    ) -> Context<'a> {
         Context {
             default_region: &self.default_region,
             today: now().date_naive(),
             custom_fields: defs,
+            pipelines,
         }
     }
 
@@ -113,10 +119,16 @@ impl Store {
         data: R,
     ) -> Result<Record<R>, StoreError> {
         let defs = self.custom_fields(None).await?;
-        let data = data
-            .normalise(&self.context(&defs))
-            .map_err(StoreError::Invalid)?;
         let mut tx = self.db.write().await?;
+        let pipelines = if R::ENTITY == Entity::Deal {
+            crate::hooks::pipelines(&mut tx).await?
+        } else {
+            Vec::new()
+        };
+        let data = data
+            .normalise(&self.context(&defs, &pipelines))
+            .map_err(StoreError::Invalid)?;
+        let data = self.before_create(data)?;
         check_references(&mut tx, &data).await?;
         let id = Uuid::now_v7();
         let at = now();
@@ -129,6 +141,7 @@ impl Store {
             at,
         )
         .await?;
+        self.after_create(&mut tx, actor, id, &data, &defs).await?;
         audit::append(
             &mut tx,
             actor,
@@ -215,14 +228,19 @@ impl Store {
         }
         let mut before = current.data;
         // Values of custom fields deleted since are dropped, not carried into validation.
-        before
-            .custom_mut()
-            .retain(|k, _| defs.iter().any(|d| d.entity == R::ENTITY && &d.key == k));
+        if let Some(custom) = before.custom_mut() {
+            custom.retain(|k, _| defs.iter().any(|d| d.entity == R::ENTITY && &d.key == k));
+        }
         let mut document = serde_json::to_value(&before)?;
         kartei_core::merge_patch::apply(&mut document, patch);
         let changed: R = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
+        let pipelines = if R::ENTITY == Entity::Deal {
+            crate::hooks::pipelines(tx).await?
+        } else {
+            Vec::new()
+        };
         let changed = changed
-            .normalise(&self.context(defs))
+            .normalise(&self.context(defs, &pipelines))
             .map_err(StoreError::Invalid)?;
         check_references(tx, &changed).await?;
         let at = now();
@@ -261,6 +279,8 @@ impl Store {
         if R::ENTITY == Entity::Organization && before.sort_name() != changed.sort_name() {
             reindex_members(tx, id, defs).await?;
         }
+        self.after_update(tx, actor, id, &before, &changed, defs)
+            .await?;
         audit::append(
             tx,
             actor,
@@ -368,19 +388,24 @@ pub(crate) async fn check_references<R: RecordData>(
 ) -> Result<(), StoreError> {
     let mut failed = Vec::new();
     for (field, reference) in data.references() {
-        let query = match reference {
-            Reference::Organization(id) => Query::select()
-                .expr(Expr::val(1))
-                .from(name("organizations"))
-                .and_where(Expr::col(name("id")).eq(id))
-                .and_where(Expr::col(name("deleted_at")).is_null())
-                .to_owned(),
-            Reference::User(id) => Query::select()
-                .expr(Expr::val(1))
-                .from(name("users"))
-                .and_where(Expr::col(name("id")).eq(id))
-                .to_owned(),
+        let (table, id, live) = match reference {
+            Reference::Organization(id) => ("organizations", id, true),
+            Reference::User(id) => ("users", id, false),
+            Reference::Contact(id) => ("contacts", id, true),
+            Reference::Deal(id) => ("deals", id, true),
+            Reference::Pipeline(id) => ("pipelines", id, true),
+            Reference::Product(id) => ("products", id, true),
+            Reference::ProductCategory(id) => ("product_categories", id, true),
+            Reference::Order(id) => ("orders", id, true),
         };
+        let mut query = Query::select();
+        query
+            .expr(Expr::val(1))
+            .from(name(table))
+            .and_where(Expr::col(name("id")).eq(id));
+        if live {
+            query.and_where(Expr::col(name("deleted_at")).is_null());
+        }
         let found: Option<(i32,)> = tx.optional(&query).await?;
         if found.is_none() {
             failed.push(kartei_core::validation::FieldError::new(

@@ -17,6 +17,7 @@ pub fn index_value(v: &IndexValue) -> SimpleExpr {
         IndexValue::Text(t) => t.clone().into(),
         IndexValue::Int(i) => (*i).into(),
         IndexValue::Date(d) => (*d).into(),
+        IndexValue::Timestamp(t) => (*t).into(),
         IndexValue::Uuid(u) => (*u).into(),
     };
     value.into()

@@ -25,10 +25,22 @@ pub struct TrashItem {
 }
 
 fn display_name(entity: Entity, data: &str) -> Result<String, StoreError> {
-    Ok(match entity {
-        Entity::Contact => serde_json::from_str::<ContactData>(data)?.display_name(),
-        Entity::Organization => serde_json::from_str::<OrganizationData>(data)?.display_name(),
-    })
+    fn name<R: RecordData>(data: &str) -> Result<String, StoreError> {
+        Ok(serde_json::from_str::<R>(data)?.display_name())
+    }
+    use kartei_core::{activity, commerce, deal, support};
+    match entity {
+        Entity::Contact => name::<ContactData>(data),
+        Entity::Organization => name::<OrganizationData>(data),
+        Entity::Activity => name::<activity::ActivityData>(data),
+        Entity::Pipeline => name::<deal::PipelineData>(data),
+        Entity::Deal => name::<deal::DealData>(data),
+        Entity::ProductCategory => name::<commerce::ProductCategoryData>(data),
+        Entity::Product => name::<commerce::ProductData>(data),
+        Entity::Order => name::<commerce::OrderData>(data),
+        Entity::Ticket => name::<support::TicketData>(data),
+        Entity::Feedback => name::<support::FeedbackData>(data),
+    }
 }
 
 impl Store {
