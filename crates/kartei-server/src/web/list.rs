@@ -403,6 +403,7 @@ async fn filter_spec<R: WebRecord>(
             FieldKind::Date => ("date", Vec::new()),
             FieldKind::Timestamp => ("timestamp", Vec::new()),
             FieldKind::Integer => ("number", Vec::new()),
+            FieldKind::Boolean => ("boolean", Vec::new()),
             FieldKind::Reference if f.name == "owner_id" => (
                 "choice",
                 users
@@ -541,10 +542,7 @@ pub async fn list_page<R: WebRecord>(
     users.sort_by(|a, b| a.1.cmp(&b.1));
     let page = ListPage {
         filter_spec: filter_spec::<R>(&state, lang, &users).await?,
-        title: shell.t(match R::ENTITY {
-            kartei_core::record::Entity::Contact => "nav.contacts",
-            kartei_core::record::Entity::Organization => "nav.organizations",
-        }),
+        title: shell.t(R::TITLE_KEY),
         shell,
         path: R::PATH,
         new_key: R::NEW_KEY,
@@ -587,10 +585,7 @@ pub async fn save_view(
         .ok_or(WebError::BadRequest)?;
     let list_state = ListState::from_form(&form);
     let query = serde_json::to_string(&list_state).map_err(|_| WebError::Internal)?;
-    let path = match entity {
-        kartei_core::record::Entity::Contact => "/contacts",
-        kartei_core::record::Entity::Organization => "/organizations",
-    };
+    let path = &super::records::page_path(entity);
     let name = form.get("name").unwrap_or("");
     match state
         .store
@@ -629,11 +624,7 @@ pub async fn delete_view(
             session.may(Permission::ManageUsers),
         )
         .await?;
-    let path = match view.entity {
-        kartei_core::record::Entity::Contact => "/contacts",
-        kartei_core::record::Entity::Organization => "/organizations",
-    };
-    Ok(Redirect::to(path).into_response())
+    Ok(Redirect::to(&super::records::page_path(view.entity)).into_response())
 }
 
 /// Tag, untag, assign an owner, export or delete the selected rows: all or nothing.

@@ -35,9 +35,16 @@ pub const GROUPS: &[(&str, &str, &[&str], &[&str])] = &[
     ),
 ];
 
+/// Where the pages of a kind live: `/contacts`, `/product-categories` …
+pub fn page_path(entity: kartei_core::record::Entity) -> String {
+    format!("/{}", entity.collection())
+}
+
 pub trait WebRecord: Columns + ToSchema {
     /// Where its pages live, e.g. `/contacts`.
     const PATH: &'static str;
+    /// The text key of the list's title.
+    const TITLE_KEY: &'static str;
     /// The navigation entry its pages belong to.
     const SECTION: &'static str;
     const NEW_KEY: &'static str;
@@ -50,6 +57,7 @@ use Input as I;
 
 impl WebRecord for ContactData {
     const PATH: &'static str = "/contacts";
+    const TITLE_KEY: &'static str = "nav.contacts";
     const SECTION: &'static str = "contacts";
     const NEW_KEY: &'static str = "contact.new";
     const EDIT_KEY: &'static str = "contact.edit";
@@ -86,6 +94,7 @@ impl WebRecord for ContactData {
 
 impl WebRecord for OrganizationData {
     const PATH: &'static str = "/organizations";
+    const TITLE_KEY: &'static str = "nav.organizations";
     const SECTION: &'static str = "organizations";
     const NEW_KEY: &'static str = "organization.new";
     const EDIT_KEY: &'static str = "organization.edit";

@@ -175,11 +175,7 @@ impl Shell {
     }
 
     pub fn view_path(&self, view: &SavedView) -> String {
-        let base = match view.entity {
-            kartei_core::record::Entity::Contact => "/contacts",
-            kartei_core::record::Entity::Organization => "/organizations",
-        };
-        format!("{base}?view={}", view.id)
+        format!("{}?view={}", super::records::page_path(view.entity), view.id)
     }
 }
 
