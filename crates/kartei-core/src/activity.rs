@@ -1,7 +1,9 @@
 //! Activities: notes, calls, e-mails, meetings and tasks on a contact, organisation or
 //! deal. One record kind with the fields of each sort; validation checks what a sort needs.
 
-use crate::record::{flag, raw, stamp, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::record::{
+    flag, raw, stamp, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -91,15 +93,48 @@ impl RecordData for ActivityData {
                 check.fail(field, ErrorCode::UnknownField);
             }
         };
-        only(&mut check, "direction", self.direction.is_some(), matches!(k, "call" | "email"));
-        only(&mut check, "duration_minutes", self.duration_minutes.is_some(), k == "call");
+        only(
+            &mut check,
+            "direction",
+            self.direction.is_some(),
+            matches!(k, "call" | "email"),
+        );
+        only(
+            &mut check,
+            "duration_minutes",
+            self.duration_minutes.is_some(),
+            k == "call",
+        );
         only(&mut check, "outcome", self.outcome.is_some(), k == "call");
-        only(&mut check, "starts_at", self.starts_at.is_some(), k == "meeting");
-        only(&mut check, "ends_at", self.ends_at.is_some(), k == "meeting");
+        only(
+            &mut check,
+            "starts_at",
+            self.starts_at.is_some(),
+            k == "meeting",
+        );
+        only(
+            &mut check,
+            "ends_at",
+            self.ends_at.is_some(),
+            k == "meeting",
+        );
         only(&mut check, "due_date", self.due_date.is_some(), k == "task");
-        only(&mut check, "assignee_id", self.assignee_id.is_some(), k == "task");
-        only(&mut check, "remind_at", self.remind_at.is_some(), k == "task");
-        if self.duration_minutes.is_some_and(|m| !(0..=24 * 60).contains(&m)) {
+        only(
+            &mut check,
+            "assignee_id",
+            self.assignee_id.is_some(),
+            k == "task",
+        );
+        only(
+            &mut check,
+            "remind_at",
+            self.remind_at.is_some(),
+            k == "task",
+        );
+        if self
+            .duration_minutes
+            .is_some_and(|m| !(0..=24 * 60).contains(&m))
+        {
             check.fail("duration_minutes", ErrorCode::OutOfRange);
         }
         if k == "meeting" {
@@ -112,16 +147,22 @@ impl RecordData for ActivityData {
         if self.attendee_user_ids.len() + self.attendee_contact_ids.len() > 100 {
             check.fail("attendee_contact_ids", ErrorCode::OutOfRange);
         }
+        // Every activity stands somewhere in the timeline: when it happened, when a
+        // meeting starts, when a task is due (or, without a due date, when it was noted).
         let occurred_at = match k {
-            "note" | "call" | "email" => Some(self.occurred_at.unwrap_or_else(Utc::now)),
-            _ => self.occurred_at,
+            "meeting" => self.occurred_at,
+            _ => Some(self.occurred_at.unwrap_or_else(Utc::now)),
         };
         let task = k == "task";
         let data = ActivityData {
             direction: check.choice("direction", self.direction, DIRECTIONS),
             outcome: check.choice("outcome", self.outcome, CALL_OUTCOMES),
             priority: if task {
-                Some(check.choice("priority", self.priority, PRIORITIES).unwrap_or_else(|| "normal".into()))
+                Some(
+                    check
+                        .choice("priority", self.priority, PRIORITIES)
+                        .unwrap_or_else(|| "normal".into()),
+                )
             } else {
                 None
             },
@@ -187,7 +228,11 @@ impl RecordData for ActivityData {
         if let Some(id) = self.assignee_id {
             refs.push(("assignee_id", Reference::User(id)));
         }
-        refs.extend(self.attendee_user_ids.iter().map(|id| ("attendee_user_ids", Reference::User(*id))));
+        refs.extend(
+            self.attendee_user_ids
+                .iter()
+                .map(|id| ("attendee_user_ids", Reference::User(*id))),
+        );
         refs.extend(
             self.attendee_contact_ids
                 .iter()

@@ -3,16 +3,26 @@
 //! (1900 = 19 %), so that no amount is ever a float.
 
 use crate::deal::normalise_currency;
-use crate::record::{flag, raw, stamp, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::record::{
+    flag, raw, stamp, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub const ORDER_STATUSES: &[&str] = &["open", "paid", "shipped", "completed", "cancelled", "returned"];
+pub const ORDER_STATUSES: &[&str] = &[
+    "open",
+    "paid",
+    "shipped",
+    "completed",
+    "cancelled",
+    "returned",
+];
 pub const CHANNELS: &[&str] = &["shop", "store", "phone", "other"];
-pub const PAYMENT_METHODS: &[&str] = &["invoice", "card", "paypal", "direct_debit", "cash", "other"];
+pub const PAYMENT_METHODS: &[&str] =
+    &["invoice", "card", "paypal", "direct_debit", "cash", "other"];
 /// Orders in these states count as revenue.
 pub const REVENUE_STATUSES: &[&str] = &["open", "paid", "shipped", "completed"];
 
@@ -186,7 +196,11 @@ fn share(amount: i64, bp: i64) -> i64 {
     let x = i128::from(amount) * i128::from(bp);
     let q = x / 10_000;
     let r = x % 10_000;
-    let rounded = if r.abs() * 2 >= 10_000 { q + x.signum() } else { q };
+    let rounded = if r.abs() * 2 >= 10_000 {
+        q + x.signum()
+    } else {
+        q
+    };
     i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
@@ -219,8 +233,11 @@ impl RecordData for OrderData {
                 check.fail(format!("lines[{i}].unit_price_minor"), ErrorCode::Required);
                 continue;
             };
-            if !(0..=1_000_000_000_00).contains(&unit) {
-                check.fail(format!("lines[{i}].unit_price_minor"), ErrorCode::OutOfRange);
+            if !(0..=100_000_000_000).contains(&unit) {
+                check.fail(
+                    format!("lines[{i}].unit_price_minor"),
+                    ErrorCode::OutOfRange,
+                );
             }
             let discount = l.discount_bp.unwrap_or(0);
             if !(0..=10_000).contains(&discount) {
@@ -250,8 +267,16 @@ impl RecordData for OrderData {
         let data = OrderData {
             number,
             ordered_on: self.ordered_on,
-            status: Some(check.choice("status", self.status, ORDER_STATUSES).unwrap_or_else(|| "open".into())),
-            channel: Some(check.choice("channel", self.channel, CHANNELS).unwrap_or_else(|| "other".into())),
+            status: Some(
+                check
+                    .choice("status", self.status, ORDER_STATUSES)
+                    .unwrap_or_else(|| "open".into()),
+            ),
+            channel: Some(
+                check
+                    .choice("channel", self.channel, CHANNELS)
+                    .unwrap_or_else(|| "other".into()),
+            ),
             payment_method: check.choice("payment_method", self.payment_method, PAYMENT_METHODS),
             currency: Some(normalise_currency(&mut check, "currency", self.currency)),
             contact_id: self.contact_id,
@@ -277,7 +302,11 @@ impl RecordData for OrderData {
             ("organization_id", IndexValue::Uuid(self.organization_id)),
             (
                 "happened_at",
-                stamp(self.ordered_on.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())),
+                stamp(
+                    self.ordered_on
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc()),
+                ),
             ),
         ]
     }
@@ -352,7 +381,10 @@ mod tests {
         // 3 × 9.99 = 29.97 (7 % = 2.10); 49.99 − 10 % = 44.99 (19 % = 8.55)
         assert_eq!(o.lines[0].net_minor, Some(2997));
         assert_eq!(o.lines[1].net_minor, Some(4499));
-        assert_eq!((o.net_minor, o.vat_minor, o.gross_minor), (Some(7496), Some(1065), Some(8561)));
+        assert_eq!(
+            (o.net_minor, o.vat_minor, o.gross_minor),
+            (Some(7496), Some(1065), Some(8561))
+        );
         assert_eq!(o.status.as_deref(), Some("open"));
     }
 
@@ -363,8 +395,19 @@ mod tests {
             "lines": [{"description": "x", "quantity": 0}]
         }))
         .unwrap();
-        let fields: Vec<String> = order.normalise(&ctx()).unwrap_err().into_iter().map(|e| e.field).collect();
-        assert!(fields.contains(&"lines[0].quantity".to_string()), "{fields:?}");
-        assert!(fields.contains(&"lines[0].unit_price_minor".to_string()), "{fields:?}");
+        let fields: Vec<String> = order
+            .normalise(&ctx())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert!(
+            fields.contains(&"lines[0].quantity".to_string()),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"lines[0].unit_price_minor".to_string()),
+            "{fields:?}"
+        );
     }
 }

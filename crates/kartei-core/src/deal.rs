@@ -10,7 +10,11 @@ use uuid::Uuid;
 pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
 
 /// A currency code: three capital letters (ISO 4217).
-pub(crate) fn normalise_currency(check: &mut Checker, field: &str, value: Option<String>) -> String {
+pub(crate) fn normalise_currency(
+    check: &mut Checker,
+    field: &str,
+    value: Option<String>,
+) -> String {
     match check.normalise(field, value, |c| {
         let c = c.to_ascii_uppercase();
         if c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) {
@@ -74,7 +78,13 @@ impl RecordData for PipelineData {
             if s.won && s.lost {
                 check.fail(format!("stages[{i}].lost"), ErrorCode::InvalidChoice);
             }
-            let default = if s.won { 100 } else if s.lost { 0 } else { 50 };
+            let default = if s.won {
+                100
+            } else if s.lost {
+                0
+            } else {
+                50
+            };
             let probability = s.probability.unwrap_or(default);
             if !(0..=100).contains(&probability) {
                 check.fail(format!("stages[{i}].probability"), ErrorCode::OutOfRange);
@@ -217,7 +227,10 @@ impl RecordData for DealData {
             ("expected_close", IndexValue::Date(self.expected_close)),
             ("probability", IndexValue::Int(self.probability)),
             ("owner_id", IndexValue::Uuid(self.owner_id)),
-            ("contact_id", IndexValue::Uuid(self.contact_ids.first().copied())),
+            (
+                "contact_id",
+                IndexValue::Uuid(self.contact_ids.first().copied()),
+            ),
             ("organization_id", IndexValue::Uuid(self.organization_id)),
             ("lost_reason", text(self.lost_reason.as_ref())),
         ]
@@ -241,7 +254,11 @@ impl RecordData for DealData {
         if let Some(id) = self.owner_id {
             refs.push(("owner_id", Reference::User(id)));
         }
-        refs.extend(self.contact_ids.iter().map(|id| ("contact_ids", Reference::Contact(*id))));
+        refs.extend(
+            self.contact_ids
+                .iter()
+                .map(|id| ("contact_ids", Reference::Contact(*id))),
+        );
         refs
     }
 

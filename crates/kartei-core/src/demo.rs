@@ -654,7 +654,12 @@ impl DemoGenerator {
         let (lead_status, lead_score) = if matches!(stage.as_str(), "lead" | "prospect") {
             let status = self
                 .rng
-                .weighted(&[("new", 30), ("contacted", 35), ("qualified", 25), ("unqualified", 10)])
+                .weighted(&[
+                    ("new", 30),
+                    ("contacted", 35),
+                    ("qualified", 25),
+                    ("unqualified", 10),
+                ])
                 .to_string();
             (Some(status), Some(self.rng.below(101) as i64))
         } else {

@@ -17,6 +17,7 @@ pub mod filter;
 pub mod fuzzy;
 pub mod i18n;
 pub mod json;
+pub mod loyalty;
 pub mod matching;
 pub mod merge_patch;
 pub mod organization;

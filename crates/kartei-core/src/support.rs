@@ -43,9 +43,21 @@ impl RecordData for TicketData {
         let data = TicketData {
             subject,
             description: check.text("description", self.description, 50_000),
-            status: Some(check.choice("status", self.status, TICKET_STATUSES).unwrap_or_else(|| "new".into())),
-            priority: Some(check.choice("priority", self.priority, TICKET_PRIORITIES).unwrap_or_else(|| "normal".into())),
-            channel: Some(check.choice("channel", self.channel, TICKET_CHANNELS).unwrap_or_else(|| "other".into())),
+            status: Some(
+                check
+                    .choice("status", self.status, TICKET_STATUSES)
+                    .unwrap_or_else(|| "new".into()),
+            ),
+            priority: Some(
+                check
+                    .choice("priority", self.priority, TICKET_PRIORITIES)
+                    .unwrap_or_else(|| "normal".into()),
+            ),
+            channel: Some(
+                check
+                    .choice("channel", self.channel, TICKET_CHANNELS)
+                    .unwrap_or_else(|| "other".into()),
+            ),
             assignee_id: self.assignee_id,
             contact_id: self.contact_id,
             organization_id: self.organization_id,
@@ -160,7 +172,11 @@ impl RecordData for FeedbackData {
             ("given_on", IndexValue::Date(self.given_on)),
             (
                 "happened_at",
-                stamp(self.given_on.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())),
+                stamp(
+                    self.given_on
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc()),
+                ),
             ),
         ]
     }
@@ -192,7 +208,13 @@ impl RecordData for FeedbackData {
         match (self.nps, self.rating) {
             (Some(n), _) => format!("NPS {n}"),
             (None, Some(r)) => format!("{r}/5"),
-            _ => self.review.as_deref().unwrap_or("").chars().take(60).collect(),
+            _ => self
+                .review
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(60)
+                .collect(),
         }
     }
 }

@@ -21,7 +21,9 @@ use uuid::Uuid;
 pub const REVIEW_SUBJECT: &str = "Kontaktdaten prüfen / Check contact data";
 
 fn field(v: &Value, key: &str) -> Option<Uuid> {
-    v.get(key).and_then(Value::as_str).and_then(|s| s.parse().ok())
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
 }
 
 /// The live pipelines with their stages; deals are checked against them.
@@ -37,7 +39,10 @@ pub(crate) async fn pipelines(tx: &mut Tx) -> Result<Vec<PipelineStages>, StoreE
     rows.into_iter()
         .map(|(id, data)| {
             let p: PipelineData = serde_json::from_str(&data)?;
-            Ok(PipelineStages { id, stages: p.stages })
+            Ok(PipelineStages {
+                id,
+                stages: p.stages,
+            })
         })
         .collect()
 }
@@ -69,16 +74,34 @@ impl Store {
                         kind: Some("task".into()),
                         subject: Some(REVIEW_SUBJECT.into()),
                         contact_id: Some(id),
-                        due_date: Some(now().date_naive() + chrono::Duration::days(i64::from(days))),
+                        due_date: Some(
+                            now().date_naive() + chrono::Duration::days(i64::from(days)),
+                        ),
                         assignee_id: field(&doc, "owner_id").or(actor.user_id),
                         priority: Some("normal".into()),
                         review_of: Some(id),
                         ..ActivityData::default()
                     };
                     let task_id = Uuid::now_v7();
-                    insert_records(tx, actor, &[(task_id, task.clone())], defs, &mut HashSet::new(), now())
-                        .await?;
-                    audit::append(tx, actor, "activity", Some(task_id), "create", None, Some(&task)).await?;
+                    insert_records(
+                        tx,
+                        actor,
+                        &[(task_id, task.clone())],
+                        defs,
+                        &mut HashSet::new(),
+                        now(),
+                    )
+                    .await?;
+                    audit::append(
+                        tx,
+                        actor,
+                        "activity",
+                        Some(task_id),
+                        "create",
+                        None,
+                        Some(&task),
+                    )
+                    .await?;
                 }
             }
             Entity::Deal => {
@@ -120,8 +143,16 @@ impl Store {
                     .await?;
                     for cid in changed {
                         let after = serde_json::json!({"needs_check": false});
-                        audit::append(tx, actor, "contact", Some(cid), "update", Some(&serde_json::json!({"needs_check": true})), Some(&after))
-                            .await?;
+                        audit::append(
+                            tx,
+                            actor,
+                            "contact",
+                            Some(cid),
+                            "update",
+                            Some(&serde_json::json!({"needs_check": true})),
+                            Some(&after),
+                        )
+                        .await?;
                     }
                 }
             }
@@ -132,14 +163,29 @@ impl Store {
 }
 
 /// Appends the deal's current stage to its stage history.
-async fn record_stage(tx: &mut Tx, actor: &Actor, deal: Uuid, doc: &Value) -> Result<(), StoreError> {
+async fn record_stage(
+    tx: &mut Tx,
+    actor: &Actor,
+    deal: Uuid,
+    doc: &Value,
+) -> Result<(), StoreError> {
     let (Some(pipeline), Some(stage)) = (field(doc, "pipeline_id"), field(doc, "stage_id")) else {
         return Ok(());
     };
     tx.execute(
         Query::insert()
             .into_table(name("deal_stage_history"))
-            .columns(["id", "deal_id", "pipeline_id", "stage_id", "entered_at", "actor_id"].map(name))
+            .columns(
+                [
+                    "id",
+                    "deal_id",
+                    "pipeline_id",
+                    "stage_id",
+                    "entered_at",
+                    "actor_id",
+                ]
+                .map(name),
+            )
             .values_panic([
                 Uuid::now_v7().into(),
                 deal.into(),

@@ -40,3 +40,15 @@ pub fn like_escape(text: &str) -> String {
 pub fn chunk_size(columns: usize) -> usize {
     (30_000 / columns.max(1)).max(1)
 }
+
+/// `SUM(column)` as a 64-bit integer, 0 for no rows: PostgreSQL sums BIGINT to NUMERIC.
+pub fn sum_i64(column: &str) -> SimpleExpr {
+    sea_query::Func::cast_as(
+        sea_query::Func::coalesce([
+            sea_query::Func::sum(Expr::col(name(column))).into(),
+            Expr::val(0i64).into(),
+        ]),
+        Alias::new("BIGINT"),
+    )
+    .into()
+}

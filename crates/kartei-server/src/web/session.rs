@@ -175,7 +175,11 @@ impl Shell {
     }
 
     pub fn view_path(&self, view: &SavedView) -> String {
-        format!("{}?view={}", super::records::page_path(view.entity), view.id)
+        format!(
+            "{}?view={}",
+            super::records::page_path(view.entity),
+            view.id
+        )
     }
 }
 

@@ -81,6 +81,7 @@ CREATE INDEX deals_expected_close ON deals(expected_close, id) WHERE deleted_at 
 CREATE INDEX deals_contact_id_created_at ON deals(contact_id, created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_organization_id_created_at ON deals(organization_id, created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_stage_id_updated_at ON deals(stage_id, updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_pipeline_stage ON deals(pipeline_id, stage_id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_owner_id_updated_at ON deals(owner_id, updated_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_trash ON deals(deleted_at) WHERE deleted_at IS NOT NULL;
 
