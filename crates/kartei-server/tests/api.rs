@@ -887,3 +887,224 @@ async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
     assert!(script.contains("filterBuilder"));
 }
 api_story!(web_pages_need_a_session_and_the_csrf_token);
+
+/// The history collections over HTTP: each is in the OpenAPI document, and a contact's
+/// timeline, purchases, loyalty points and a pipeline's board come together.
+async fn the_history_of_a_customer_over_http(api: Api) {
+    let doc: serde_json::Value = serde_json::from_str(&kartei_server::api::openapi_json()).unwrap();
+    for c in [
+        "activities",
+        "pipelines",
+        "deals",
+        "products",
+        "product-categories",
+        "orders",
+        "tickets",
+        "feedback",
+    ] {
+        assert!(
+            doc["paths"].get(format!("/api/v1/{c}")).is_some(),
+            "{c} missing in the OpenAPI document"
+        );
+    }
+    let t = api.token("hanna", Role::User).await;
+    let contact = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"last_name": "Huber"})),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let pipeline = api
+        .call(&t, "POST", "/api/v1/pipelines", Some(json!({"name": "Neukunden", "stages": [{"name": "Neu"}, {"name": "Gewonnen", "won": true}]})))
+        .await;
+    assert_eq!(pipeline.status, StatusCode::CREATED, "{:?}", pipeline.body);
+    let pid = pipeline.body["id"].as_str().unwrap().to_string();
+    let stages: Vec<String> = pipeline.body["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    let deal = api
+        .call(&t, "POST", "/api/v1/deals", Some(json!({"title": "Rahmenvertrag", "pipeline_id": pid, "stage_id": stages[0], "value_minor": 990000, "contact_ids": [contact]})))
+        .await;
+    assert_eq!(deal.status, StatusCode::CREATED, "{:?}", deal.body);
+    let did = deal.body["id"].as_str().unwrap().to_string();
+    let moved = api
+        .call(
+            &t,
+            "PATCH",
+            &format!("/api/v1/deals/{did}"),
+            Some(json!({"stage_id": stages[1]})),
+        )
+        .await;
+    assert_eq!(moved.body["status"], "won");
+    let visits = api
+        .call(&t, "GET", &format!("/api/v1/deals/{did}/stages"), None)
+        .await;
+    assert_eq!(visits.body.as_array().unwrap().len(), 2);
+    let board = api
+        .call(&t, "GET", &format!("/api/v1/pipelines/{pid}/board"), None)
+        .await;
+    assert_eq!(board.body[1]["count"], 1);
+    assert_eq!(board.body[1]["sums"][0]["minor"], 990000);
+
+    let product = api.call(&t, "POST", "/api/v1/products", Some(json!({"name": "Espresso", "sku": "ESP-1", "price_minor": 1290, "vat_rate_bp": 700}))).await;
+    assert_eq!(product.status, StatusCode::CREATED, "{:?}", product.body);
+    let order = api
+        .call(&t, "POST", "/api/v1/orders", Some(json!({"number": "W-100", "ordered_on": "2026-10-01", "contact_id": contact,
+            "lines": [{"product_id": product.body["id"], "quantity": 2, "unit_price_minor": 1290, "vat_rate_bp": 700}]})))
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{:?}", order.body);
+    assert_eq!(order.body["gross_minor"], 2761);
+    let bad = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/orders",
+            Some(json!({"number": "W-101", "contact_id": contact, "lines": []})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let note = api.call(&t, "POST", "/api/v1/activities", Some(json!({"kind": "call", "contact_id": contact, "direction": "outbound", "duration_minutes": 12, "outcome": "reached"}))).await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    assert_eq!(
+        api.call(
+            &t,
+            "POST",
+            "/api/v1/tickets",
+            Some(json!({"subject": "Mühle defekt", "contact_id": contact}))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api.call(
+            &t,
+            "POST",
+            "/api/v1/feedback",
+            Some(json!({"contact_id": contact, "nps": 10}))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    let earned = api
+        .call(
+            &t,
+            "POST",
+            &format!("/api/v1/contacts/{contact}/loyalty"),
+            Some(json!({"kind": "earn", "points": 27, "reason": "W-100"})),
+        )
+        .await;
+    assert_eq!(earned.status, StatusCode::CREATED);
+    let too_much = api
+        .call(
+            &t,
+            "POST",
+            &format!("/api/v1/contacts/{contact}/loyalty"),
+            Some(json!({"kind": "redeem", "points": 28, "reason": "Gutschein"})),
+        )
+        .await;
+    assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api.call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{contact}/loyalty"),
+            None
+        )
+        .await
+        .body["balance"],
+        27
+    );
+    let purchases = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{contact}/purchases"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            purchases.body["orders"].clone(),
+            purchases.body["revenue"][0]["minor"].clone()
+        ),
+        (json!(1), json!(2761))
+    );
+
+    let timeline = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{contact}/timeline?limit=50"),
+            None,
+        )
+        .await;
+    let kinds: std::collections::BTreeSet<String> = timeline.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect();
+    for k in [
+        "activity", "deal", "order", "ticket", "feedback", "loyalty", "change",
+    ] {
+        assert!(kinds.contains(k), "{k} missing: {kinds:?}");
+    }
+    let only = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{contact}/timeline?kinds=order"),
+            None,
+        )
+        .await;
+    assert_eq!(only.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        api.call(
+            &t,
+            "GET",
+            &format!("/api/v1/contacts/{contact}/timeline?kinds=weather"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Deleted history goes to the trash like contacts do.
+    let tid = note.body["id"].as_str().unwrap();
+    assert_eq!(
+        api.call(&t, "DELETE", &format!("/api/v1/activities/{tid}"), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let trash = api
+        .call(&t, "GET", "/api/v1/trash?entity=activity", None)
+        .await;
+    assert_eq!(trash.body["items"][0]["id"], tid);
+    assert_eq!(
+        api.call(
+            &t,
+            "POST",
+            &format!("/api/v1/trash/activities/{tid}/restore"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+}
+api_story!(the_history_of_a_customer_over_http);

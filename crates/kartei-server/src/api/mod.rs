@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod history;
 pub mod records;
 pub mod tags;
 pub mod trash;
@@ -23,6 +24,25 @@ use utoipa::{Modify, OpenApi};
         records::organizations::list, records::organizations::create, records::organizations::get, records::organizations::patch,
         records::organizations::delete, records::organizations::history, records::organizations::attach_tag,
         records::organizations::detach_tag, records::duplicates::find,
+        records::activities::list, records::activities::create, records::activities::get, records::activities::patch,
+        records::activities::delete, records::activities::history, records::activities::attach_tag, records::activities::detach_tag,
+        records::pipelines::list, records::pipelines::create, records::pipelines::get, records::pipelines::patch,
+        records::pipelines::delete, records::pipelines::history, records::pipelines::attach_tag, records::pipelines::detach_tag,
+        records::deals::list, records::deals::create, records::deals::get, records::deals::patch,
+        records::deals::delete, records::deals::history, records::deals::attach_tag, records::deals::detach_tag,
+        records::product_categories::list, records::product_categories::create, records::product_categories::get,
+        records::product_categories::patch, records::product_categories::delete, records::product_categories::history, records::product_categories::attach_tag,
+        records::product_categories::detach_tag,
+        records::products::list, records::products::create, records::products::get, records::products::patch,
+        records::products::delete, records::products::history, records::products::attach_tag, records::products::detach_tag,
+        records::orders::list, records::orders::create, records::orders::get, records::orders::patch,
+        records::orders::delete, records::orders::history, records::orders::attach_tag, records::orders::detach_tag,
+        records::tickets::list, records::tickets::create, records::tickets::get, records::tickets::patch,
+        records::tickets::delete, records::tickets::history, records::tickets::attach_tag, records::tickets::detach_tag,
+        records::feedback::list, records::feedback::create, records::feedback::get, records::feedback::patch,
+        records::feedback::delete, records::feedback::history, records::feedback::attach_tag, records::feedback::detach_tag,
+        history::contact_timeline, history::organization_timeline, history::purchases, history::loyalty,
+        history::add_loyalty, history::deal_stages, history::board,
         tags::list, tags::create, tags::update, tags::delete,
         tags::list_fields, tags::create_field, tags::update_field, tags::delete_field,
         trash::list, trash::restore, trash::purge,
@@ -35,6 +55,14 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "contacts", description = "People"),
         (name = "organizations", description = "Companies and other organisations"),
+        (name = "activities", description = "Notes, calls, e-mails, meetings and tasks"),
+        (name = "pipelines", description = "Sales pipelines and their stages"),
+        (name = "deals", description = "Deals moving through a pipeline"),
+        (name = "product-categories"), (name = "products"),
+        (name = "orders", description = "Orders with lines and computed totals (minor units)"),
+        (name = "tickets", description = "Support tickets"),
+        (name = "feedback", description = "NPS answers, star ratings and reviews"),
+        (name = "loyalty", description = "Loyalty points per contact"),
         (name = "tags"), (name = "custom-fields"), (name = "trash"), (name = "users"), (name = "tokens"), (name = "session"),
     )
 )]
@@ -67,6 +95,29 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(records::contacts::routes())
         .merge(records::organizations::routes())
+        .merge(records::activities::routes())
+        .merge(records::pipelines::routes())
+        .merge(records::deals::routes())
+        .merge(records::product_categories::routes())
+        .merge(records::products::routes())
+        .merge(records::orders::routes())
+        .merge(records::tickets::routes())
+        .merge(records::feedback::routes())
+        .route(
+            "/api/v1/contacts/{id}/timeline",
+            get(history::contact_timeline),
+        )
+        .route(
+            "/api/v1/organizations/{id}/timeline",
+            get(history::organization_timeline),
+        )
+        .route("/api/v1/contacts/{id}/purchases", get(history::purchases))
+        .route(
+            "/api/v1/contacts/{id}/loyalty",
+            get(history::loyalty).post(history::add_loyalty),
+        )
+        .route("/api/v1/deals/{id}/stages", get(history::deal_stages))
+        .route("/api/v1/pipelines/{id}/board", get(history::board))
         .route(
             "/api/v1/contacts/duplicates",
             post(records::duplicates::find),

@@ -338,6 +338,87 @@ record_api!(
     "/api/v1/organizations/{id}/tags/{tag_id}"
 );
 
+record_api!(
+    activities,
+    kartei_core::activity::ActivityData,
+    "activities",
+    "/api/v1/activities",
+    "/api/v1/activities/{id}",
+    "/api/v1/activities/{id}/history",
+    "/api/v1/activities/{id}/tags",
+    "/api/v1/activities/{id}/tags/{tag_id}"
+);
+record_api!(
+    pipelines,
+    kartei_core::deal::PipelineData,
+    "pipelines",
+    "/api/v1/pipelines",
+    "/api/v1/pipelines/{id}",
+    "/api/v1/pipelines/{id}/history",
+    "/api/v1/pipelines/{id}/tags",
+    "/api/v1/pipelines/{id}/tags/{tag_id}"
+);
+record_api!(
+    deals,
+    kartei_core::deal::DealData,
+    "deals",
+    "/api/v1/deals",
+    "/api/v1/deals/{id}",
+    "/api/v1/deals/{id}/history",
+    "/api/v1/deals/{id}/tags",
+    "/api/v1/deals/{id}/tags/{tag_id}"
+);
+record_api!(
+    product_categories,
+    kartei_core::commerce::ProductCategoryData,
+    "product-categories",
+    "/api/v1/product-categories",
+    "/api/v1/product-categories/{id}",
+    "/api/v1/product-categories/{id}/history",
+    "/api/v1/product-categories/{id}/tags",
+    "/api/v1/product-categories/{id}/tags/{tag_id}"
+);
+record_api!(
+    products,
+    kartei_core::commerce::ProductData,
+    "products",
+    "/api/v1/products",
+    "/api/v1/products/{id}",
+    "/api/v1/products/{id}/history",
+    "/api/v1/products/{id}/tags",
+    "/api/v1/products/{id}/tags/{tag_id}"
+);
+record_api!(
+    orders,
+    kartei_core::commerce::OrderData,
+    "orders",
+    "/api/v1/orders",
+    "/api/v1/orders/{id}",
+    "/api/v1/orders/{id}/history",
+    "/api/v1/orders/{id}/tags",
+    "/api/v1/orders/{id}/tags/{tag_id}"
+);
+record_api!(
+    tickets,
+    kartei_core::support::TicketData,
+    "tickets",
+    "/api/v1/tickets",
+    "/api/v1/tickets/{id}",
+    "/api/v1/tickets/{id}/history",
+    "/api/v1/tickets/{id}/tags",
+    "/api/v1/tickets/{id}/tags/{tag_id}"
+);
+record_api!(
+    feedback,
+    kartei_core::support::FeedbackData,
+    "feedback",
+    "/api/v1/feedback",
+    "/api/v1/feedback/{id}",
+    "/api/v1/feedback/{id}/history",
+    "/api/v1/feedback/{id}/tags",
+    "/api/v1/feedback/{id}/tags/{tag_id}"
+);
+
 /// Likely duplicates of a contact draft.
 pub mod duplicates {
     use super::super::dto::{DuplicateOut, DuplicateParams, DuplicatesOut, ReasonOut, RecordOut};

@@ -40,11 +40,7 @@ pub struct TrashList {
 }
 
 fn entity(path: &str) -> Result<Entity, ApiError> {
-    match path {
-        "contacts" => Ok(Entity::Contact),
-        "organizations" => Ok(Entity::Organization),
-        _ => Err(ApiError::NotFound),
-    }
+    Entity::from_collection(path).ok_or(ApiError::NotFound)
 }
 
 /// Deleted records, most recently deleted first. They are purged 30 days after deletion.
@@ -73,7 +69,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/trash/{collection}/{id}/restore", tag = "trash",
-    params(("collection" = String, Path, description = "`contacts` or `organizations`"), ("id" = Uuid, Path)),
+    params(("collection" = String, Path, description = "The collection: `contacts`, `organizations`, `activities`, `deals`, `orders` …"), ("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn restore(
     State(s): State<AppState>,
