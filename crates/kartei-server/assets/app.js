@@ -281,15 +281,15 @@ function similarHint() {
   });
 }
 
-// The organisation field: search by name, keep the id.
-function organizationPicker() {
-  $$(".org-search").forEach((input) => {
-    const hidden = input.parentElement.querySelector(".org-id");
+// Pickers (contact, organisation, deal, product): search by name, keep the id.
+function pickers() {
+  $$(".pick-search").forEach((input) => {
+    const hidden = input.parentElement.querySelector(".pick-id");
     const list = document.getElementById(input.getAttribute("list"));
     const lookup = debounce(async () => {
       const q = input.value.trim();
       if (!q) return;
-      const res = await fetch(`/organizations/options?q=${encodeURIComponent(q)}`);
+      const res = await fetch(`${input.dataset.source}?q=${encodeURIComponent(q)}`);
       if (!res.ok) return;
       const items = await res.json();
       list.innerHTML = "";
@@ -310,6 +310,38 @@ function organizationPicker() {
   });
 }
 
+// The kanban board: drop a card on another column to move the deal there. The
+// selection and button on each card do the same without a mouse.
+function board() {
+  const boardEl = $("#board");
+  if (!boardEl) return;
+  let dragged = null;
+  $$(".deal-card", boardEl).forEach((card) => {
+    card.addEventListener("dragstart", (e) => { dragged = card; e.dataTransfer.setData("text/plain", card.dataset.deal); card.classList.add("dragging"); });
+    card.addEventListener("dragend", () => card.classList.remove("dragging"));
+  });
+  $$(".board-column", boardEl).forEach((column) => {
+    column.addEventListener("dragover", (e) => { e.preventDefault(); column.classList.add("drop"); });
+    column.addEventListener("dragleave", () => column.classList.remove("drop"));
+    column.addEventListener("drop", (e) => {
+      e.preventDefault();
+      column.classList.remove("drop");
+      if (!dragged || dragged.closest(".board-column") === column) return;
+      const form = $("form.move", dragged);
+      if (!form) return;
+      $("select", form).value = column.dataset.stage;
+      $(".cards", column).append(dragged);
+      form.submit();
+    });
+  });
+}
+
+// The browser's time zone, for the server to read and write local date-times.
+function rememberTimeZone() {
+  const minutes = -new Date().getTimezoneOffset();
+  document.cookie = `kartei_tz=${minutes}; path=/; SameSite=Lax; max-age=31536000`;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localTimes();
   tagColours();
@@ -320,5 +352,7 @@ document.addEventListener("DOMContentLoaded", () => {
   quickSearch();
   repeatedRows();
   similarHint();
-  organizationPicker();
+  pickers();
+  board();
+  rememberTimeZone();
 });

@@ -179,6 +179,7 @@ async fn csv_export<R: Columns>(
             lang,
             organizations: store.organization_display_names(&orgs).await?,
             users: users.clone(),
+            names: HashMap::new(),
         };
         for r in &items {
             out.write_all(csv_row(r, defs, &ctx).as_bytes())?;

@@ -59,6 +59,16 @@ pub struct DetailPage {
     pub timeline_all_current: bool,
     pub older_href: Option<String>,
     pub bulk_created: bool,
+    /// Contacts: what they bought, and their loyalty points.
+    pub purchases: Option<Vec<(String, String)>>,
+    pub loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    /// Deals: the stages entered, with times.
+    pub stage_visits: Vec<(String, String)>,
+    /// Orders: lines (description, quantity, unit price, discount, VAT, net) and totals.
+    pub lines: Vec<[String; 6]>,
+    pub totals: Vec<(String, String)>,
+    /// Pipelines: the board.
+    pub board_href: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,8 +76,8 @@ pub struct DetailQuery {
     pub notice: Option<String>,
     /// Show only this kind of timeline entry.
     pub kind: Option<String>,
-    /// Continue the timeline before this entry.
-    pub before: Option<Uuid>,
+    /// Continue the timeline here (a cursor, or an entry id).
+    pub before: Option<String>,
 }
 
 fn kind_label(kind: &str, lang: kartei_core::i18n::Lang) -> String {
@@ -221,11 +231,11 @@ pub async fn detail_page<R: WebRecord>(
         lang,
         &users,
         query.kind.as_deref(),
-        query.before,
+        query.before.as_deref(),
     )
     .await?;
     let older_href = older.map(|before| {
-        let mut pairs = vec![("before", before.to_string())];
+        let mut pairs = vec![("before", before)];
         if let Some(k) = &query.kind {
             pairs.push(("kind", k.clone()));
         }
@@ -234,11 +244,22 @@ pub async fn detail_page<R: WebRecord>(
             serde_urlencoded::to_string(pairs).unwrap_or_default()
         )
     });
-    let timeline_kinds = timeline::KINDS
-        .iter()
-        .map(|(k, label)| (*k, shell.t(label), query.kind.as_deref() == Some(*k)))
-        .collect();
+    let timeline_kinds = if R::ENTITY.is_party() {
+        timeline::KINDS
+            .iter()
+            .map(|(k, label)| (*k, shell.t(label), query.kind.as_deref() == Some(*k)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let extras = extras::<R>(&state, id, &doc, lang).await?;
     let page = DetailPage {
+        purchases: extras.purchases,
+        loyalty: extras.loyalty,
+        stage_visits: extras.stage_visits,
+        lines: extras.lines,
+        totals: extras.totals,
+        board_href: (R::ENTITY == Entity::Pipeline).then(|| format!("/pipelines/{id}/board")),
         path: R::PATH,
         id,
         version: record.version,
@@ -251,7 +272,10 @@ pub async fn detail_page<R: WebRecord>(
         custom,
         bank,
         bank_masked: !sensitive,
-        notes: doc.get("notes").and_then(Value::as_str).map(str::to_string),
+        notes: ["notes", "body", "description", "review"]
+            .iter()
+            .find_map(|k| doc.get(*k).and_then(Value::as_str))
+            .map(str::to_string),
         all_tags: state
             .store
             .tag_refs()
@@ -270,6 +294,136 @@ pub async fn detail_page<R: WebRecord>(
         shell,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Default)]
+struct Extras {
+    purchases: Option<Vec<(String, String)>>,
+    loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    stage_visits: Vec<(String, String)>,
+    lines: Vec<[String; 6]>,
+    totals: Vec<(String, String)>,
+}
+
+/// What the page of a kind shows besides its fields.
+async fn extras<R: WebRecord>(
+    state: &AppState,
+    id: Uuid,
+    doc: &Value,
+    lang: kartei_core::i18n::Lang,
+) -> Result<Extras, WebError> {
+    let tr = super::texts::Tr(lang);
+    let money = |m: i64, cur: &str| crate::format::money(m, cur, lang);
+    let mut x = Extras::default();
+    match R::ENTITY {
+        Entity::Contact => {
+            let p = state.store.purchases(id).await?;
+            x.purchases = Some(vec![
+                (
+                    tr.t("summary.orders").to_string(),
+                    crate::format::integer(p.orders, lang),
+                ),
+                (
+                    tr.t("summary.revenue").to_string(),
+                    if p.revenue.is_empty() {
+                        money(0, "EUR")
+                    } else {
+                        p.revenue
+                            .iter()
+                            .map(|(c, m)| money(*m, c))
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    },
+                ),
+                (
+                    tr.t("summary.first").to_string(),
+                    crate::format::date(p.first, lang),
+                ),
+                (
+                    tr.t("summary.last").to_string(),
+                    crate::format::date(p.last, lang),
+                ),
+            ]);
+            x.loyalty = Some((
+                state.store.loyalty_balance(id).await?,
+                state.store.loyalty_entries(id, 5).await?,
+            ));
+        }
+        Entity::Deal => {
+            let names: std::collections::HashMap<Uuid, String> = super::pages::stage_names(state)
+                .await?
+                .into_iter()
+                .collect();
+            x.stage_visits = state
+                .store
+                .stage_history(id)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    (
+                        names.get(&v.stage_id).cloned().unwrap_or_default(),
+                        v.entered_at.to_rfc3339(),
+                    )
+                })
+                .collect();
+        }
+        Entity::Order => {
+            let order: kartei_core::commerce::OrderData =
+                serde_json::from_value(doc.clone()).map_err(|_| WebError::Internal)?;
+            let cur = order.currency.clone().unwrap_or_else(|| "EUR".into());
+            let products: Vec<Uuid> = order.lines.iter().filter_map(|l| l.product_id).collect();
+            let mut names = std::collections::HashMap::new();
+            for p in products {
+                if let Ok(r) = state
+                    .store
+                    .get::<kartei_core::commerce::ProductData>(p)
+                    .await
+                {
+                    names.insert(p, r.data.display_name());
+                }
+            }
+            let pct = |bp: Option<i64>| {
+                bp.map(|b| format!("{} %", b as f64 / 100.0))
+                    .unwrap_or_default()
+            };
+            x.lines = order
+                .lines
+                .iter()
+                .map(|l| {
+                    [
+                        l.description
+                            .clone()
+                            .or_else(|| l.product_id.and_then(|p| names.get(&p).cloned()))
+                            .unwrap_or_default(),
+                        l.quantity
+                            .map(|q| crate::format::integer(q, lang))
+                            .unwrap_or_default(),
+                        l.unit_price_minor
+                            .map(|m| money(m, &cur))
+                            .unwrap_or_default(),
+                        pct(l.discount_bp),
+                        pct(l.vat_rate_bp),
+                        l.net_minor.map(|m| money(m, &cur)).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            x.totals = [
+                ("field.net_minor", order.net_minor),
+                ("field.vat_minor", order.vat_minor),
+                ("field.gross_minor", order.gross_minor),
+            ]
+            .iter()
+            .map(|(k, v)| {
+                (
+                    tr.t(k).to_string(),
+                    v.map(|m| money(m, &cur)).unwrap_or_default(),
+                )
+            })
+            .collect();
+        }
+        _ => {}
+    }
+    Ok(x)
 }
 
 pub async fn add_tag<R: WebRecord>(

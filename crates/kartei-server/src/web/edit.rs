@@ -3,9 +3,9 @@
 //! with both versions and saved only when the user confirms with the newer version.
 
 use super::error::WebError;
-use super::form::{parse_path, Step};
+use super::form::{parse_path, Step, Typing};
 use super::list::user_names;
-use super::records::{Input, WebRecord, GROUPS};
+use super::records::{Input, WebRecord};
 use super::session::{Posted, Session, Shell};
 use super::texts::{field_label, option_label, Tr};
 use crate::columns::custom_label;
@@ -19,7 +19,7 @@ use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::matching::draft_for_matching;
-use kartei_core::record::RecordData;
+use kartei_core::record::{Entity, RecordData};
 use kartei_core::validation::FieldError;
 use kartei_store::StoreError;
 use serde_json::{Map, Value};
@@ -36,6 +36,8 @@ pub struct Field {
     /// For an organisation: its name beside the id.
     pub display: String,
     pub options: Vec<(String, String, bool)>,
+    /// For a picker: where to search (`/contacts/options`).
+    pub source: String,
     pub error: Option<String>,
     /// The value someone else saved meanwhile, when it differs from this one.
     pub theirs: Option<String>,
@@ -83,6 +85,8 @@ struct Sources<'a> {
     mine: &'a Value,
     errors: &'a HashMap<String, String>,
     theirs: Option<&'a Value>,
+    /// The browser's offset from UTC in minutes, for date-times.
+    tz_minutes: i32,
 }
 
 fn at<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
@@ -109,50 +113,178 @@ fn as_text(v: Option<&Value>) -> String {
     }
 }
 
+struct Lookups {
+    users: HashMap<Uuid, String>,
+    /// Names of linked records (organisations, contacts, deals, products).
+    names: HashMap<Uuid, String>,
+    /// All categories, for category selects.
+    categories: Vec<(Uuid, String)>,
+    /// Every stage as (id, "Pipeline › Stage").
+    stages: Vec<(Uuid, String)>,
+    defs: Vec<CustomFieldDef>,
+}
+
+/// A minor-unit amount as typed: `1234.5` for 123450.
+fn amount(minor: &Value) -> String {
+    match minor.as_i64() {
+        Some(m) => {
+            let sign = if m < 0 { "-" } else { "" };
+            format!("{sign}{}.{:02}", (m / 100).abs(), (m % 100).abs())
+        }
+        None => as_text(Some(minor)),
+    }
+}
+
+fn percent(bp: &Value) -> String {
+    match bp.as_i64() {
+        Some(b) if b % 100 == 0 => (b / 100).to_string(),
+        Some(b) => format!("{}", b as f64 / 100.0),
+        None => as_text(Some(bp)),
+    }
+}
+
+/// A stored UTC time as a `datetime-local` value in the browser's zone.
+fn local_time(v: &Value, tz_minutes: i32) -> String {
+    v.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| {
+            (t.with_timezone(&chrono::Utc) + chrono::Duration::minutes(i64::from(tz_minutes)))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 impl Sources<'_> {
-    fn field(&self, name: &str, label: String, input: &'static str) -> Field {
-        let value = as_text(at(self.mine, name));
-        let theirs = self
-            .theirs
-            .map(|t| as_text(at(t, name)))
-            .filter(|t| *t != value);
+    /// One input of any kind, at `path`, with its value, error and the other version.
+    fn input(&self, path: &str, label: String, input: Input, lookups: &Lookups) -> Field {
+        let tr = Tr(self.lang);
+        let shown = |doc: &Value| -> String {
+            let v = at(doc, path).unwrap_or(&Value::Null);
+            match input {
+                Input::Money if !v.is_null() => amount(v),
+                Input::Percent if !v.is_null() => percent(v),
+                Input::DateTime => local_time(v, self.tz_minutes),
+                Input::Owner => v
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .and_then(|id| lookups.users.get(&id).cloned())
+                    .unwrap_or_else(|| as_text(Some(v))),
+                Input::Pick(_) | Input::Select(_) | Input::Stage => v
+                    .as_str()
+                    .and_then(|s| s.parse::<Uuid>().ok())
+                    .and_then(|id| {
+                        lookups.names.get(&id).cloned().or_else(|| {
+                            lookups
+                                .categories
+                                .iter()
+                                .chain(&lookups.stages)
+                                .find(|c| c.0 == id)
+                                .map(|c| c.1.clone())
+                        })
+                    })
+                    .unwrap_or_else(|| as_text(Some(v))),
+                Input::Bool => {
+                    if v.as_bool() == Some(true) {
+                        tr.t("common.yes").into()
+                    } else {
+                        String::new()
+                    }
+                }
+                Input::Choice(_) => v
+                    .as_str()
+                    .map(|c| option_label(c, self.lang).to_string())
+                    .unwrap_or_default(),
+                _ => as_text(Some(v)),
+            }
+        };
+        let kind = match input {
+            Input::Text => "text",
+            Input::Textarea => "textarea",
+            Input::Date => "date",
+            Input::DateTime => "datetime",
+            Input::Integer => "number",
+            Input::Money | Input::Percent => "decimal",
+            Input::Bool => "checkbox",
+            Input::Choice(_) | Input::Owner | Input::Select(_) | Input::Stage => "select",
+            Input::Users => "checks",
+            Input::Pick(_) => "pick",
+            Input::Hidden => "hidden",
+        };
+        let raw = at(self.mine, path).unwrap_or(&Value::Null);
+        let value = match input {
+            Input::Money if !raw.is_null() => amount(raw),
+            Input::Percent if !raw.is_null() => percent(raw),
+            Input::DateTime => local_time(raw, self.tz_minutes),
+            Input::Bool => {
+                if raw.as_bool() == Some(true) {
+                    "true".into()
+                } else {
+                    String::new()
+                }
+            }
+            _ => as_text(Some(raw)),
+        };
+        let theirs = self.theirs.map(&shown).filter(|t| *t != shown(self.mine));
+        let chosen = |key: &str| match raw {
+            Value::Array(items) => items.iter().any(|i| i.as_str() == Some(key)),
+            other => other.as_str() == Some(key),
+        };
+        let options: Vec<(String, String, bool)> = match input {
+            Input::Choice(codes) => codes
+                .iter()
+                .map(|c| {
+                    (
+                        c.to_string(),
+                        option_label(c, self.lang).to_string(),
+                        chosen(c),
+                    )
+                })
+                .collect(),
+            Input::Owner | Input::Users => {
+                let mut users: Vec<(&Uuid, &String)> = lookups.users.iter().collect();
+                users.sort_by(|a, b| a.1.cmp(b.1));
+                users
+                    .into_iter()
+                    .map(|(id, n)| (id.to_string(), n.clone(), chosen(&id.to_string())))
+                    .collect()
+            }
+            Input::Select(_) => lookups
+                .categories
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.clone(), chosen(&id.to_string())))
+                .collect(),
+            Input::Stage => lookups
+                .stages
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.clone(), chosen(&id.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        };
         Field {
-            id: format!("f-{}", name.replace(['[', ']', '.'], "-")),
-            name: name.to_string(),
+            id: format!("f-{}", path.replace(['[', ']', '.'], "-")),
+            name: path.to_string(),
             label,
-            input,
+            input: kind,
+            display: match input {
+                Input::Pick(_) => raw
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .and_then(|id| lookups.names.get(&id).cloned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            },
+            source: match input {
+                Input::Pick(e) => format!("{}/options", super::records::page_path(e)),
+                _ => String::new(),
+            },
             value,
-            display: String::new(),
-            options: Vec::new(),
-            error: self.errors.get(name).cloned(),
+            options,
+            error: self.errors.get(path).cloned(),
             theirs,
             required: false,
         }
     }
-
-    fn choice(&self, name: &str, label: String, codes: &[&str]) -> Field {
-        let mut f = self.field(name, label, "select");
-        f.options = codes
-            .iter()
-            .map(|c| {
-                (
-                    c.to_string(),
-                    option_label(c, self.lang).to_string(),
-                    f.value == *c,
-                )
-            })
-            .collect();
-        if let Some(t) = &f.theirs {
-            f.theirs = Some(option_label(t, self.lang).to_string());
-        }
-        f
-    }
-}
-
-struct Lookups {
-    users: HashMap<Uuid, String>,
-    organizations: HashMap<Uuid, String>,
-    defs: Vec<CustomFieldDef>,
 }
 
 fn build<R: WebRecord>(
@@ -169,62 +301,41 @@ fn build<R: WebRecord>(
             fields: fields
                 .iter()
                 .map(|(name, input)| {
-                    let label = field_label(name, lang);
-                    match input {
-                        Input::Text => src.field(name, label, "text"),
-                        Input::Textarea => src.field(name, label, "textarea"),
-                        Input::Date => src.field(name, label, "date"),
-                        Input::Integer => src.field(name, label, "number"),
-                        Input::Choice(codes) => src.choice(name, label, codes),
-                        Input::Owner => {
-                            let mut f = src.field(name, label, "select");
-                            let mut users: Vec<(&Uuid, &String)> = lookups.users.iter().collect();
-                            users.sort_by(|a, b| a.1.cmp(b.1));
-                            f.options = users
-                                .into_iter()
-                                .map(|(id, n)| {
-                                    (id.to_string(), n.clone(), f.value == id.to_string())
-                                })
-                                .collect();
-                            f.theirs = f.theirs.map(|t| {
-                                t.parse()
-                                    .ok()
-                                    .and_then(|id| lookups.users.get(&id).cloned())
-                                    .unwrap_or(t)
-                            });
-                            f
-                        }
-                        Input::Organization => {
-                            let mut f = src.field(name, label, "org");
-                            let name_of = |v: &str| {
-                                v.parse()
-                                    .ok()
-                                    .and_then(|id| lookups.organizations.get(&id).cloned())
-                                    .unwrap_or_default()
-                            };
-                            f.display = name_of(&f.value);
-                            f.theirs = f.theirs.map(|t| name_of(&t));
-                            f
-                        }
-                    }
+                    src.input(
+                        name,
+                        field_label(name.split('[').next().unwrap_or(name), lang),
+                        *input,
+                        lookups,
+                    )
                 })
                 .collect(),
         })
         .collect();
-    if sensitive {
+    if sensitive && R::BANK {
         sections.push(Section {
             title: tr.t("detail.bank"),
             fields: ["iban", "bic", "account_holder"]
                 .iter()
-                .map(|k| src.field(&format!("bank.{k}"), field_label(k, lang), "text"))
+                .map(|k| {
+                    src.input(
+                        &format!("bank.{k}"),
+                        field_label(k, lang),
+                        Input::Text,
+                        lookups,
+                    )
+                })
                 .collect(),
         });
     }
-    if !lookups.defs.is_empty() {
+    let defs: Vec<&CustomFieldDef> = lookups
+        .defs
+        .iter()
+        .filter(|d| d.entity == R::ENTITY)
+        .collect();
+    if !defs.is_empty() {
         sections.push(Section {
             title: tr.t("detail.custom"),
-            fields: lookups
-                .defs
+            fields: defs
                 .iter()
                 .map(|d| {
                     let name = format!("custom.{}", d.key);
@@ -247,63 +358,63 @@ fn build<R: WebRecord>(
                             })
                             .collect()
                     };
+                    let mut f = src.input(&name, label, Input::Text, lookups);
                     match d.kind {
-                        CustomKind::Text => src.field(&name, label, "text"),
-                        CustomKind::Number => src.field(&name, label, "decimal"),
-                        CustomKind::Date => src.field(&name, label, "date"),
+                        CustomKind::Text => {}
+                        CustomKind::Number => f.input = "decimal",
+                        CustomKind::Date => f.input = "date",
                         CustomKind::Boolean => {
-                            let mut f = src.field(&name, label, "select");
+                            f.input = "select";
                             f.options = [("true", "common.yes"), ("false", "common.no")]
                                 .iter()
                                 .map(|(v, k)| (v.to_string(), tr.t(k).to_string(), f.value == *v))
                                 .collect();
-                            f
                         }
                         CustomKind::SingleChoice => {
-                            let mut f = src.field(&name, label, "select");
+                            f.input = "select";
                             f.options = options();
-                            f
                         }
                         CustomKind::MultiChoice => {
-                            let mut f = src.field(&name, label, "checks");
+                            f.input = "checks";
                             f.options = options();
-                            f
                         }
                     }
+                    f
                 })
                 .collect(),
         });
     }
-    let groups = GROUPS
+    let groups = R::GROUPS
         .iter()
-        .map(|(key, add, parts, kinds)| {
-            let count = at(src.mine, key)
+        .map(|g| {
+            let count = at(src.mine, g.key)
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
             // One empty row more than filled, to type into without a script.
             let rows = (0..=count)
                 .map(|i| {
-                    let mut kind = src.choice(
-                        &format!("{key}[{i}].kind"),
-                        tr.t("form.kind").to_string(),
-                        kinds,
-                    );
-                    kind.required = true;
-                    let mut row = vec![kind];
-                    row.extend(parts.iter().map(|p| {
-                        src.field(
-                            &format!("{key}[{i}].{p}"),
-                            field_label(p, lang),
-                            if *p == "address" { "email" } else { "text" },
-                        )
-                    }));
-                    row
+                    g.fields
+                        .iter()
+                        .map(|(part, input)| {
+                            let mut f = src.input(
+                                &format!("{}[{i}].{part}", g.key),
+                                field_label(part, lang),
+                                *input,
+                                lookups,
+                            );
+                            if *part == "kind" {
+                                f.label = tr.t("form.kind").to_string();
+                                f.required = true;
+                            }
+                            f
+                        })
+                        .collect()
                 })
                 .collect();
             Group {
-                key,
-                title: field_label(key, lang),
-                add_label: tr.t(add),
+                key: g.key,
+                title: field_label(g.key, lang),
+                add_label: tr.t(g.add_key),
                 rows,
             }
         })
@@ -311,15 +422,100 @@ fn build<R: WebRecord>(
     (sections, groups)
 }
 
-async fn lookups<R: WebRecord>(state: &AppState, docs: &[&Value]) -> Result<Lookups, WebError> {
-    let orgs: Vec<Uuid> = docs
+/// Display names of the records a form links to.
+async fn linked_names(
+    state: &AppState,
+    docs: &[&Value],
+    inputs: fn(&str) -> Option<Input>,
+) -> Result<HashMap<Uuid, String>, WebError> {
+    let mut wanted: Vec<(Entity, Uuid)> = Vec::new();
+    fn walk(
+        v: &Value,
+        key: &str,
+        inputs: fn(&str) -> Option<Input>,
+        out: &mut Vec<(Entity, Uuid)>,
+    ) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    walk(v, k, inputs, out);
+                }
+            }
+            Value::Array(items) => {
+                for i in items {
+                    walk(i, key, inputs, out);
+                }
+            }
+            Value::String(s) => {
+                if let (Some(Input::Pick(e)), Ok(id)) = (inputs(key), s.parse::<Uuid>()) {
+                    out.push((e, id));
+                }
+            }
+            _ => {}
+        }
+    }
+    for d in docs {
+        walk(d, "", inputs, &mut wanted);
+    }
+    let mut names = HashMap::new();
+    let orgs: Vec<Uuid> = wanted
         .iter()
-        .filter_map(|d| d.get("organization_id").and_then(Value::as_str))
-        .filter_map(|s| s.parse().ok())
+        .filter(|w| w.0 == Entity::Organization)
+        .map(|w| w.1)
         .collect();
+    names.extend(state.store.organization_display_names(&orgs).await?);
+    for (entity, id) in wanted {
+        let name = match entity {
+            Entity::Contact => state
+                .store
+                .get::<ContactData>(id)
+                .await
+                .ok()
+                .map(|r| r.data.display_name()),
+            Entity::Deal => state
+                .store
+                .get::<kartei_core::deal::DealData>(id)
+                .await
+                .ok()
+                .map(|r| r.data.display_name()),
+            Entity::Product => state
+                .store
+                .get::<kartei_core::commerce::ProductData>(id)
+                .await
+                .ok()
+                .map(|r| r.data.display_name()),
+            _ => None,
+        };
+        if let Some(n) = name {
+            names.insert(id, n);
+        }
+    }
+    Ok(names)
+}
+
+async fn lookups<R: WebRecord>(state: &AppState, docs: &[&Value]) -> Result<Lookups, WebError> {
+    let uses = |want: fn(&Input) -> bool| -> bool {
+        R::FORM
+            .iter()
+            .flat_map(|(_, f)| f.iter())
+            .chain(R::GROUPS.iter().flat_map(|g| g.fields.iter()))
+            .any(|(_, i)| want(i))
+    };
+    let categories = if uses(|i| matches!(i, Input::Select(_))) {
+        super::pages::all_names::<kartei_core::commerce::ProductCategoryData>(state).await?
+    } else {
+        Vec::new()
+    };
+    let stages = if uses(|i| matches!(i, Input::Stage)) {
+        super::pages::stage_names(state).await?
+    } else {
+        Vec::new()
+    };
     Ok(Lookups {
         users: user_names(state).await?,
-        organizations: state.store.organization_display_names(&orgs).await?,
+        names: linked_names(state, docs, R::input_of).await?,
+        categories,
+        stages,
         defs: state.store.custom_fields(Some(R::ENTITY)).await?,
     })
 }
@@ -351,6 +547,7 @@ async fn render<R: WebRecord>(
         mine: r.mine,
         errors: &errors,
         theirs: r.theirs,
+        tz_minutes: session.tz_minutes,
     };
     let (sections, groups) = build::<R>(&src, &lookups, session.may(Permission::ViewSensitive));
     let (here, action, cancel, title) = match r.record_id {
@@ -458,13 +655,41 @@ pub async fn edit_form<R: WebRecord>(
     .await
 }
 
+/// The record document of a submitted form; a deal's pipeline follows from its stage.
+async fn form_document<R: WebRecord>(
+    state: &AppState,
+    session: &Session,
+    form: &super::form::FormData,
+) -> Result<Value, WebError> {
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let mut doc = form.record_json(&Typing {
+        defs: &defs,
+        input: &R::input_of,
+        groups: R::GROUPS,
+        tz_minutes: session.tz_minutes,
+    });
+    if R::ENTITY == Entity::Deal {
+        let stage: Option<Uuid> = doc
+            .get("stage_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        if let Some(stage) = stage {
+            for (id, p) in super::pages::pipelines(state).await? {
+                if p.stages.iter().any(|s| s.id == Some(stage)) {
+                    doc["pipeline_id"] = Value::String(id.to_string());
+                }
+            }
+        }
+    }
+    Ok(doc)
+}
+
 pub async fn create<R: WebRecord>(
     State(state): State<AppState>,
     Posted { session, form }: Posted,
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
-    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
-    let doc = form.record_json(&defs);
+    let doc = form_document::<R>(&state, &session, &form).await?;
     let result = match kartei_core::json::from_json::<R>(doc.clone()) {
         Ok(data) => state.store.create(&session.actor(), data).await,
         Err(fields) => Err(StoreError::Invalid(fields)),
@@ -499,21 +724,29 @@ fn full_patch<R: WebRecord>(doc: &Value, defs: &[CustomFieldDef], sensitive: boo
     let mut patch = doc.as_object().cloned().unwrap_or_default();
     for (_, fields) in R::FORM {
         for (name, _) in *fields {
-            patch.entry(name.to_string()).or_insert(Value::Null);
+            let key = name.split('[').next().unwrap_or(name);
+            patch.entry(key.to_string()).or_insert(Value::Null);
         }
     }
-    for (key, ..) in GROUPS {
-        patch.entry(key.to_string()).or_insert(Value::Null);
+    for g in R::GROUPS {
+        patch.entry(g.key.to_string()).or_insert(Value::Null);
     }
-    let custom = patch
-        .entry("custom")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(map) = custom {
-        for d in defs {
-            map.entry(d.key.clone()).or_insert(Value::Null);
+    if R::ENTITY.is_party() {
+        let custom = patch
+            .entry("custom")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = custom {
+            for d in defs {
+                map.entry(d.key.clone()).or_insert(Value::Null);
+            }
         }
     }
-    if sensitive {
+    // Deals get their pipeline from the stage; the store sets the status.
+    if R::ENTITY == Entity::Deal {
+        patch.remove("status");
+    }
+    if !R::BANK {
+    } else if sensitive {
         if !patch.contains_key("bank") {
             patch.insert("bank".into(), Value::Null);
         } else if let Some(Value::Object(bank)) = patch.get_mut("bank") {
@@ -538,7 +771,7 @@ pub async fn update<R: WebRecord>(
         .and_then(|v| v.parse().ok())
         .ok_or(WebError::BadRequest)?;
     let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
-    let doc = form.record_json(&defs);
+    let doc = form_document::<R>(&state, &session, &form).await?;
     let sensitive = session.may(Permission::ViewSensitive);
     let patch = full_patch::<R>(&doc, &defs, sensitive);
     match state
@@ -614,7 +847,12 @@ pub async fn similar(
         .store
         .custom_fields(Some(kartei_core::record::Entity::Contact))
         .await?;
-    let mut doc = form.record_json(&defs);
+    let mut doc = form.record_json(&Typing {
+        defs: &defs,
+        input: &ContactData::input_of,
+        groups: ContactData::GROUPS,
+        tz_minutes: session.tz_minutes,
+    });
     // Only what identifies a person matters here; half-typed other fields must not
     // keep the hint from working.
     if let Value::Object(map) = &mut doc {
@@ -663,31 +901,29 @@ pub async fn similar(
     .into_response())
 }
 
-/// Organisations by name, for the organisation field of the contact form.
-pub async fn organization_options(
+/// Records of a kind by name, for the pickers of forms (`[{id, name}]`, at most 10).
+pub async fn options<R: WebRecord>(
     State(state): State<AppState>,
     session: Session,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     session.require(Permission::ReadRecords)?;
-    let text = q.get("q").map(|s| s.trim()).unwrap_or("");
+    let text = q.get("q").map_or("", |s| s.trim());
     let mut out = Vec::new();
     if !text.is_empty() {
         let page = state
             .store
-            .search::<kartei_core::organization::OrganizationData>(
-                &kartei_store::search::SearchRequest {
-                    q: text.chars().take(100).collect(),
-                    filter: None,
-                    cursor: None,
-                    limit: 10,
-                },
-            )
+            .search::<R>(&kartei_store::search::SearchRequest {
+                q: text.chars().take(100).collect(),
+                filter: None,
+                cursor: None,
+                limit: 10,
+            })
             .await?;
         out = page
             .items
             .into_iter()
-            .map(|o| serde_json::json!({"id": o.id, "name": kartei_core::record::RecordData::display_name(&o.data)}))
+            .map(|o| serde_json::json!({"id": o.id, "name": o.data.display_name()}))
             .collect();
     }
     Ok(axum::Json(out).into_response())

@@ -2,6 +2,7 @@
 //! messages use (`emails[0].address`, `bank.iban`, `custom.newsletter`), so an error
 //! from validation lands next to the field it names.
 
+use super::records::{GroupSpec, Input};
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use serde_json::{Map, Value};
 
@@ -73,18 +74,6 @@ fn insert(target: &mut Value, steps: &[Step<'_>], value: Value) {
     }
 }
 
-/// The entry of a repeated group that makes a row worth keeping.
-fn row_is_empty(group: &str, row: &Value) -> bool {
-    let Value::Object(map) = row else {
-        return true;
-    };
-    match group {
-        "emails" => !map.contains_key("address"),
-        "phones" => !map.contains_key("number"),
-        _ => map.keys().all(|k| k == "kind" || k == "country"),
-    }
-}
-
 impl FormData {
     pub fn new(pairs: Vec<(String, String)>) -> FormData {
         FormData { pairs }
@@ -117,12 +106,13 @@ impl FormData {
     }
 
     /// The record document the form describes. Blank inputs are absent; rows of
-    /// e-mails, phones and addresses without content are dropped; custom values get
-    /// their type (numbers accept a decimal comma). Inputs whose names start with `_`
-    /// and unknown paths are not part of the record.
-    pub fn record_json(&self, defs: &[CustomFieldDef]) -> Value {
+    /// repeated groups without content are dropped; values get the type of their input
+    /// (numbers accept a decimal comma, amounts become minor units, percentages basis
+    /// points, local date-times UTC). Inputs whose names start with `_` and unknown
+    /// paths are not part of the record.
+    pub fn record_json(&self, typing: &Typing<'_>) -> Value {
         let mut doc = Value::Object(Map::new());
-        let mut multi: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut multi: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
         for (name, raw) in &self.pairs {
             let text = raw.trim();
             if name.starts_with('_') || text.is_empty() {
@@ -131,14 +121,15 @@ impl FormData {
             let Some(steps) = parse_path(name) else {
                 continue;
             };
+            let last_key = steps.iter().rev().find_map(|s| match s {
+                Step::Key(k) => Some(*k),
+                Step::Index(_) => None,
+            });
             let value = match (steps.first(), steps.get(1)) {
                 (Some(Step::Key("custom")), Some(Step::Key(key))) => {
-                    match defs.iter().find(|d| d.key == *key).map(|d| d.kind) {
+                    match typing.defs.iter().find(|d| d.key == *key).map(|d| d.kind) {
                         Some(CustomKind::MultiChoice) => {
-                            match multi.iter_mut().find(|(k, _)| k == key) {
-                                Some((_, values)) => values.push(text.into()),
-                                None => multi.push((key.to_string(), vec![text.into()])),
-                            }
+                            push_multi(&mut multi, vec!["custom".into(), key.to_string()], text);
                             continue;
                         }
                         Some(CustomKind::Number) => number(text),
@@ -150,28 +141,82 @@ impl FormData {
                         _ => text.into(),
                     }
                 }
-                (Some(Step::Key("team_size")), None) => text
-                    .parse::<i64>()
-                    .map_or_else(|_| text.into(), Value::from),
-                _ => text.into(),
+                _ => match last_key.and_then(|k| (typing.input)(k)) {
+                    Some(Input::Users) => {
+                        push_multi(
+                            &mut multi,
+                            vec![last_key.unwrap_or_default().to_string()],
+                            text,
+                        );
+                        continue;
+                    }
+                    Some(Input::Integer) => text
+                        .parse::<i64>()
+                        .map_or_else(|_| text.into(), Value::from),
+                    Some(Input::Money) => scaled(text, 100),
+                    Some(Input::Percent) => scaled(text, 100),
+                    Some(Input::Bool) => Value::Bool(matches!(text, "true" | "on")),
+                    Some(Input::DateTime) => {
+                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                            .map(|t| {
+                                let utc = t.and_utc()
+                                    - chrono::Duration::minutes(i64::from(typing.tz_minutes));
+                                Value::String(
+                                    utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                                )
+                            })
+                            .unwrap_or_else(|_| text.into())
+                    }
+                    _ => text.into(),
+                },
             };
             insert(&mut doc, &steps, value);
         }
-        for (key, values) in multi {
-            insert(
-                &mut doc,
-                &[Step::Key("custom"), Step::Key(&key)],
-                Value::Array(values),
-            );
+        for (path, values) in multi {
+            let steps: Vec<Step<'_>> = path.iter().map(|k| Step::Key(k)).collect();
+            insert(&mut doc, &steps, Value::Array(values));
         }
         if let Value::Object(map) = &mut doc {
-            for group in ["emails", "phones", "addresses"] {
-                if let Some(Value::Array(rows)) = map.get_mut(group) {
-                    rows.retain(|r| !row_is_empty(group, r));
+            for group in typing.groups {
+                if let Some(Value::Array(rows)) = map.get_mut(group.key) {
+                    rows.retain(|r| match r {
+                        Value::Object(m) => m.keys().any(|k| !group.filler.contains(&k.as_str())),
+                        Value::Null => false,
+                        _ => true,
+                    });
                 }
             }
         }
         doc
+    }
+}
+
+/// How the values of a form are typed.
+pub struct Typing<'a> {
+    pub defs: &'a [CustomFieldDef],
+    /// The input of a field by its name.
+    pub input: &'a (dyn Fn(&str) -> Option<Input> + Sync),
+    pub groups: &'a [GroupSpec],
+    /// The browser's offset from UTC in minutes.
+    pub tz_minutes: i32,
+}
+
+fn push_multi(multi: &mut Vec<(Vec<String>, Vec<Value>)>, path: Vec<String>, text: &str) {
+    match multi.iter_mut().find(|(p, _)| *p == path) {
+        Some((_, values)) => values.push(text.into()),
+        None => multi.push((path, vec![text.into()])),
+    }
+}
+
+/// A decimal typed by a person, times `factor`, as an integer: `12,90` → 1290.
+fn scaled(text: &str, factor: i64) -> Value {
+    match number(text) {
+        Value::Number(n) => n
+            .as_f64()
+            .map(|f| (f * factor as f64).round())
+            .filter(|f| f.abs() < 9.0e15)
+            .map_or_else(|| text.into(), |f| Value::from(f as i64)),
+        other => other,
     }
 }
 
@@ -245,7 +290,15 @@ mod tests {
             def("topics", CustomKind::MultiChoice),
         ];
         assert_eq!(
-            f.record_json(&defs),
+            f.record_json(&Typing {
+                defs: &defs,
+                input: &|k| match k {
+                    "team_size" => Some(Input::Integer),
+                    other => <kartei_core::contact::ContactData as crate::web::records::WebRecord>::input_of(other),
+                },
+                groups: crate::web::records::CHANNEL_GROUPS,
+                tz_minutes: 60,
+            }),
             json!({
                 "first_name": "Anna",
                 "emails": [{"kind": "work", "address": "anna@example.de"}],
@@ -253,6 +306,47 @@ mod tests {
                 "bank": {"iban": "DE89 3704 0044 0532 0130 00"},
                 "custom": {"score": 1234.5, "vip": true, "topics": ["a", "b"]},
                 "team_size": 12
+            })
+        );
+    }
+
+    #[test]
+    fn amounts_percentages_and_local_times_are_typed() {
+        let f = form(&[
+            ("lines[0].unit_price_minor", "12,90"),
+            ("lines[0].vat_rate_bp", "7,5"),
+            ("lines[0].quantity", "3"),
+            ("lines[1].vat_rate_bp", ""),
+            ("due_at", "2026-11-24T09:30"),
+            ("attendee_user_ids", "a"),
+            ("attendee_user_ids", "b"),
+        ]);
+        let input = |k: &str| match k {
+            "unit_price_minor" => Some(Input::Money),
+            "vat_rate_bp" => Some(Input::Percent),
+            "quantity" => Some(Input::Integer),
+            "due_at" => Some(Input::DateTime),
+            "attendee_user_ids" => Some(Input::Users),
+            _ => None,
+        };
+        let groups = [GroupSpec {
+            key: "lines",
+            add_key: "",
+            fields: &[],
+            filler: &[],
+        }];
+        let doc = f.record_json(&Typing {
+            defs: &[],
+            input: &input,
+            groups: &groups,
+            tz_minutes: 60,
+        });
+        assert_eq!(
+            doc,
+            json!({
+                "lines": [{"unit_price_minor": 1290, "vat_rate_bp": 750, "quantity": 3}],
+                "due_at": "2026-11-24T08:30:00Z",
+                "attendee_user_ids": ["a", "b"]
             })
         );
     }

@@ -169,7 +169,8 @@ fn shown_columns<R: Columns>(state: &ListState, defs: &[CustomFieldDef]) -> Vec<
         .collect()
 }
 
-/// Loads the names a page of records refers to: organisations and users.
+/// Loads the names a page of records refers to: organisations, contacts, users,
+/// stages and categories.
 pub async fn cell_context<R: WebRecord>(
     state: &AppState,
     items: &[Record<R>],
@@ -179,10 +180,40 @@ pub async fn cell_context<R: WebRecord>(
         .iter()
         .filter_map(|r| r.data.organization_id())
         .collect();
+    let mut names = std::collections::HashMap::new();
+    for id in items.iter().filter_map(|r| r.data.contact_id()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
+            if let Ok(c) = state
+                .store
+                .get::<kartei_core::contact::ContactData>(id)
+                .await
+            {
+                e.insert(kartei_core::record::RecordData::display_name(&c.data));
+            }
+        }
+    }
+    match R::ENTITY {
+        kartei_core::record::Entity::Deal => {
+            names.extend(
+                super::pages::stage_names(state)
+                    .await?
+                    .into_iter()
+                    .map(|(id, n)| (id, n.rsplit(" › ").next().unwrap_or(&n).to_string())),
+            );
+        }
+        kartei_core::record::Entity::Product | kartei_core::record::Entity::ProductCategory => {
+            names.extend(
+                super::pages::all_names::<kartei_core::commerce::ProductCategoryData>(state)
+                    .await?,
+            );
+        }
+        _ => {}
+    }
     Ok(CellContext {
         lang,
         organizations: state.store.organization_display_names(&orgs).await?,
         users: user_names(state).await?,
+        names,
     })
 }
 

@@ -9,11 +9,13 @@ pub mod edit;
 pub mod error;
 pub mod form;
 pub mod list;
+pub mod pages;
 pub mod records;
 pub mod session;
 pub mod texts;
 pub mod timeline;
 pub mod trash;
+pub mod work;
 
 use crate::auth::{hash_secret, SESSION_COOKIE};
 use crate::AppState;
@@ -25,9 +27,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use error::WebError;
+use kartei_core::activity::ActivityData;
+use kartei_core::commerce::{OrderData, ProductCategoryData, ProductData};
 use kartei_core::contact::ContactData;
+use kartei_core::deal::{DealData, PipelineData};
 use kartei_core::i18n::Lang;
 use kartei_core::organization::OrganizationData;
+use kartei_core::support::{FeedbackData, TicketData};
 use records::WebRecord;
 use serde::Deserialize;
 use session::{guest_lang, is_local_path, lang_cookie, Posted};
@@ -213,6 +219,7 @@ fn record_routes<R: WebRecord>() -> Router<AppState> {
     Router::new()
         .route(path, get(list::list_page::<R>).post(edit::create::<R>))
         .route(&format!("{path}/rows"), get(list::rows_fragment::<R>))
+        .route(&format!("{path}/options"), get(edit::options::<R>))
         .route(&format!("{path}/bulk"), post(list::bulk::<R>))
         .route(&format!("{path}/new"), get(edit::new_form::<R>))
         .route(
@@ -244,8 +251,16 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(set_language))
         .merge(record_routes::<ContactData>())
         .merge(record_routes::<OrganizationData>())
+        .merge(record_routes::<ActivityData>())
+        .merge(record_routes::<PipelineData>())
+        .merge(record_routes::<DealData>())
+        .merge(record_routes::<ProductCategoryData>())
+        .merge(record_routes::<ProductData>())
+        .merge(record_routes::<OrderData>())
+        .merge(record_routes::<TicketData>())
+        .merge(record_routes::<FeedbackData>())
+        .merge(work::routes())
         .route("/contacts/similar", post(edit::similar))
-        .route("/organizations/options", get(edit::organization_options))
         .route("/views", post(list::save_view))
         .route("/views/{id}/delete", post(list::delete_view))
         .merge(admin::routes())

@@ -21,7 +21,13 @@ pub struct Session {
     pub user: User,
     pub csrf: String,
     pub lang: Lang,
+    /// The browser's offset from UTC in minutes (east positive), which the page script
+    /// keeps in a cookie; 0 until it has run.
+    pub tz_minutes: i32,
 }
+
+/// The cookie with the browser's offset from UTC.
+pub const TZ_COOKIE: &str = "kartei_tz";
 
 impl Session {
     pub fn actor(&self) -> Actor {
@@ -72,7 +78,16 @@ impl FromRequestParts<AppState> for Session {
             .as_deref()
             .and_then(Lang::parse)
             .unwrap_or_else(|| guest_lang(parts));
-        Ok(Session { user, csrf, lang })
+        let tz_minutes = cookie_value(parts, TZ_COOKIE)
+            .and_then(|v| v.parse::<i32>().ok())
+            .filter(|m| m.abs() <= 14 * 60)
+            .unwrap_or(0);
+        Ok(Session {
+            user,
+            csrf,
+            lang,
+            tz_minutes,
+        })
     }
 }
 
@@ -116,6 +131,8 @@ const PROBLEM_NOTICES: &[&str] = &[
     "tag.invalid",
     "list.view_invalid",
     "conflict.title",
+    "loyalty.invalid",
+    "board.no_pipeline",
 ];
 
 /// What the frame of every page shows: navigation, the user's saved views, a notice.
@@ -168,6 +185,22 @@ impl Shell {
 
     pub fn t(&self, key: &str) -> &'static str {
         self.tr.t(key)
+    }
+
+    /// The navigation entries of everyday work: (path, text key, which is also the section).
+    pub fn work_nav(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("/my-day", "nav.my_day"),
+            ("/activities", "nav.activities"),
+            ("/board", "nav.board"),
+            ("/deals", "nav.deals"),
+            ("/orders", "nav.orders"),
+            ("/products", "nav.products"),
+            ("/tickets", "nav.tickets"),
+            ("/feedback", "nav.feedback"),
+            ("/pipelines", "nav.pipelines"),
+            ("/product-categories", "nav.categories"),
+        ]
     }
 
     pub fn lang_code(&self) -> &'static str {

@@ -1,7 +1,8 @@
 //! The timeline of a record: everything that happened to it, newest first, in one
-//! stream. Each kind of entry comes from a source below; a new kind (activities, deals,
-//! orders, consents) adds a source and a line in [`KINDS`]. Entries are keyed by their
-//! UUIDv7 id, which orders by time across sources, so paging works on the merged stream.
+//! stream. For contacts and organisations the store merges every kind (activities,
+//! deals, orders, tickets, feedback, loyalty points, changes) by time; other records
+//! show their changes. Here each kind of entry is put into words; a new kind adds a
+//! line in [`KINDS`] and a branch in [`describe`].
 
 use super::error::WebError;
 use super::texts::{field_label, lookup, option_label};
@@ -9,6 +10,7 @@ use crate::AppState;
 use chrono::{DateTime, Utc};
 use kartei_core::i18n::Lang;
 use kartei_core::record::Entity;
+use kartei_store::history::{TimelineItem, TimelineKind};
 use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -16,8 +18,16 @@ use uuid::Uuid;
 /// Entries per page of the timeline.
 pub const TIMELINE_PAGE: u64 = 30;
 
-/// The kinds a reader can filter by: (code, text key).
-pub const KINDS: &[(&str, &str)] = &[("audit", "history.kind.audit")];
+/// The kinds a reader of a contact's or organisation's timeline can filter by.
+pub const KINDS: &[(&str, &str)] = &[
+    ("activity", "timeline.activity"),
+    ("deal", "timeline.deal"),
+    ("order", "timeline.order"),
+    ("ticket", "timeline.ticket"),
+    ("feedback", "timeline.feedback"),
+    ("loyalty", "timeline.loyalty"),
+    ("change", "timeline.change"),
+];
 
 pub struct TimelineEntry {
     pub id: Uuid,
@@ -25,7 +35,10 @@ pub struct TimelineEntry {
     pub kind: &'static str,
     pub title: String,
     pub who: String,
-    /// (field, before, after) for changes; other kinds put their lines in `after`.
+    pub href: Option<String>,
+    /// Lines of text under the title.
+    pub lines: Vec<String>,
+    /// (field, before, after) for changes.
     pub changes: Vec<(String, String, String)>,
 }
 
@@ -35,7 +48,8 @@ impl TimelineEntry {
     }
 }
 
-/// A page of the timeline, and the id to continue before when there is more.
+/// A page of the timeline, and where the next one starts (a cursor for contacts and
+/// organisations, an audit entry id for other records).
 pub async fn load(
     state: &AppState,
     entity: Entity,
@@ -43,16 +57,201 @@ pub async fn load(
     lang: Lang,
     users: &HashMap<Uuid, String>,
     kind: Option<&str>,
-    before: Option<Uuid>,
-) -> Result<(Vec<TimelineEntry>, Option<Uuid>), WebError> {
-    let mut entries = Vec::new();
-    if kind.is_none_or(|k| k == "audit") {
-        entries.extend(audit_entries(state, entity, id, lang, users, before).await?);
+    before: Option<&str>,
+) -> Result<(Vec<TimelineEntry>, Option<String>), WebError> {
+    if !entity.is_party() {
+        let before: Option<Uuid> = before.and_then(|b| b.parse().ok());
+        let entries = audit_entries(state, entity, id, lang, users, before).await?;
+        let more = (entries.len() as u64 == TIMELINE_PAGE)
+            .then(|| entries.last().map(|e| e.id.to_string()))
+            .flatten();
+        return Ok((entries, more));
     }
-    entries.sort_by_key(|e| std::cmp::Reverse(e.id));
-    entries.truncate(TIMELINE_PAGE as usize);
-    let more = (entries.len() as u64 == TIMELINE_PAGE).then(|| entries.last().map(|e| e.id));
-    Ok((entries, more.flatten()))
+    let kinds: Vec<TimelineKind> = kind.and_then(TimelineKind::parse).into_iter().collect();
+    let page = state
+        .store
+        .timeline(entity, id, &kinds, before, TIMELINE_PAGE)
+        .await?;
+    let entries = page
+        .items
+        .into_iter()
+        .map(|item| describe(item, lang, users))
+        .collect();
+    Ok((entries, page.next_cursor))
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+fn money_of(v: &Value, key: &str, lang: Lang) -> String {
+    v.get(key)
+        .and_then(Value::as_i64)
+        .map(|m| {
+            crate::format::money(
+                m,
+                v.get("currency").and_then(Value::as_str).unwrap_or("EUR"),
+                lang,
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// One entry of the store's timeline in words.
+fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> TimelineEntry {
+    let d = &item.data;
+    let label = |k: &str| option_label(k, lang).to_string();
+    let (title, who, href, lines, changes) = match item.kind {
+        TimelineKind::Activity => {
+            let kind = text(d, "kind");
+            let subject = if d.get("review_of").is_some_and(|r| !r.is_null()) {
+                lookup("activity.review", lang)
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                text(d, "subject")
+            };
+            let mut lines = Vec::new();
+            match kind.as_str() {
+                "call" => lines.push(
+                    [
+                        label(&text(d, "direction")),
+                        d.get("duration_minutes")
+                            .and_then(Value::as_i64)
+                            .map(|m| format!("{m} min"))
+                            .unwrap_or_default(),
+                        label(&text(d, "outcome")),
+                    ]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                ),
+                "task" => lines.push(format!(
+                    "{}: {}{}",
+                    field_label("due_date", lang),
+                    text(d, "due_date"),
+                    if d.get("done").and_then(Value::as_bool) == Some(true) {
+                        format!(" · {}", field_label("done", lang))
+                    } else {
+                        String::new()
+                    }
+                )),
+                "meeting" => lines.push(text(d, "location")),
+                _ => {}
+            }
+            let body = text(d, "body");
+            if !body.is_empty() {
+                lines.push(body.chars().take(300).collect());
+            }
+            lines.retain(|l| !l.trim().is_empty());
+            (
+                format!("{}: {subject}", label(&kind)),
+                String::new(),
+                Some(format!("/activities/{}", item.id)),
+                lines,
+                Vec::new(),
+            )
+        }
+        TimelineKind::Deal => (
+            format!("Deal: {}", text(d, "title")),
+            String::new(),
+            Some(format!("/deals/{}", item.id)),
+            vec![[label(&text(d, "status")), money_of(d, "value_minor", lang)].join(" · ")],
+            Vec::new(),
+        ),
+        TimelineKind::Order => (
+            format!("{} {}", lang.pick("Bestellung", "Order"), text(d, "number")),
+            String::new(),
+            Some(format!("/orders/{}", item.id)),
+            vec![[label(&text(d, "status")), money_of(d, "gross_minor", lang)].join(" · ")],
+            Vec::new(),
+        ),
+        TimelineKind::Ticket => (
+            format!("Ticket: {}", text(d, "subject")),
+            String::new(),
+            Some(format!("/tickets/{}", item.id)),
+            vec![[label(&text(d, "status")), label(&text(d, "priority"))].join(" · ")],
+            Vec::new(),
+        ),
+        TimelineKind::Feedback => {
+            let mut parts = Vec::new();
+            if let Some(n) = d.get("nps").and_then(Value::as_i64) {
+                parts.push(format!("NPS {n}"));
+            }
+            if let Some(r) = d.get("rating").and_then(Value::as_i64) {
+                parts.push("★".repeat(usize::try_from(r).unwrap_or(0)));
+            }
+            let review = text(d, "review");
+            (
+                format!("Feedback: {}", parts.join(" · ")),
+                String::new(),
+                Some(format!("/feedback/{}", item.id)),
+                if review.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![review.chars().take(300).collect()]
+                },
+                Vec::new(),
+            )
+        }
+        TimelineKind::Loyalty => {
+            let points = d.get("points").and_then(Value::as_i64).unwrap_or(0);
+            (
+                format!(
+                    "{points:+} {}: {}",
+                    lookup("loyalty.points", lang).unwrap_or_default(),
+                    text(d, "reason")
+                ),
+                text(d, "actor_name"),
+                None,
+                vec![label(&text(d, "kind"))],
+                Vec::new(),
+            )
+        }
+        TimelineKind::Change => {
+            let action = text(d, "action");
+            let title = lookup(&format!("history.{action}"), lang)
+                .or_else(|| lookup("history.other", lang))
+                .unwrap_or_default()
+                .to_string();
+            let changes = change_lines(&action, d.get("before"), d.get("after"), lang, users);
+            (title, text(d, "actor_name"), None, Vec::new(), changes)
+        }
+    };
+    TimelineEntry {
+        id: item.id,
+        at: item.at,
+        kind: item.kind.as_str(),
+        title,
+        who,
+        href,
+        lines,
+        changes,
+    }
+}
+
+fn change_lines(
+    action: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    lang: Lang,
+    users: &HashMap<Uuid, String>,
+) -> Vec<(String, String, String)> {
+    let before = before.filter(|v| !v.is_null());
+    let after = after.filter(|v| !v.is_null());
+    match action {
+        "tag" | "untag" => {
+            let tag = after
+                .or(before)
+                .and_then(|v| v.get("tag"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            vec![(field_label("tags", lang), String::new(), tag)]
+        }
+        _ => diff(before, after, lang, users),
+    }
 }
 
 async fn audit_entries(
@@ -71,26 +270,15 @@ async fn audit_entries(
                 .or_else(|| lookup("history.other", lang))
                 .unwrap_or_default()
                 .to_string();
-            let changes = match e.action.as_str() {
-                "tag" | "untag" => {
-                    let tag = e
-                        .after
-                        .as_ref()
-                        .or(e.before.as_ref())
-                        .and_then(|v| v.get("tag"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    vec![(field_label("tags", lang), String::new(), tag)]
-                }
-                _ => diff(e.before.as_ref(), e.after.as_ref(), lang, users),
-            };
+            let changes = change_lines(&e.action, e.before.as_ref(), e.after.as_ref(), lang, users);
             TimelineEntry {
                 id: e.id,
                 at: e.at,
-                kind: "audit",
+                kind: "change",
                 title,
                 who: e.actor_name,
+                href: None,
+                lines: Vec::new(),
                 changes,
             }
         })

@@ -1,0 +1,434 @@
+//! Everyday work across kinds: "my day" (open tasks, today's meetings), the kanban
+//! board of a pipeline, moving deals, ticking off tasks and booking loyalty points.
+
+use super::error::WebError;
+use super::session::{Posted, Session, Shell};
+use super::texts::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{Duration, NaiveDate, Utc};
+use kartei_core::access::Permission;
+use kartei_core::activity::ActivityData;
+use kartei_core::deal::{DealData, PipelineData};
+use kartei_core::filter::{Filter, Sort};
+use kartei_core::loyalty::LoyaltyInput;
+use kartei_core::record::{Entity, RecordData};
+use kartei_store::list::ListRequest;
+use kartei_store::StoreError;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+pub struct TaskRow {
+    pub id: Uuid,
+    pub version: i64,
+    pub subject: String,
+    pub about: String,
+    pub about_href: String,
+    pub due: String,
+    pub overdue: bool,
+    pub priority: String,
+}
+
+pub struct MeetingRow {
+    pub id: Uuid,
+    pub subject: String,
+    pub starts: String,
+    pub location: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_day.html")]
+struct MyDayPage {
+    shell: Shell,
+    tasks: Vec<TaskRow>,
+    meetings: Vec<MeetingRow>,
+}
+
+async fn list_activities(
+    state: &AppState,
+    filter: serde_json::Value,
+    sort: &str,
+    limit: u64,
+) -> Result<Vec<kartei_store::records::Record<ActivityData>>, WebError> {
+    let typed = serde_json::from_value::<Filter>(filter)
+        .map_err(|_| WebError::Internal)?
+        .typed(Entity::Activity, &[])
+        .map_err(|_| WebError::Internal)?;
+    let sort = Sort::parse(Entity::Activity, &[], sort).map_err(|_| WebError::Internal)?;
+    Ok(state
+        .store
+        .list::<ActivityData>(&ListRequest {
+            filter: Some(typed),
+            sort,
+            cursor: None,
+            limit,
+            with_total: false,
+        })
+        .await?
+        .items)
+}
+
+/// What a signed-in person has to do today: their open tasks, overdue first, and the
+/// meetings they attend today.
+async fn my_day(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    session.require(Permission::ReadRecords)?;
+    let tr = Tr(session.lang);
+    let me = session.user.id;
+    let local_now = Utc::now() + Duration::minutes(i64::from(session.tz_minutes));
+    let today: NaiveDate = local_now.date_naive();
+    let tasks = list_activities(
+        &state,
+        json!({"and": [{"field": "kind", "op": "eq", "value": "task"}, {"field": "done", "op": "eq", "value": false},
+                       {"field": "assignee_id", "op": "eq", "value": me}]}),
+        "due_date",
+        200,
+    )
+    .await?;
+    let start = today
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - Duration::minutes(i64::from(session.tz_minutes)))
+        .unwrap_or_else(Utc::now);
+    let meetings = list_activities(
+        &state,
+        json!({"and": [{"field": "kind", "op": "eq", "value": "meeting"},
+                       {"field": "starts_at", "op": "ge", "value": start.to_rfc3339()},
+                       {"field": "starts_at", "op": "lt", "value": (start + Duration::days(1)).to_rfc3339()}]}),
+        "starts_at",
+        200,
+    )
+    .await?;
+    let contacts: Vec<Uuid> = tasks.iter().filter_map(|t| t.data.contact_id).collect();
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for id in contacts {
+        if let Ok(c) = state
+            .store
+            .get::<kartei_core::contact::ContactData>(id)
+            .await
+        {
+            names.insert(id, c.data.display_name());
+        }
+    }
+    let orgs: Vec<Uuid> = tasks
+        .iter()
+        .filter_map(|t| t.data.organization_id)
+        .collect();
+    names.extend(state.store.organization_display_names(&orgs).await?);
+    let tasks = tasks
+        .into_iter()
+        .map(|t| {
+            let (about, about_href) =
+                match (t.data.contact_id, t.data.organization_id, t.data.deal_id) {
+                    (Some(c), _, _) => (
+                        names.get(&c).cloned().unwrap_or_default(),
+                        format!("/contacts/{c}"),
+                    ),
+                    (None, Some(o), _) => (
+                        names.get(&o).cloned().unwrap_or_default(),
+                        format!("/organizations/{o}"),
+                    ),
+                    (None, None, Some(d)) => (String::new(), format!("/deals/{d}")),
+                    _ => (String::new(), String::new()),
+                };
+            TaskRow {
+                id: t.id,
+                version: t.version,
+                subject: if t.data.review_of.is_some() {
+                    tr.t("activity.review").to_string()
+                } else {
+                    t.data.display_name()
+                },
+                about,
+                about_href,
+                due: crate::format::date(t.data.due_date, session.lang),
+                overdue: t.data.due_date.is_some_and(|d| d < today),
+                priority: super::texts::option_label(
+                    t.data.priority.as_deref().unwrap_or("normal"),
+                    session.lang,
+                )
+                .to_string(),
+            }
+        })
+        .collect();
+    let meetings = meetings
+        .into_iter()
+        .filter(|m| m.data.attendee_user_ids.contains(&me) || m.data.attendee_user_ids.is_empty())
+        .map(|m| MeetingRow {
+            id: m.id,
+            subject: m.data.display_name(),
+            starts: m.data.starts_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            location: m.data.location.clone().unwrap_or_default(),
+        })
+        .collect();
+    let shell = Shell::load(
+        &state,
+        &session,
+        "nav.my_day",
+        "/my-day",
+        q.notice.as_deref(),
+    )
+    .await?;
+    Ok(Html(
+        MyDayPage {
+            shell,
+            tasks,
+            meetings,
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+/// Ticks off a task (the review task of a contact clears its marker).
+async fn task_done(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let version = form.get("_version").and_then(|v| v.parse().ok());
+    let back = form
+        .get("_back")
+        .filter(|b| super::session::is_local_path(b))
+        .unwrap_or("/my-day")
+        .to_string();
+    match state
+        .store
+        .update::<ActivityData>(&session.actor(), id, version, json!({"done": true}))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&with_notice(&back, "saved.created")).into_response()),
+        Err(StoreError::VersionConflict { .. }) => {
+            Ok(Redirect::to(&with_notice(&back, "conflict.title")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn with_notice(back: &str, key: &str) -> String {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}notice={key}")
+}
+
+pub struct Card {
+    pub id: Uuid,
+    pub version: i64,
+    pub title: String,
+    pub value: String,
+    pub contact: String,
+}
+
+pub struct BoardColumn {
+    pub stage_id: Uuid,
+    pub name: String,
+    pub count: i64,
+    pub sum: String,
+    pub cards: Vec<Card>,
+    pub more: i64,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    shell: Shell,
+    pipeline_id: Uuid,
+    pipelines: Vec<(Uuid, String)>,
+    columns: Vec<BoardColumn>,
+    stages: Vec<(Uuid, String)>,
+}
+
+/// Cards per stage on the board; the rest is counted ("… more").
+pub const BOARD_CARDS: u64 = 50;
+
+async fn board_first(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, WebError> {
+    session.require(Permission::ReadRecords)?;
+    match super::pages::pipelines(&state).await?.first() {
+        Some((id, _)) => Ok(Redirect::to(&format!("/pipelines/{id}/board")).into_response()),
+        None => Ok(Redirect::to("/pipelines?notice=board.no_pipeline").into_response()),
+    }
+}
+
+async fn board(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    session.require(Permission::ReadRecords)?;
+    let lang = session.lang;
+    let pipeline = state.store.get::<PipelineData>(id).await?;
+    let stage_ids: Vec<Uuid> = pipeline.data.stages.iter().filter_map(|s| s.id).collect();
+    let columns = state.store.deal_board(id, &stage_ids, BOARD_CARDS).await?;
+    let contact_ids: Vec<Uuid> = columns
+        .iter()
+        .flat_map(|c| {
+            c.deals
+                .iter()
+                .filter_map(|d| d.data.contact_ids.first().copied())
+        })
+        .collect();
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for cid in contact_ids {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(cid) {
+            if let Ok(c) = state
+                .store
+                .get::<kartei_core::contact::ContactData>(cid)
+                .await
+            {
+                e.insert(c.data.display_name());
+            }
+        }
+    }
+    let columns = columns
+        .into_iter()
+        .zip(&pipeline.data.stages)
+        .map(|(c, stage)| BoardColumn {
+            stage_id: c.stage_id,
+            name: stage.name.clone().unwrap_or_default(),
+            count: c.count,
+            sum: c
+                .sums
+                .iter()
+                .map(|(cur, m)| crate::format::money(*m, cur, lang))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            more: c.count - c.deals.len() as i64,
+            cards: c
+                .deals
+                .into_iter()
+                .map(|d| Card {
+                    id: d.id,
+                    version: d.version,
+                    title: d.data.display_name(),
+                    value: d
+                        .data
+                        .value_minor
+                        .map(|m| {
+                            crate::format::money(
+                                m,
+                                d.data.currency.as_deref().unwrap_or("EUR"),
+                                lang,
+                            )
+                        })
+                        .unwrap_or_default(),
+                    contact: d
+                        .data
+                        .contact_ids
+                        .first()
+                        .and_then(|c| names.get(c).cloned())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect();
+    let here = format!("/pipelines/{id}/board");
+    let shell = Shell::load(&state, &session, "nav.board", &here, q.notice.as_deref()).await?;
+    let page = BoardPage {
+        shell,
+        pipeline_id: id,
+        pipelines: super::pages::pipelines(&state)
+            .await?
+            .into_iter()
+            .map(|(pid, p)| (pid, p.name.unwrap_or_default()))
+            .collect(),
+        stages: pipeline
+            .data
+            .stages
+            .iter()
+            .filter_map(|s| Some((s.id?, s.name.clone().unwrap_or_default())))
+            .collect(),
+        columns,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Moves a deal to another stage (from the board, by drag and drop or the selection).
+async fn move_deal(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let stage: Uuid = form
+        .get("stage_id")
+        .and_then(|s| s.parse().ok())
+        .ok_or(WebError::BadRequest)?;
+    let version = form.get("_version").and_then(|v| v.parse().ok());
+    let back = form
+        .get("_back")
+        .filter(|b| super::session::is_local_path(b))
+        .unwrap_or("/board")
+        .to_string();
+    let pipeline = super::pages::pipelines(&state)
+        .await?
+        .into_iter()
+        .find(|(_, p)| p.stages.iter().any(|s| s.id == Some(stage)))
+        .map(|(pid, _)| pid)
+        .ok_or(WebError::BadRequest)?;
+    match state
+        .store
+        .update::<DealData>(
+            &session.actor(),
+            id,
+            version,
+            json!({"pipeline_id": pipeline, "stage_id": stage, "probability": null}),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&with_notice(&back, "board.moved")).into_response()),
+        Err(StoreError::VersionConflict { .. }) => {
+            Ok(Redirect::to(&with_notice(&back, "conflict.title")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Books loyalty points from the contact page.
+async fn book_loyalty(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let input = LoyaltyInput {
+        kind: form.get("kind").map(str::to_string),
+        points: form.get("points").and_then(|p| p.parse().ok()),
+        reason: form.get("reason").map(str::to_string),
+        order_id: None,
+    };
+    let back = format!("/contacts/{id}");
+    match state.store.add_loyalty(&session.actor(), id, input).await {
+        Ok(_) => Ok(Redirect::to(&with_notice(&back, "saved.created")).into_response()),
+        Err(StoreError::Invalid(_)) => {
+            Ok(Redirect::to(&with_notice(&back, "loyalty.invalid")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my-day", get(my_day))
+        .route("/activities/{id}/done", post(task_done))
+        .route("/board", get(board_first))
+        .route("/pipelines/{id}/board", get(board))
+        .route("/deals/{id}/move", post(move_deal))
+        .route("/contacts/{id}/loyalty", post(book_loyalty))
+}
