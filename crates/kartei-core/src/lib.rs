@@ -10,6 +10,7 @@ pub mod contact;
 pub mod custom_field;
 pub mod deal;
 pub mod demo;
+pub mod demo_history;
 pub mod dupgen;
 pub mod email;
 pub mod fields;

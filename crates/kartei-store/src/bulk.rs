@@ -4,11 +4,12 @@
 use crate::audit;
 use crate::error::StoreError;
 use crate::migrate::{defer_indexes, restore_deferred_indexes};
-use crate::records::insert_records;
+use crate::records::{insert_records, Timing};
 use crate::sql::name;
 use crate::{now, Actor, Store};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::deal::PipelineStages;
 use kartei_core::record::{Context, RecordData};
 use sea_query::Query;
 use std::collections::HashSet;
@@ -19,6 +20,13 @@ use uuid::Uuid;
 const BULK_TABLES: &[&str] = &[
     "contacts",
     "organizations",
+    "activities",
+    "deals",
+    "orders",
+    "tickets",
+    "feedback",
+    "deal_stage_history",
+    "loyalty_ledger",
     "search_tokens",
     "custom_values",
     "record_tags",
@@ -27,6 +35,9 @@ const BULK_TABLES: &[&str] = &[
 
 /// Below this many records, maintaining indexes row by row is cheaper than rebuilding.
 pub const DEFER_INDEXES_FROM: usize = 20_000;
+
+/// A loyalty booking of a bulk load: contact, time, kind, signed points, reason, order.
+pub type LedgerRow = (Uuid, DateTime<Utc>, &'static str, i64, String, Option<Uuid>);
 
 /// A bulk load in progress: remembers fuzzy terms already written and the custom fields.
 pub struct BulkLoad {
@@ -41,6 +52,7 @@ pub struct BulkLoad {
 #[derive(Clone)]
 pub struct Validator {
     defs: Arc<Vec<CustomFieldDef>>,
+    pipelines: Arc<Vec<PipelineStages>>,
     region: String,
     today: NaiveDate,
 }
@@ -52,7 +64,7 @@ impl Validator {
             default_region: &self.region,
             today: self.today,
             custom_fields: &self.defs,
-            pipelines: &[],
+            pipelines: &self.pipelines,
         };
         batch
             .into_iter()
@@ -91,7 +103,12 @@ impl Store {
             .await?;
         known_terms.extend(terms.into_iter().map(|(t,)| t));
         drop(tx);
+        let pipelines = {
+            let mut tx = self.db.read().await?;
+            crate::hooks::pipelines(&mut tx).await?
+        };
         let validator = Validator {
+            pipelines: Arc::new(pipelines),
             defs: Arc::new(self.custom_fields(None).await?),
             region: self.default_region.clone(),
             today: now().date_naive(),
@@ -122,6 +139,31 @@ impl Store {
         actor: &Actor,
         items: Vec<(Uuid, R)>,
     ) -> Result<Vec<Uuid>, StoreError> {
+        self.insert_batch(load, actor, items, Timing::Now(now()))
+            .await
+    }
+
+    /// Validates and inserts records of the past, each with the time it was created
+    /// (loads of history: demo data, imports from other systems).
+    pub async fn bulk_insert_dated<R: RecordData>(
+        &self,
+        load: &mut BulkLoad,
+        actor: &Actor,
+        batch: Vec<(R, DateTime<Utc>)>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let (records, times): (Vec<R>, Vec<DateTime<Utc>>) = batch.into_iter().unzip();
+        let items = load.validator.validate(records)?;
+        self.insert_batch(load, actor, items, Timing::Each(&times))
+            .await
+    }
+
+    async fn insert_batch<R: RecordData>(
+        &self,
+        load: &mut BulkLoad,
+        actor: &Actor,
+        items: Vec<(Uuid, R)>,
+        timing: Timing<'_>,
+    ) -> Result<Vec<Uuid>, StoreError> {
         let mut tx = self.db.write().await?;
         for (_, data) in &items {
             crate::records::check_references(&mut tx, data).await?;
@@ -133,7 +175,7 @@ impl Store {
             &items,
             &load.validator.defs,
             &mut terms,
-            now(),
+            timing,
         )
         .await?;
         let summary = serde_json::json!({"count": items.len()});
@@ -150,6 +192,79 @@ impl Store {
         tx.commit().await?;
         load.known_terms = terms;
         Ok(items.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Appends stage visits of deals (deal, pipeline, stage, entered) in one statement set.
+    pub async fn bulk_stage_history(
+        &self,
+        visits: &[(Uuid, Uuid, Uuid, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        let rows: Vec<Vec<sea_query::SimpleExpr>> = visits
+            .iter()
+            .map(|(d, p, s, at)| {
+                vec![
+                    Uuid::now_v7().into(),
+                    (*d).into(),
+                    (*p).into(),
+                    (*s).into(),
+                    (*at).into(),
+                ]
+            })
+            .collect();
+        crate::index::insert_rows(
+            &mut tx,
+            "deal_stage_history",
+            &["id", "deal_id", "pipeline_id", "stage_id", "entered_at"],
+            rows.into_iter(),
+            false,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Appends loyalty ledger entries (contact, time, kind, signed points, reason, order).
+    pub async fn bulk_loyalty(
+        &self,
+        actor: &Actor,
+        entries: &[LedgerRow],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        let rows: Vec<Vec<sea_query::SimpleExpr>> = entries
+            .iter()
+            .map(|(c, at, kind, points, reason, order)| {
+                vec![
+                    Uuid::now_v7().into(),
+                    (*c).into(),
+                    (*at).into(),
+                    (*kind).into(),
+                    (*points).into(),
+                    reason.clone().into(),
+                    (*order).into(),
+                    actor.user_id.into(),
+                    actor.name.clone().into(),
+                ]
+            })
+            .collect();
+        crate::index::insert_rows(
+            &mut tx,
+            "loyalty_ledger",
+            &[
+                "id",
+                "contact_id",
+                "at",
+                "kind",
+                "points",
+                "reason",
+                "order_id",
+                "actor_id",
+                "actor_name",
+            ],
+            rows.into_iter(),
+            false,
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// Attaches tags to many records at once.

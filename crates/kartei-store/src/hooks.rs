@@ -4,7 +4,7 @@
 
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::records::{insert_records, rewrite};
+use crate::records::{insert_records, rewrite, Timing};
 use crate::sql::name;
 use crate::{audit, now, Actor, Store};
 use kartei_core::activity::ActivityData;
@@ -89,7 +89,7 @@ impl Store {
                         &[(task_id, task.clone())],
                         defs,
                         &mut HashSet::new(),
-                        now(),
+                        Timing::Now(now()),
                     )
                     .await?;
                     audit::append(

@@ -138,7 +138,7 @@ impl Store {
             &[(id, data.clone())],
             &defs,
             &mut HashSet::new(),
-            at,
+            Timing::Now(at),
         )
         .await?;
         self.after_create(&mut tx, actor, id, &data, &defs).await?;
@@ -446,6 +446,13 @@ pub(crate) async fn organization_names(
     Ok(names)
 }
 
+/// When inserted records were created: now, or (for loads of history) each its own time.
+#[derive(Clone, Copy)]
+pub(crate) enum Timing<'a> {
+    Now(DateTime<Utc>),
+    Each(&'a [DateTime<Utc>]),
+}
+
 /// Inserts validated records with their index rows. Shared by single creates and bulk loads.
 pub(crate) async fn insert_records<R: RecordData>(
     tx: &mut Tx,
@@ -453,7 +460,7 @@ pub(crate) async fn insert_records<R: RecordData>(
     items: &[(Uuid, R)],
     defs: &[CustomFieldDef],
     known_terms: &mut HashSet<String>,
-    at: DateTime<Utc>,
+    at: Timing<'_>,
 ) -> Result<(), StoreError> {
     let Some((_, first)) = items.first() else {
         return Ok(());
@@ -470,12 +477,16 @@ pub(crate) async fn insert_records<R: RecordData>(
     ];
     columns.extend(first.index_values().iter().map(|(c, _)| *c));
     let mut rows = Vec::with_capacity(items.len());
-    for (id, data) in items {
+    for (i, (id, data)) in items.iter().enumerate() {
+        let when = match at {
+            Timing::Now(t) => t,
+            Timing::Each(times) => times.get(i).copied().unwrap_or_else(now),
+        };
         let mut row: Vec<SimpleExpr> = vec![
             (*id).into(),
             1i64.into(),
-            at.into(),
-            at.into(),
+            when.into(),
+            when.into(),
             actor.user_id.into(),
             actor.user_id.into(),
             serde_json::to_string(data)?.into(),

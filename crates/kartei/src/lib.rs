@@ -7,3 +7,4 @@ pub mod export;
 pub mod http_client;
 pub mod run;
 pub mod seed;
+pub mod seed_history;

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{ChoiceOption, CustomFieldInput, CustomKind};
 use kartei_core::demo::{DemoGenerator, Links, DEMO_TAGS};
+use kartei_core::demo_history::{ContactRef, Lifecycle};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_core::tag::TagInput;
@@ -119,6 +120,7 @@ pub async fn seed(
     // Generating and validating a batch costs about what writing it costs, so a second
     // thread prepares the next batch while this one writes the current one.
     let validator = load.validator();
+    let mut people: Vec<ContactRef> = Vec::with_capacity(contacts);
     let (sender, mut batches) = tokio::sync::mpsc::channel::<Result<Prepared, StoreError>>(2);
     let producer = tokio::task::spawn_blocking(move || {
         let mut made = 0;
@@ -158,6 +160,13 @@ pub async fn seed(
     while let Some(prepared) = batches.recv().await {
         let Prepared { records, tags } = prepared?;
         let n = records.len();
+        people.extend(records.iter().map(|(id, c)| ContactRef {
+            id: *id,
+            lifecycle: Lifecycle::of(c.lifecycle_stage.as_deref()),
+            owner: c.owner_id,
+            organization: c.organization_id,
+            private: c.customer_type.as_deref() != Some("business"),
+        }));
         let ids = store
             .bulk_insert_valid::<ContactData>(&mut load, &actor, records)
             .await?;
@@ -179,6 +188,7 @@ pub async fn seed(
         "seeded {contacts} contacts and {organizations} organisations in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    crate::seed_history::seed_history(store, &actor, &people, seed).await?;
     Ok(())
 }
 
@@ -212,7 +222,7 @@ fn add_custom_values(generator: &mut DemoGenerator, c: &mut ContactData, today: 
     }
 }
 
-fn progress(what: &str, done: usize, total: usize) {
+pub(crate) fn progress(what: &str, done: usize, total: usize) {
     eprint!("\r{what}: {done}/{total}");
     let _ = std::io::stderr().flush();
 }
