@@ -16,6 +16,7 @@ use kartei_store::search::SearchRequest;
 use kartei_store::{Actor, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 const WARM_UP: usize = 30;
 
@@ -378,6 +379,162 @@ pub async fn duplicates(
     worst.sort_by_key(|w| std::cmp::Reverse(w.1));
     for (reasons, n) in worst.iter().take(5) {
         println!("  false pairs from {reasons}: {n}");
+    }
+    Ok(())
+}
+
+/// Finds the record of kind `R` whose display name is `name`, if any.
+async fn named<R: kartei_core::record::RecordData>(store: &Store, name: &str) -> Result<Option<Uuid>, CliError> {
+    let page = store
+        .search::<R>(&SearchRequest { q: name.into(), filter: None, cursor: None, limit: 20 })
+        .await?;
+    Ok(page.items.into_iter().find(|r| r.data.display_name() == name).map(|r| r.id))
+}
+
+/// The history pages at scale: a contact's timeline with `--entries` entries (page 1
+/// and deep) and the kanban board of a pipeline with `--deals` open deals, over HTTP
+/// with a session cookie as a browser asks for them, and the API's timeline.
+pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Result<(), CliError> {
+    use kartei_core::activity::ActivityData;
+    use kartei_core::deal::{DealData, PipelineData, Stage};
+    let actor = Actor::system("bench");
+    let contact = match named::<ContactData>(store, "Timeline Messpunkt").await? {
+        Some(id) => id,
+        None => {
+            let c: ContactData = serde_json::from_value(serde_json::json!({"first_name": "Timeline", "last_name": "Messpunkt"}))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            store.create(&actor, c).await?.id
+        }
+    };
+    let filter = serde_json::from_value::<Filter>(serde_json::json!({"field": "contact_id", "op": "eq", "value": contact}))
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .typed(Entity::Activity, &[])
+        .map_err(|e| CliError::Usage(format!("{e:?}")))?;
+    let have = store
+        .list::<ActivityData>(&ListRequest { filter: Some(filter), sort: Sort::by_name(), cursor: None, limit: 1, with_total: true })
+        .await?
+        .total
+        .unwrap_or(0);
+    if (have as usize) < args.entries {
+        eprintln!("creating {} timeline entries", args.entries - have as usize);
+        let now = kartei_store::now();
+        let mut load = store.begin_bulk(args.entries - have as usize).await?;
+        let kinds = ["note", "call", "email"];
+        let items: Vec<(ActivityData, chrono::DateTime<chrono::Utc>)> = (have as usize..args.entries)
+            .map(|i| {
+                let at = now - chrono::Duration::minutes(i as i64 * 97);
+                let kind = kinds[i % 3];
+                let a = ActivityData {
+                    kind: Some(kind.into()),
+                    subject: (kind != "note").then(|| format!("Kontakt {i}")),
+                    body: (kind == "note").then(|| format!("Notiz {i}")),
+                    contact_id: Some(contact),
+                    occurred_at: Some(at),
+                    ..ActivityData::default()
+                };
+                (a, at)
+            })
+            .collect();
+        for chunk in items.chunks(5000) {
+            store.bulk_insert_dated(&mut load, &actor, chunk.to_vec()).await?;
+        }
+        store.finish_bulk(load).await?;
+    }
+    let pipeline = match named::<PipelineData>(store, "Messpipeline").await? {
+        Some(id) => id,
+        None => {
+            let stage = |n: &str| Stage { name: Some(n.into()), ..Stage::default() };
+            let p = PipelineData {
+                name: Some("Messpipeline".into()),
+                stages: vec![stage("Eins"), stage("Zwei"), stage("Drei"), stage("Vier"), stage("Fünf"), Stage { name: Some("Gewonnen".into()), won: true, ..Stage::default() }],
+            };
+            store.create(&actor, p).await?.id
+        }
+    };
+    let stages: Vec<Uuid> = store.get::<PipelineData>(pipeline).await?.data.stages.iter().filter_map(|s| s.id).collect();
+    let board_now = store.deal_board(pipeline, &stages, 1).await?;
+    let open: i64 = board_now.iter().take(5).map(|c| c.count).sum();
+    if (open as usize) < args.deals {
+        let missing = args.deals - open as usize;
+        eprintln!("creating {missing} open deals");
+        let mut load = store.begin_bulk(missing).await?;
+        let now = kartei_store::now();
+        let deals: Vec<(DealData, chrono::DateTime<chrono::Utc>)> = (0..missing)
+            .map(|i| {
+                let d = DealData {
+                    title: Some(format!("Messdeal {i}")),
+                    pipeline_id: Some(pipeline),
+                    stage_id: Some(stages[i % 5]),
+                    value_minor: Some(10_000 + (i as i64 % 500) * 1000),
+                    ..DealData::default()
+                };
+                (d, now - chrono::Duration::minutes(i as i64))
+            })
+            .collect();
+        for chunk in deals.chunks(5000) {
+            store.bulk_insert_dated(&mut load, &actor, chunk.to_vec()).await?;
+        }
+        store.finish_bulk(load).await?;
+    }
+    // A cursor 20 pages deep into the timeline.
+    let mut deep = None;
+    for _ in 0..20 {
+        deep = store.timeline(Entity::Contact, contact, &[], deep.as_deref(), 30).await?.next_cursor;
+    }
+    let deep = deep.unwrap_or_default();
+
+    let bench_user = match store.user_credentials("bench").await? {
+        Some((u, _)) => u,
+        None => {
+            store
+                .add_user(&actor, "bench", Role::Readonly, &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?)
+                .await?
+        }
+    };
+    let session = new_secret("");
+    store.create_session(bench_user.id, &hash_secret(&session), &new_secret(""), chrono::Duration::hours(1)).await?;
+    let token = new_secret("kt_");
+    store.create_api_token(&actor, bench_user.id, "bench", &hash_secret(&token)).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let server = tokio::spawn(kartei_server::serve(AppState::new(Arc::new(store.clone()), false), listener));
+    let mut client = HttpClient::connect(&address).await?;
+    let cookie = format!("{}={session}", kartei_server::auth::SESSION_COOKIE);
+    let auth = format!("Bearer {token}");
+    let deep_q = encode(&deep);
+    let pages: Vec<(&str, String, &str)> = vec![
+        ("contact page with timeline (newest 30)", format!("/contacts/{contact}"), "cookie"),
+        ("contact page, timeline 20 pages deep", format!("/contacts/{contact}?before={deep_q}"), "cookie"),
+        ("contact page, only activities", format!("/contacts/{contact}?kind=activity"), "cookie"),
+        ("API timeline, 50 entries", format!("/api/v1/contacts/{contact}/timeline?limit=50"), "token"),
+        ("kanban board", format!("/pipelines/{pipeline}/board"), "cookie"),
+        ("API board", format!("/api/v1/pipelines/{pipeline}/board"), "token"),
+    ];
+    let mut rows = Vec::new();
+    for (label, path, how) in &pages {
+        let headers: [(&str, &str); 1] = if *how == "cookie" { [("Cookie", cookie.as_str())] } else { [("Authorization", auth.as_str())] };
+        let stats = measure(args.iterations, async |_| {
+            let r = client.request("GET", path, &headers, None).await?;
+            if r.status == 200 {
+                Ok(())
+            } else {
+                Err(CliError::Usage(format!("HTTP {} for {path}", r.status)))
+            }
+        })
+        .await?;
+        rows.push((*label, stats));
+    }
+    server.abort();
+    println!(
+        "\nkartei bench-history on {:?}: a contact with {} timeline entries, a board with {} open deals; {} requests per page (after {WARM_UP} warm-up), times in ms",
+        store.dialect(),
+        args.entries,
+        args.deals,
+        args.iterations
+    );
+    println!("{:<40} {:>9} {:>9} {:>9}", "page", "p50", "p99", "max");
+    for (label, s) in &rows {
+        println!("{label:<40} {:>9} {:>9} {:>9}", ms(s.p50), ms(s.p99), ms(s.max));
     }
     Ok(())
 }

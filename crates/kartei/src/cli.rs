@@ -48,6 +48,9 @@ pub enum Command {
     BenchDuplicates(BenchDuplicatesArgs),
     /// Measure latencies at scale (seeds the database up to --contacts first).
     Bench(BenchArgs),
+    /// Measure the history pages: a contact timeline with --entries entries and the
+    /// kanban board with --deals open deals (both created first when missing).
+    BenchHistory(BenchHistoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -167,4 +170,17 @@ pub struct BenchDuplicatesArgs {
     pub duplicate_percent: u64,
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHistoryArgs {
+    /// Timeline entries of the measured contact.
+    #[arg(long, default_value_t = 10_000)]
+    pub entries: usize,
+    /// Open deals on the measured board.
+    #[arg(long, default_value_t = 5_000)]
+    pub deals: usize,
+    /// Requests per measured page.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
 }

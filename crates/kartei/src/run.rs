@@ -228,6 +228,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::bench::run(&store, &args).await?;
             store.close().await;
         }
+        Command::BenchHistory(args) => {
+            let store = settings.open().await?;
+            crate::bench::history(&store, &args).await?;
+            store.close().await;
+        }
     }
     Ok(())
 }
