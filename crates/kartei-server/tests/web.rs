@@ -263,3 +263,161 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The customer history in the browser: logging a call through the form (with the
+/// contact picker), the contact's timeline and purchases, loyalty points, my day with a
+/// task ticked off, and moving a deal on the board without a mouse.
+fn history_story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path, ids: &HistoryIds) {
+    let shot = |b: &Browser, name: &str| {
+        if let Some(dir) = &shots {
+            b.screenshot(dir, name);
+        }
+    };
+    let driver = Driver::start();
+    let b = driver.browser(&profile.join("history"));
+    sign_in(&b, base, "anna");
+
+    // Log a call: the contact is picked by name.
+    b.goto(&format!("{base}/activities/new"));
+    b.choose(&b.find("#f-kind"), "call");
+    b.fill("#f-subject", "Nachfrage Angebot");
+    b.type_into(&b.find("#f-contact_id"), "Karl Kunde");
+    b.wait_until("the picked contact", || {
+        let v = b.exec(
+            "return document.querySelector('input[name=contact_id]').value",
+            vec![],
+        );
+        v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+    });
+    b.choose(&b.find("#f-direction"), "outbound");
+    b.fill("#f-duration_minutes", "12");
+    b.click_and_wait(&b.find("#record-form button[type=submit]"));
+    b.wait_for_text(".notice", "Gespeichert");
+
+    // The contact's page: the call, the order, purchases in one place.
+    b.goto(&format!("{base}/contacts/{}", ids.contact));
+    b.wait_for_text("#timeline", "Anruf: Nachfrage Angebot");
+    assert!(
+        b.text_of("#timeline").contains("Bestellung W-1"),
+        "{}",
+        b.text_of("#timeline")
+    );
+    assert!(b.text_of("#purchases").contains("1"));
+    b.fill("#loyalty-points", "50");
+    b.fill("#loyalty-reason", "Willkommensbonus");
+    b.click_and_wait(&b.find("#loyalty button"));
+    assert_eq!(b.text_of("#loyalty-balance"), "50");
+    shot(&b, "contact-history-de");
+    // Only orders in the timeline.
+    b.goto(&format!(
+        "{base}/contacts/{}?kind=order#timeline",
+        ids.contact
+    ));
+    assert!(!b.text_of("#timeline").contains("Anruf"));
+
+    // My day: the open task, ticked off.
+    b.goto(&format!("{base}/my-day"));
+    b.wait_for_text("#my-tasks", "Muster schicken");
+    shot(&b, "my-day-de");
+    b.click_and_wait(&b.find("#my-tasks form button"));
+    assert!(b
+        .try_find("#my-tasks")
+        .is_none_or(|t| !b.text(&t).contains("Muster schicken")));
+
+    // The board: move the deal with the selection on its card (no mouse needed).
+    b.goto(&format!("{base}/pipelines/{}/board", ids.pipeline));
+    b.wait_for_text(
+        &format!("[data-stage='{}']", ids.stages[0]),
+        "Kaffeeautomaten",
+    );
+    shot(&b, "board-de");
+    let card = format!("[data-deal='{}']", ids.deal);
+    b.choose(
+        &b.find(&format!("{card} select")),
+        &ids.stages[1].to_string(),
+    );
+    b.click_and_wait(&b.find(&format!("{card} button")));
+    b.wait_for_text(".notice", "Verschoben");
+    assert!(b
+        .text_of(&format!("[data-stage='{}']", ids.stages[1]))
+        .contains("Kaffeeautomaten"));
+    b.goto(&format!("{base}/deals/{}", ids.deal));
+    assert!(b.text_of("#stage-history").contains("Angebot"));
+}
+
+struct HistoryIds {
+    contact: uuid::Uuid,
+    pipeline: uuid::Uuid,
+    stages: Vec<uuid::Uuid>,
+    deal: uuid::Uuid,
+}
+
+async fn the_customer_history_in_the_browser(store: Store) {
+    use kartei_core::activity::ActivityData;
+    use kartei_core::commerce::OrderData;
+    use kartei_core::deal::{DealData, PipelineData};
+    let actor = Actor::system("test");
+    let anna = store
+        .add_user(
+            &actor,
+            "anna",
+            Role::User,
+            &hash_password(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap();
+    let store = store.with_review_days(None);
+    let contact = store
+        .create(
+            &actor,
+            serde_json::from_value::<ContactData>(
+                json!({"first_name": "Karl", "last_name": "Kunde"}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    store
+        .create(&actor, serde_json::from_value::<OrderData>(json!({"number": "W-1", "ordered_on": "2026-10-01", "status": "completed", "contact_id": contact,
+            "lines": [{"description": "Bohnen", "quantity": 2, "unit_price_minor": 1890, "vat_rate_bp": 700}]})).unwrap())
+        .await
+        .unwrap();
+    store
+        .create(
+            &actor,
+            serde_json::from_value::<ActivityData>(
+                json!({"kind": "task", "subject": "Muster schicken", "contact_id": contact,
+            "assignee_id": anna.id, "due_date": "2026-01-01"}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let pipeline = store
+        .create(&actor, serde_json::from_value::<PipelineData>(json!({"name": "Vertrieb", "stages": [{"name": "Erstkontakt"}, {"name": "Angebot"}, {"name": "Gewonnen", "won": true}]})).unwrap())
+        .await
+        .unwrap();
+    let stages: Vec<uuid::Uuid> = pipeline.data.stages.iter().filter_map(|s| s.id).collect();
+    let deal = store
+        .create(&actor, serde_json::from_value::<DealData>(json!({"title": "Kaffeeautomaten", "pipeline_id": pipeline.id, "stage_id": stages[0], "value_minor": 450000, "contact_ids": [contact]})).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let ids = HistoryIds {
+        contact,
+        pipeline: pipeline.id,
+        stages,
+        deal,
+    };
+    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
+    let base = serve(store.clone()).await;
+    let profile = tempdir();
+    let shots = sqlite.then(screenshots);
+    let dir = profile.clone();
+    tokio::task::spawn_blocking(move || history_story(&base, shots, &dir, &ids))
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+both_databases!(the_customer_history_in_the_browser);

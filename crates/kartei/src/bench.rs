@@ -384,11 +384,23 @@ pub async fn duplicates(
 }
 
 /// Finds the record of kind `R` whose display name is `name`, if any.
-async fn named<R: kartei_core::record::RecordData>(store: &Store, name: &str) -> Result<Option<Uuid>, CliError> {
+async fn named<R: kartei_core::record::RecordData>(
+    store: &Store,
+    name: &str,
+) -> Result<Option<Uuid>, CliError> {
     let page = store
-        .search::<R>(&SearchRequest { q: name.into(), filter: None, cursor: None, limit: 20 })
+        .search::<R>(&SearchRequest {
+            q: name.into(),
+            filter: None,
+            cursor: None,
+            limit: 20,
+        })
         .await?;
-    Ok(page.items.into_iter().find(|r| r.data.display_name() == name).map(|r| r.id))
+    Ok(page
+        .items
+        .into_iter()
+        .find(|r| r.data.display_name() == name)
+        .map(|r| r.id))
 }
 
 /// The history pages at scale: a contact's timeline with `--entries` entries (page 1
@@ -401,17 +413,27 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
     let contact = match named::<ContactData>(store, "Timeline Messpunkt").await? {
         Some(id) => id,
         None => {
-            let c: ContactData = serde_json::from_value(serde_json::json!({"first_name": "Timeline", "last_name": "Messpunkt"}))
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let c: ContactData = serde_json::from_value(
+                serde_json::json!({"first_name": "Timeline", "last_name": "Messpunkt"}),
+            )
+            .map_err(|e| CliError::Usage(e.to_string()))?;
             store.create(&actor, c).await?.id
         }
     };
-    let filter = serde_json::from_value::<Filter>(serde_json::json!({"field": "contact_id", "op": "eq", "value": contact}))
-        .map_err(|e| CliError::Usage(e.to_string()))?
-        .typed(Entity::Activity, &[])
-        .map_err(|e| CliError::Usage(format!("{e:?}")))?;
+    let filter = serde_json::from_value::<Filter>(
+        serde_json::json!({"field": "contact_id", "op": "eq", "value": contact}),
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?
+    .typed(Entity::Activity, &[])
+    .map_err(|e| CliError::Usage(format!("{e:?}")))?;
     let have = store
-        .list::<ActivityData>(&ListRequest { filter: Some(filter), sort: Sort::by_name(), cursor: None, limit: 1, with_total: true })
+        .list::<ActivityData>(&ListRequest {
+            filter: Some(filter),
+            sort: Sort::by_name(),
+            cursor: None,
+            limit: 1,
+            with_total: true,
+        })
         .await?
         .total
         .unwrap_or(0);
@@ -420,7 +442,8 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
         let now = kartei_store::now();
         let mut load = store.begin_bulk(args.entries - have as usize).await?;
         let kinds = ["note", "call", "email"];
-        let items: Vec<(ActivityData, chrono::DateTime<chrono::Utc>)> = (have as usize..args.entries)
+        let items: Vec<(ActivityData, chrono::DateTime<chrono::Utc>)> = (have as usize
+            ..args.entries)
             .map(|i| {
                 let at = now - chrono::Duration::minutes(i as i64 * 97);
                 let kind = kinds[i % 3];
@@ -436,22 +459,45 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
             })
             .collect();
         for chunk in items.chunks(5000) {
-            store.bulk_insert_dated(&mut load, &actor, chunk.to_vec()).await?;
+            store
+                .bulk_insert_dated(&mut load, &actor, chunk.to_vec())
+                .await?;
         }
         store.finish_bulk(load).await?;
     }
     let pipeline = match named::<PipelineData>(store, "Messpipeline").await? {
         Some(id) => id,
         None => {
-            let stage = |n: &str| Stage { name: Some(n.into()), ..Stage::default() };
+            let stage = |n: &str| Stage {
+                name: Some(n.into()),
+                ..Stage::default()
+            };
             let p = PipelineData {
                 name: Some("Messpipeline".into()),
-                stages: vec![stage("Eins"), stage("Zwei"), stage("Drei"), stage("Vier"), stage("Fünf"), Stage { name: Some("Gewonnen".into()), won: true, ..Stage::default() }],
+                stages: vec![
+                    stage("Eins"),
+                    stage("Zwei"),
+                    stage("Drei"),
+                    stage("Vier"),
+                    stage("Fünf"),
+                    Stage {
+                        name: Some("Gewonnen".into()),
+                        won: true,
+                        ..Stage::default()
+                    },
+                ],
             };
             store.create(&actor, p).await?.id
         }
     };
-    let stages: Vec<Uuid> = store.get::<PipelineData>(pipeline).await?.data.stages.iter().filter_map(|s| s.id).collect();
+    let stages: Vec<Uuid> = store
+        .get::<PipelineData>(pipeline)
+        .await?
+        .data
+        .stages
+        .iter()
+        .filter_map(|s| s.id)
+        .collect();
     let board_now = store.deal_board(pipeline, &stages, 1).await?;
     let open: i64 = board_now.iter().take(5).map(|c| c.count).sum();
     if (open as usize) < args.deals {
@@ -472,14 +518,19 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
             })
             .collect();
         for chunk in deals.chunks(5000) {
-            store.bulk_insert_dated(&mut load, &actor, chunk.to_vec()).await?;
+            store
+                .bulk_insert_dated(&mut load, &actor, chunk.to_vec())
+                .await?;
         }
         store.finish_bulk(load).await?;
     }
     // A cursor 20 pages deep into the timeline.
     let mut deep = None;
     for _ in 0..20 {
-        deep = store.timeline(Entity::Contact, contact, &[], deep.as_deref(), 30).await?.next_cursor;
+        deep = store
+            .timeline(Entity::Contact, contact, &[], deep.as_deref(), 30)
+            .await?
+            .next_cursor;
     }
     let deep = deep.unwrap_or_default();
 
@@ -487,32 +538,77 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
         Some((u, _)) => u,
         None => {
             store
-                .add_user(&actor, "bench", Role::Readonly, &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?)
+                .add_user(
+                    &actor,
+                    "bench",
+                    Role::Readonly,
+                    &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?,
+                )
                 .await?
         }
     };
     let session = new_secret("");
-    store.create_session(bench_user.id, &hash_secret(&session), &new_secret(""), chrono::Duration::hours(1)).await?;
+    store
+        .create_session(
+            bench_user.id,
+            &hash_secret(&session),
+            &new_secret(""),
+            chrono::Duration::hours(1),
+        )
+        .await?;
     let token = new_secret("kt_");
-    store.create_api_token(&actor, bench_user.id, "bench", &hash_secret(&token)).await?;
+    store
+        .create_api_token(&actor, bench_user.id, "bench", &hash_secret(&token))
+        .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
-    let server = tokio::spawn(kartei_server::serve(AppState::new(Arc::new(store.clone()), false), listener));
+    let server = tokio::spawn(kartei_server::serve(
+        AppState::new(Arc::new(store.clone()), false),
+        listener,
+    ));
     let mut client = HttpClient::connect(&address).await?;
     let cookie = format!("{}={session}", kartei_server::auth::SESSION_COOKIE);
     let auth = format!("Bearer {token}");
     let deep_q = encode(&deep);
     let pages: Vec<(&str, String, &str)> = vec![
-        ("contact page with timeline (newest 30)", format!("/contacts/{contact}"), "cookie"),
-        ("contact page, timeline 20 pages deep", format!("/contacts/{contact}?before={deep_q}"), "cookie"),
-        ("contact page, only activities", format!("/contacts/{contact}?kind=activity"), "cookie"),
-        ("API timeline, 50 entries", format!("/api/v1/contacts/{contact}/timeline?limit=50"), "token"),
-        ("kanban board", format!("/pipelines/{pipeline}/board"), "cookie"),
-        ("API board", format!("/api/v1/pipelines/{pipeline}/board"), "token"),
+        (
+            "contact page with timeline (newest 30)",
+            format!("/contacts/{contact}"),
+            "cookie",
+        ),
+        (
+            "contact page, timeline 20 pages deep",
+            format!("/contacts/{contact}?before={deep_q}"),
+            "cookie",
+        ),
+        (
+            "contact page, only activities",
+            format!("/contacts/{contact}?kind=activity"),
+            "cookie",
+        ),
+        (
+            "API timeline, 50 entries",
+            format!("/api/v1/contacts/{contact}/timeline?limit=50"),
+            "token",
+        ),
+        (
+            "kanban board",
+            format!("/pipelines/{pipeline}/board"),
+            "cookie",
+        ),
+        (
+            "API board",
+            format!("/api/v1/pipelines/{pipeline}/board"),
+            "token",
+        ),
     ];
     let mut rows = Vec::new();
     for (label, path, how) in &pages {
-        let headers: [(&str, &str); 1] = if *how == "cookie" { [("Cookie", cookie.as_str())] } else { [("Authorization", auth.as_str())] };
+        let headers: [(&str, &str); 1] = if *how == "cookie" {
+            [("Cookie", cookie.as_str())]
+        } else {
+            [("Authorization", auth.as_str())]
+        };
         let stats = measure(args.iterations, async |_| {
             let r = client.request("GET", path, &headers, None).await?;
             if r.status == 200 {
@@ -534,7 +630,12 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
     );
     println!("{:<40} {:>9} {:>9} {:>9}", "page", "p50", "p99", "max");
     for (label, s) in &rows {
-        println!("{label:<40} {:>9} {:>9} {:>9}", ms(s.p50), ms(s.p99), ms(s.max));
+        println!(
+            "{label:<40} {:>9} {:>9} {:>9}",
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max)
+        );
     }
     Ok(())
 }

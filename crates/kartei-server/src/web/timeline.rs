@@ -130,7 +130,7 @@ fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> Ti
                 "task" => lines.push(format!(
                     "{}: {}{}",
                     field_label("due_date", lang),
-                    text(d, "due_date"),
+                    crate::format::date(text(d, "due_date").parse().ok(), lang),
                     if d.get("done").and_then(Value::as_bool) == Some(true) {
                         format!(" · {}", field_label("done", lang))
                     } else {
@@ -318,6 +318,9 @@ fn words(key: &str, v: Option<&Value>, lang: Lang, users: &HashMap<Uuid, String>
             .and_then(|id| users.get(&id).cloned())
             .unwrap_or_else(|| s.clone()),
         Some(Value::String(s)) => option_label(s, lang).to_string(),
+        Some(Value::Bool(b)) => lookup(if *b { "common.yes" } else { "common.no" }, lang)
+            .unwrap_or_default()
+            .to_string(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| match i {
