@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub default_region: Option<String>,
     /// Mark cookies `Secure` (when served behind HTTPS).
     pub secure_cookies: Option<bool>,
+    /// Days until the review task of a new contact is due; 0 turns review tasks off.
+    pub review_days: Option<u32>,
 }
 
 impl FileConfig {

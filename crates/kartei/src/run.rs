@@ -48,6 +48,8 @@ impl CliError {
 pub struct Settings {
     pub database: String,
     pub default_region: String,
+    /// `None`: no review tasks for new contacts.
+    pub review_days: Option<u32>,
     pub file: FileConfig,
 }
 
@@ -70,22 +72,34 @@ impl Settings {
                 "unsupported default region {default_region}"
             )));
         }
+        let review_days = match file.review_days {
+            Some(0) => None,
+            Some(days) if days <= 365 => Some(days),
+            Some(days) => {
+                return Err(CliError::Usage(format!(
+                    "review_days must be 0 to 365, not {days}"
+                )))
+            }
+            None => Some(kartei_store::DEFAULT_REVIEW_DAYS),
+        };
         Ok(Settings {
             database,
             default_region,
+            review_days,
             file,
         })
     }
 
     pub async fn open(&self) -> Result<Store, CliError> {
-        Store::open(&self.database, &self.default_region)
+        let store = Store::open(&self.database, &self.default_region)
             .await
             .map_err(|e| {
                 CliError::Usage(format!(
                     "cannot open the database {}: {e}",
                     redact(&self.database)
                 ))
-            })
+            })?;
+        Ok(store.with_review_days(self.review_days))
     }
 }
 

@@ -296,6 +296,17 @@ fn bad_configuration_is_reported_not_ignored() {
     assert!(!ok);
     assert!(err.contains("/nonexistent/kartei.toml"), "{err}");
     assert!(!std::path::Path::new("/tmp/never-created.db").exists());
+
+    let config = std::env::temp_dir().join(format!("kartei-review-{}.toml", std::process::id()));
+    std::fs::write(&config, "review_days = 400\n").unwrap();
+    let (ok, _, err) = kartei(
+        "/tmp/never-created.db",
+        &["--config", config.to_str().unwrap(), "migrate"],
+        None,
+    );
+    let _ = std::fs::remove_file(&config);
+    assert!(!ok);
+    assert!(err.contains("review_days must be 0 to 365"), "{err}");
 }
 
 async fn exports(database: String) {
