@@ -12,6 +12,7 @@ use kartei_core::contact::ContactData;
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::deal::{PipelineData, PipelineStages};
 use kartei_core::record::{Entity, RecordData};
+use kartei_core::validation::ErrorCode;
 use sea_query::{Expr, Query};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -107,6 +108,63 @@ impl Store {
             Entity::Deal => {
                 let doc = serde_json::to_value(data)?;
                 record_stage(tx, actor, id, &doc).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Checks a change against other records: a category cannot sit below itself, and a
+    /// pipeline keeps the stages its live deals are in.
+    pub(crate) async fn before_update<R: RecordData>(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        after: &R,
+    ) -> Result<(), StoreError> {
+        match R::ENTITY {
+            Entity::ProductCategory => {
+                let mut parent = field(&serde_json::to_value(after)?, "parent_id");
+                let mut steps = 0;
+                while let Some(p) = parent {
+                    if p == id || steps > 100 {
+                        return Err(StoreError::field("parent_id", ErrorCode::UnknownReference));
+                    }
+                    let row: Option<(String,)> = tx
+                        .optional(
+                            Query::select()
+                                .column(name("data"))
+                                .from(name("product_categories"))
+                                .and_where(Expr::col(name("id")).eq(p)),
+                        )
+                        .await?;
+                    parent = match row {
+                        Some((data,)) => field(&serde_json::from_str(&data)?, "parent_id"),
+                        None => None,
+                    };
+                    steps += 1;
+                }
+            }
+            Entity::Pipeline => {
+                let doc = serde_json::to_value(after)?;
+                let kept: Vec<Uuid> = doc
+                    .get("stages")
+                    .and_then(Value::as_array)
+                    .map(|stages| stages.iter().filter_map(|s| field(s, "id")).collect())
+                    .unwrap_or_default();
+                let used: Vec<(Uuid,)> = tx
+                    .all(
+                        Query::select()
+                            .distinct()
+                            .column(name("stage_id"))
+                            .from(name("deals"))
+                            .and_where(Expr::col(name("pipeline_id")).eq(id))
+                            .and_where(Expr::col(name("deleted_at")).is_null()),
+                    )
+                    .await?;
+                if used.iter().any(|(s,)| !kept.contains(s)) {
+                    return Err(StoreError::field("stages", ErrorCode::UnknownReference));
+                }
             }
             _ => {}
         }

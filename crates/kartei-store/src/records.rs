@@ -243,6 +243,7 @@ impl Store {
             .normalise(&self.context(defs, &pipelines))
             .map_err(StoreError::Invalid)?;
         check_references(tx, &changed).await?;
+        self.before_update(tx, id, &changed).await?;
         let at = now();
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
             (name("version"), Expr::col(name("version")).add(1)),

@@ -231,6 +231,13 @@ async fn deals_move_through_stages_and_remember_them(store: Store) {
         .create(&actor, from::<DealData>(json!({"title": "Mühlen", "pipeline_id": pipeline.id, "stage_id": stages[0], "value_minor": 50_000})))
         .await
         .unwrap();
+    // A stage with live deals cannot be removed from its pipeline.
+    let e = store
+        .update::<PipelineData>(&actor, pipeline.id, None, json!({"stages": [{"id": stages[1], "name": "Angebot"}, {"id": stages[3], "name": "Verloren", "lost": true}]}))
+        .await
+        .unwrap_err();
+    assert!(invalid_fields(e).contains(&("stages".into(), ErrorCode::UnknownReference)));
+
     let board = store.deal_board(pipeline.id, &stages, 50).await.unwrap();
     assert_eq!(
         board.iter().map(|c| c.count).collect::<Vec<_>>(),
@@ -352,3 +359,48 @@ async fn orders_loyalty_and_the_timeline(store: Store) {
     assert_eq!(orders.items[0].data["number"], "B-2");
 }
 both_databases!(orders_loyalty_and_the_timeline);
+
+async fn a_category_cannot_sit_below_itself(store: Store) {
+    use kartei_core::commerce::ProductCategoryData;
+    let actor = Actor::system("t");
+    let top = store
+        .create(
+            &actor,
+            from::<ProductCategoryData>(json!({"name": "Kaffee"})),
+        )
+        .await
+        .unwrap();
+    let sub = store
+        .create(
+            &actor,
+            from::<ProductCategoryData>(json!({"name": "Bohnen", "parent_id": top.id})),
+        )
+        .await
+        .unwrap();
+    let e = store
+        .update::<ProductCategoryData>(&actor, top.id, None, json!({"parent_id": sub.id}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        invalid_fields(e),
+        vec![("parent_id".to_string(), ErrorCode::UnknownReference)]
+    );
+    let e = store
+        .update::<ProductCategoryData>(&actor, top.id, None, json!({"parent_id": top.id}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        invalid_fields(e),
+        vec![("parent_id".to_string(), ErrorCode::UnknownReference)]
+    );
+    assert_eq!(
+        store
+            .get::<ProductCategoryData>(top.id)
+            .await
+            .unwrap()
+            .version,
+        1,
+        "nothing changed"
+    );
+}
+both_databases!(a_category_cannot_sit_below_itself);
