@@ -265,6 +265,23 @@ function repeatedRows() {
   });
 }
 
+// The activity form shows the fields of the chosen kind only; the others are disabled,
+// so that nothing typed before a change of kind is sent.
+function activitySections() {
+  const kind = $("#record-form #f-kind");
+  if (!kind || !$("[data-section='activity.task']")) return;
+  const sections = { call: "activity.call_email", email: "activity.call_email", meeting: "activity.meeting", task: "activity.task" };
+  const show = () => {
+    $$("[data-section^='activity.']").forEach((fs) => {
+      const on = sections[kind.value] === fs.dataset.section;
+      fs.hidden = !on;
+      $$("input, select, textarea", fs).forEach((el) => { el.disabled = !on; });
+    });
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
 // While a contact is typed: likely existing matches.
 function similarHint() {
   const form = $("#record-form");
@@ -353,6 +370,7 @@ document.addEventListener("DOMContentLoaded", () => {
   repeatedRows();
   similarHint();
   pickers();
+  activitySections();
   board();
   rememberTimeZone();
 });

@@ -52,6 +52,8 @@ impl Field {
 }
 
 pub struct Section {
+    /// The text key of the title; the page script shows sections by it.
+    pub key: &'static str,
     pub title: &'static str,
     pub fields: Vec<Field>,
 }
@@ -297,6 +299,7 @@ fn build<R: WebRecord>(
     let mut sections: Vec<Section> = R::FORM
         .iter()
         .map(|(title, fields)| Section {
+            key: title,
             title: tr.t(title),
             fields: fields
                 .iter()
@@ -313,6 +316,7 @@ fn build<R: WebRecord>(
         .collect();
     if sensitive && R::BANK {
         sections.push(Section {
+            key: "detail.bank",
             title: tr.t("detail.bank"),
             fields: ["iban", "bic", "account_holder"]
                 .iter()
@@ -334,6 +338,7 @@ fn build<R: WebRecord>(
         .collect();
     if !defs.is_empty() {
         sections.push(Section {
+            key: "detail.custom",
             title: tr.t("detail.custom"),
             fields: defs
                 .iter()
