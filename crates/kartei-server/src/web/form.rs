@@ -177,6 +177,12 @@ impl FormData {
             insert(&mut doc, &steps, Value::Array(values));
         }
         if let Value::Object(map) = &mut doc {
+            // Pickers of a list (`contact_ids[1]` with `[0]` left empty) leave gaps.
+            for value in map.values_mut() {
+                if let Value::Array(items) = value {
+                    items.retain(|v| !v.is_null());
+                }
+            }
             for group in typing.groups {
                 if let Some(Value::Array(rows)) = map.get_mut(group.key) {
                     rows.retain(|r| match r {
@@ -320,6 +326,7 @@ mod tests {
             ("due_at", "2026-11-24T09:30"),
             ("attendee_user_ids", "a"),
             ("attendee_user_ids", "b"),
+            ("contact_ids[1]", "c"),
         ]);
         let input = |k: &str| match k {
             "unit_price_minor" => Some(Input::Money),
@@ -346,7 +353,8 @@ mod tests {
             json!({
                 "lines": [{"unit_price_minor": 1290, "vat_rate_bp": 750, "quantity": 3}],
                 "due_at": "2026-11-24T08:30:00Z",
-                "attendee_user_ids": ["a", "b"]
+                "attendee_user_ids": ["a", "b"],
+                "contact_ids": ["c"]
             })
         );
     }

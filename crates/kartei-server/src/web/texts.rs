@@ -353,6 +353,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("field.all_day", "Ganztägig", "All day"),
     ("field.location", "Ort", "Location"),
     ("field.attendee_user_ids", "Teilnehmende", "Attendees"),
+    ("field.attendee_contact_ids", "Teilnehmender Kontakt", "Attending contact"),
     ("field.due_date", "Fällig am", "Due date"),
     ("field.assignee_id", "Zuständig", "Assignee"),
     ("field.priority", "Priorität", "Priority"),
