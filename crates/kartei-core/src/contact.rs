@@ -52,6 +52,8 @@ pub struct ContactData {
     /// `private` or `business`.
     pub customer_type: Option<String>,
     pub customer_number: Option<String>,
+    /// The contact's id in the system it was imported from, to match it on re-import.
+    pub external_id: Option<String>,
     /// Sensitive: shown masked to roles without access to bank details.
     pub bank: Option<BankDetails>,
     pub notes: Option<String>,
@@ -118,6 +120,7 @@ impl RecordData for ContactData {
             price_group: check.text("price_group", self.price_group, 50),
             customer_type: check.choice("customer_type", self.customer_type, CUSTOMER_TYPES),
             customer_number: check.text("customer_number", self.customer_number, 50),
+            external_id: check.text("external_id", self.external_id, 200),
             bank: self.bank.and_then(|b| b.normalise(&mut check)),
             notes: check.text("notes", self.notes, 10_000),
             custom: normalise_custom(&mut check, Entity::Contact, self.custom, ctx.custom_fields),
@@ -143,6 +146,7 @@ impl RecordData for ContactData {
             ("price_group", text(self.price_group.as_ref())),
             ("customer_type", raw(self.customer_type.as_ref())),
             ("customer_number", text(self.customer_number.as_ref())),
+            ("external_id", text(self.external_id.as_ref())),
         ];
         values.extend(channels::index_values(
             &self.emails,

@@ -669,6 +669,7 @@ impl DemoGenerator {
             lead_status,
             lead_score,
             needs_check: false,
+            external_id: None,
             salutation: Some(if female { "Frau" } else { "Herr" }.into()),
             title,
             first_name: Some(first),

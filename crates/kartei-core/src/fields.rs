@@ -74,6 +74,7 @@ pub const CONTACT_FIELDS: &[FieldSpec] = &[
     f("price_group", K::Text, false),
     f("customer_type", K::Choice(CUSTOMER_TYPES), false),
     f("customer_number", K::Text, false),
+    f("external_id", K::Text, false),
     f("created_at", K::Timestamp, true),
     f("updated_at", K::Timestamp, true),
 ];

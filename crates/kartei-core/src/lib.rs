@@ -17,6 +17,7 @@ pub mod fields;
 pub mod filter;
 pub mod fuzzy;
 pub mod i18n;
+pub mod import;
 pub mod json;
 pub mod loyalty;
 pub mod matching;

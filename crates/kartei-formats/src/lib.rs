@@ -1,4 +1,5 @@
 //! File formats, pure: bytes in, bytes out, no I/O of their own.
 
 pub mod csv;
+pub mod csv_read;
 pub mod vcard;

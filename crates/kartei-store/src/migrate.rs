@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_history.sql"),
         postgres: include_str!("../migrations/postgres/0004_history.sql"),
     },
+    Migration {
+        version: 5,
+        name: "external_id",
+        sqlite: include_str!("../migrations/sqlite/0005_external_id.sql"),
+        postgres: include_str!("../migrations/postgres/0005_external_id.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
