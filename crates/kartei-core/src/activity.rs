@@ -84,7 +84,7 @@ impl RecordData for ActivityData {
         if matches!(k, "email" | "meeting" | "task") && subject.is_none() {
             check.fail("subject", ErrorCode::Required);
         }
-        let body = check.text("body", self.body, 50_000);
+        let body = check.long_text("body", self.body, 50_000);
         if k == "note" && body.is_none() {
             check.fail("body", ErrorCode::Required);
         }

@@ -113,7 +113,7 @@ impl RecordData for ProductData {
             currency: Some(currency),
             vat_rate_bp: Some(vat),
             active: Some(self.active.unwrap_or(true)),
-            description: crate::text::clean(self.description),
+            description: crate::text::clean_lines(self.description),
         })
     }
 
@@ -285,7 +285,7 @@ impl RecordData for OrderData {
             net_minor: Some(net),
             vat_minor: Some(vat),
             gross_minor: Some(net.saturating_add(vat)),
-            notes: check.text("notes", self.notes, 10_000),
+            notes: check.long_text("notes", self.notes, 10_000),
         };
         check.finish(data)
     }

@@ -122,7 +122,7 @@ impl RecordData for ContactData {
             customer_number: check.text("customer_number", self.customer_number, 50),
             external_id: check.text("external_id", self.external_id, 200),
             bank: self.bank.and_then(|b| b.normalise(&mut check)),
-            notes: check.text("notes", self.notes, 10_000),
+            notes: check.long_text("notes", self.notes, 10_000),
             custom: normalise_custom(&mut check, Entity::Contact, self.custom, ctx.custom_fields),
         };
         check.finish(data)

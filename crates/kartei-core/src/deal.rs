@@ -212,7 +212,7 @@ impl RecordData for DealData {
             organization_id: self.organization_id,
             lost_reason: check.text("lost_reason", self.lost_reason, 500),
             status,
-            notes: check.text("notes", self.notes, 10_000),
+            notes: check.long_text("notes", self.notes, 10_000),
         };
         check.finish(data)
     }

@@ -102,7 +102,7 @@ impl RecordData for OrganizationData {
             price_group: check.text("price_group", self.price_group, 50),
             customer_type: check.choice("customer_type", self.customer_type, CUSTOMER_TYPES),
             bank: self.bank.and_then(|b| b.normalise(&mut check)),
-            notes: check.text("notes", self.notes, 10_000),
+            notes: check.long_text("notes", self.notes, 10_000),
             custom: normalise_custom(
                 &mut check,
                 Entity::Organization,

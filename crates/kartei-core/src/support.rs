@@ -42,7 +42,7 @@ impl RecordData for TicketData {
         }
         let data = TicketData {
             subject,
-            description: check.text("description", self.description, 50_000),
+            description: check.long_text("description", self.description, 50_000),
             status: Some(
                 check
                     .choice("status", self.status, TICKET_STATUSES)
@@ -144,7 +144,7 @@ impl RecordData for FeedbackData {
         if self.rating.is_some_and(|n| !(1..=5).contains(&n)) {
             check.fail("rating", ErrorCode::OutOfRange);
         }
-        let review = check.text("review", self.review, 20_000);
+        let review = check.long_text("review", self.review, 20_000);
         if self.nps.is_none() && self.rating.is_none() && review.is_none() {
             check.fail("nps", ErrorCode::Required);
         }

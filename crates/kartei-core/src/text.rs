@@ -131,9 +131,34 @@ pub fn clean(text: Option<String>) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// Trims multi-line text (notes, descriptions): line breaks stay (as `\n`), spaces at
+/// line ends go, more than one empty line becomes one; `None` when nothing remains.
+pub fn clean_lines(text: Option<String>) -> Option<String> {
+    let text = text?;
+    let mut out: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() && out.last().is_some_and(|l| l.trim().is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    let joined = out.join("\n");
+    let trimmed = joined.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_keep_their_lines() {
+        assert_eq!(
+            clean_lines(Some("  Zeile 1 \r\nZeile 2\n\n\n\nEnde ".into())).as_deref(),
+            Some("Zeile 1\nZeile 2\n\nEnde")
+        );
+        assert_eq!(clean_lines(Some(" \n ".into())), None);
+    }
 
     #[test]
     fn umlauts_and_transliterations_share_a_key() {

@@ -156,6 +156,15 @@ impl Checker {
         Some(value)
     }
 
+    /// Cleans multi-line text (keeping its line breaks) and checks its length.
+    pub fn long_text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        let value = crate::text::clean_lines(value)?;
+        if value.chars().count() > max {
+            self.fail(field, ErrorCode::TooLong);
+        }
+        Some(value)
+    }
+
     /// Keeps `value` when it is one of `allowed`.
     pub fn choice(
         &mut self,

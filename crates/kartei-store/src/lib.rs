@@ -93,6 +93,11 @@ impl Store {
         self
     }
 
+    /// Days until a new contact's review task is due (`None`: no review tasks).
+    pub fn review_days(&self) -> Option<u32> {
+        self.review_days
+    }
+
     pub fn default_region(&self) -> &str {
         &self.default_region
     }

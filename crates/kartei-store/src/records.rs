@@ -112,6 +112,14 @@ impl Store {
         }
     }
 
+    /// Checks a record as [`Store::create`] would, without writing anything (for dry runs
+    /// of imports). References are not checked here.
+    pub async fn validate<R: RecordData>(&self, data: R) -> Result<R, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        data.normalise(&self.context(&defs, &[]))
+            .map_err(StoreError::Invalid)
+    }
+
     /// Validates and stores a new record.
     pub async fn create<R: RecordData>(
         &self,

@@ -39,6 +39,9 @@ pub enum Command {
     Seed(SeedArgs),
     /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
     Export(ExportArgs),
+    /// Import contacts from a CSV file (any delimiter, UTF-8 or Windows-1252): shows
+    /// how columns are understood, checks every row, and with --dry-run writes nothing.
+    Import(ImportArgs),
     /// Scan all contacts for likely duplicates (pairs with score, reasons and cluster).
     Duplicates(DuplicatesArgs),
     /// Purge records that have been in the trash for more than 30 days.
@@ -183,4 +186,32 @@ pub struct BenchHistoryArgs {
     /// Requests per measured page.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file.
+    pub file: std::path::PathBuf,
+    /// A JSON object naming what columns hold: {"Kd-Nr.": "customer_number", "Spalte X": "ignore"};
+    /// columns not named keep their suggested meaning.
+    #[arg(long)]
+    pub mapping: Option<std::path::PathBuf>,
+    /// Check and report only; nothing is written.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How rows find existing contacts: `email`, `external_id` or `none`.
+    #[arg(long, default_value = "email")]
+    pub match_by: String,
+    /// What happens to a row that matches: `update` (fill in its values) or `skip`.
+    #[arg(long, default_value = "update")]
+    pub on_match: String,
+    /// Write invalid rows here, as CSV with an error column.
+    #[arg(long)]
+    pub errors: Option<std::path::PathBuf>,
+    /// The user who owns new contacts and gets their review tasks.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Language of messages: `de` or `en`.
+    #[arg(long, default_value = "de")]
+    pub lang: String,
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod http_client;
+pub mod import;
 pub mod run;
 pub mod seed;
 pub mod seed_history;

@@ -242,6 +242,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::bench::run(&store, &args).await?;
             store.close().await;
         }
+        Command::Import(args) => {
+            let store = settings.open().await?;
+            crate::import::run(&store, &args).await?;
+            store.close().await;
+        }
         Command::BenchHistory(args) => {
             let store = settings.open().await?;
             crate::bench::history(&store, &args).await?;

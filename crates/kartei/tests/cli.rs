@@ -426,3 +426,116 @@ fn a_duplicate_scan_prints_csv() {
     );
     assert!(err.contains("likely duplicate pairs"), "{err}");
 }
+
+/// An Excel export in Windows-1252 with `;`: umlauts survive, a dry run writes nothing,
+/// invalid rows are reported by row and column and written to an error file, valid rows
+/// are imported, and a second import updates the contact it matches by e-mail.
+async fn imports(database: String) {
+    let dir = std::env::temp_dir().join(format!("kartei-import-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("kunden.csv");
+    let text = "Anrede;Vorname;Nachname;Firma;Straße;Hausnr.;PLZ;Ort;E-Mail;Geburtstag;Notiz\r\n\
+Herr;Jörg;Müller;Bäckerei Weiß GmbH;Hauptstraße;5;10115;Berlin;joerg@mueller.de;24.12.1980;\"Zeile 1\r\nZeile 2\"\r\n\
+Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
+;;;;;;;;;31.02.1990;\r\n";
+    // Windows-1252: every character of this text is in Latin-1.
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    std::fs::write(&file, bytes).unwrap();
+    let errors = dir.join("fehler.csv");
+    let f = file.to_str().unwrap();
+
+    let (ok, out, err) = kartei(
+        &database,
+        &[
+            "import",
+            f,
+            "--dry-run",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("Windows-1252, delimiter ';'"), "{err}");
+    assert!(out.contains("Prüfung: 1 neu, 0 Aktualisierung, 0 übersprungen (Duplikat), 2 ungültig, 1 neue Organisationen"), "{out}");
+    assert!(
+        out.contains("Zeile 3, E-Mail: Keine gültige E-Mail-Adresse"),
+        "{out}"
+    );
+    assert!(out.contains("Zeile 4, Geburtstag:"), "{out}");
+    assert!(out.contains("nichts gespeichert"), "{out}");
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+        serde_json::json!([]),
+        "a dry run writes nothing"
+    );
+    let error_rows = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        error_rows.contains("Änne;Groß") && error_rows.contains(";Fehler\r\n"),
+        "{error_rows}"
+    );
+
+    let (ok, out, err) = kartei(&database, &["import", f], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("Import: 1 angelegt, 0 aktualisiert"), "{out}");
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    let contacts: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(contacts.as_array().unwrap().len(), 1);
+    let c = &contacts[0];
+    assert_eq!(
+        (c["first_name"].as_str(), c["last_name"].as_str()),
+        (Some("Jörg"), Some("Müller"))
+    );
+    assert_eq!(c["addresses"][0]["street"], "Hauptstraße 5");
+    assert_eq!(c["birthday"], "1980-12-24");
+    assert_eq!(
+        c["notes"], "Zeile 1\nZeile 2",
+        "line breaks of notes survive"
+    );
+    assert_eq!(
+        c["needs_check"], true,
+        "imported contacts are checked like new ones"
+    );
+    let (_, orgs, _) = kartei(
+        &database,
+        &["export", "--entity", "organization", "--format", "json"],
+        None,
+    );
+    assert!(orgs.contains("Bäckerei Weiß GmbH"), "{orgs}");
+
+    // Again, with a new job title: the contact is found by e-mail and updated.
+    let again = dir.join("nochmal.csv");
+    std::fs::write(&again, "E-Mail,Position\njoerg@mueller.de,Inhaber\n").unwrap();
+    let (ok, out, err) = kartei(
+        &database,
+        &["import", again.to_str().unwrap(), "--lang", "en"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Check: 0 new, 1 update"), "{out}");
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    let contacts: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(contacts.as_array().unwrap().len(), 1);
+    assert_eq!(contacts[0]["job_title"], "Inhaber");
+    assert_eq!(
+        contacts[0]["last_name"], "Müller",
+        "what the row does not say stays"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn import_on_sqlite() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    imports(url).await;
+}
+
+#[tokio::test]
+async fn import_on_postgres() {
+    let (url, _scratch) = kartei_store::testing::postgres_url().await;
+    imports(url).await;
+}

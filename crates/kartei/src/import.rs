@@ -1,0 +1,378 @@
+//! `kartei import`: contacts from a CSV file. Every row is checked first; a dry run
+//! stops there with a report (new / update / skip / invalid, and each problem by row
+//! and column). A run then writes the valid rows: new contacts in batches, matches
+//! (by e-mail or external id) updated or skipped. Invalid rows never stop valid ones;
+//! they can be written to a CSV file with an error column.
+
+use crate::cli::ImportArgs;
+use crate::run::CliError;
+use kartei_core::activity::ActivityData;
+use kartei_core::contact::ContactData;
+use kartei_core::filter::{Filter, Sort};
+use kartei_core::i18n::Lang;
+use kartei_core::import::{column_of, row_to_contact, suggest, Target};
+use kartei_core::organization::OrganizationData;
+use kartei_core::record::{Entity, RecordData};
+use kartei_formats::csv;
+use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
+use kartei_store::list::ListRequest;
+use kartei_store::{Actor, Store, StoreError};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use uuid::Uuid;
+
+/// Rows written per transaction.
+const BATCH: usize = 5000;
+
+enum Plan {
+    Create(Box<ContactData>, Option<String>),
+    Update(Uuid, Value),
+    Skip,
+    Invalid(Vec<(String, String)>),
+}
+
+fn target_name(t: &Target) -> String {
+    match t {
+        Target::Custom(k) => format!("custom.{k}"),
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    }
+}
+
+fn parse_target(name: &str) -> Option<Target> {
+    match name.strip_prefix("custom.") {
+        Some(k) => Some(Target::Custom(k.to_string())),
+        None => serde_json::from_value(json!(name)).ok(),
+    }
+}
+
+async fn find_by(store: &Store, field: &str, value: &str) -> Result<Option<Uuid>, CliError> {
+    let filter =
+        serde_json::from_value::<Filter>(json!({"field": field, "op": "eq", "value": value}))
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .typed(Entity::Contact, &[])
+            .map_err(|e| CliError::Usage(format!("{e:?}")))?;
+    let page = store
+        .list::<ContactData>(&ListRequest {
+            filter: Some(filter),
+            sort: Sort::by_name(),
+            cursor: None,
+            limit: 1,
+            with_total: false,
+        })
+        .await?;
+    Ok(page.items.first().map(|r| r.id))
+}
+
+/// The merge patch that fills in a matched contact: the row's non-empty values.
+fn update_patch(c: &ContactData) -> Value {
+    let mut doc = serde_json::to_value(c).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut doc {
+        map.retain(|_, v| match v {
+            Value::Null | Value::Bool(false) => false,
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(o) => !o.is_empty(),
+            _ => true,
+        });
+    }
+    doc
+}
+
+pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
+    let lang =
+        Lang::parse(&args.lang).ok_or_else(|| CliError::Usage("--lang is de or en".into()))?;
+    if !matches!(args.match_by.as_str(), "email" | "external_id" | "none") {
+        return Err(CliError::Usage(
+            "--match-by is email, external_id or none".into(),
+        ));
+    }
+    if !matches!(args.on_match.as_str(), "update" | "skip") {
+        return Err(CliError::Usage("--on-match is update or skip".into()));
+    }
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", args.file.display())))?;
+    let (text, encoding) = decode(&bytes);
+    let delimiter = detect_delimiter(&text);
+    let mut rows = parse(&text, delimiter);
+    if rows.is_empty() {
+        return Err(CliError::Usage(format!("{}: no rows", args.file.display())));
+    }
+    let headers = rows.remove(0);
+    let mut targets = suggest(&headers);
+    if let Some(path) = &args.mapping {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        let given: HashMap<String, String> = serde_json::from_str(&text)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        for (column, meaning) in given {
+            let i = headers.iter().position(|h| *h == column).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "mapping names column {column:?}, which the file does not have"
+                ))
+            })?;
+            targets[i] = parse_target(&meaning)
+                .ok_or_else(|| CliError::Usage(format!("mapping: unknown meaning {meaning:?}")))?;
+        }
+    }
+    let enc = match encoding {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Windows1252 => "Windows-1252",
+    };
+    let delim_name = match delimiter {
+        '\t' => "tab".to_string(),
+        d => format!("'{d}'"),
+    };
+    eprintln!(
+        "{}: {} rows, {enc}, delimiter {delim_name}",
+        args.file.display(),
+        rows.len()
+    );
+    for (h, t) in headers.iter().zip(&targets) {
+        eprintln!("  {h:<28} → {}", target_name(t));
+    }
+    let owner = match &args.owner {
+        Some(name) => Some(
+            store
+                .user_credentials(name)
+                .await?
+                .map(|(u, _)| u.id)
+                .ok_or_else(|| CliError::Usage(format!("no user {name}")))?,
+        ),
+        None => None,
+    };
+
+    // Check every row first.
+    let mut plans = Vec::with_capacity(rows.len());
+    let mut organizations: HashMap<String, Option<Uuid>> = HashMap::new();
+    for row in &rows {
+        let draft = row_to_contact(&headers, &targets, row);
+        let mut problems: Vec<(String, String)> = draft
+            .errors
+            .iter()
+            .map(|(c, e)| (c.clone(), e.message(lang).to_string()))
+            .collect();
+        let mut contact = draft.contact;
+        contact.external_id = draft.external_id.clone();
+        contact.owner_id = owner;
+        if let Some(org) = &draft.organization {
+            if !organizations.contains_key(org) {
+                let page = store
+                    .search::<OrganizationData>(&kartei_store::search::SearchRequest {
+                        q: org.chars().take(200).collect(),
+                        filter: None,
+                        cursor: None,
+                        limit: 20,
+                    })
+                    .await?;
+                let found = page
+                    .items
+                    .into_iter()
+                    .find(|o| o.data.display_name() == *org)
+                    .map(|o| o.id);
+                organizations.insert(org.clone(), found);
+            }
+        }
+        let existing = if problems.is_empty() {
+            match args.match_by.as_str() {
+                "email" => match contact.emails.first() {
+                    Some(e) => find_by(store, "email", &e.address.to_lowercase()).await?,
+                    None => None,
+                },
+                "external_id" => match &contact.external_id {
+                    Some(x) => find_by(store, "external_id", x).await?,
+                    None => None,
+                },
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let mut patch = update_patch(&contact);
+        // The owner of an existing contact stays as it is.
+        if let Value::Object(m) = &mut patch {
+            m.remove("owner_id");
+        }
+        // A row is checked as what it will become: a new contact, or the matched one
+        // with the row's values filled in. A new organisation gets its id only on the
+        // run, so a placeholder stands in for it while checking.
+        let checked = match existing {
+            Some(id) => {
+                let current = store.get::<ContactData>(id).await?;
+                let mut doc = serde_json::to_value(&current.data)
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                kartei_core::merge_patch::apply(&mut doc, patch.clone());
+                kartei_core::json::from_json::<ContactData>(doc).map_err(StoreError::Invalid)
+            }
+            None => {
+                let mut c = contact.clone();
+                if draft.organization.is_some() {
+                    c.organization_id = Some(Uuid::nil());
+                }
+                Ok(c)
+            }
+        };
+        let verdict = match checked {
+            Ok(c) => store.validate(c).await.map(drop),
+            Err(e) => Err(e),
+        };
+        match verdict {
+            Ok(()) => {}
+            Err(StoreError::Invalid(fields)) => problems.extend(fields.into_iter().map(|f| {
+                (
+                    column_of(&f.field, &headers, &targets).unwrap_or(f.field),
+                    f.code.message(lang).to_string(),
+                )
+            })),
+            Err(e) => return Err(e.into()),
+        }
+        if !problems.is_empty() {
+            plans.push(Plan::Invalid(problems));
+            continue;
+        }
+        plans.push(match (existing, args.on_match.as_str()) {
+            (Some(_), "skip") => Plan::Skip,
+            (Some(id), _) => Plan::Update(id, patch),
+            (None, _) => Plan::Create(Box::new(contact), draft.organization),
+        });
+    }
+
+    let count = |f: fn(&Plan) -> bool| plans.iter().filter(|p| f(p)).count();
+    let new_orgs = organizations.values().filter(|v| v.is_none()).count();
+    println!(
+        "{}: {} {}, {} {}, {} {}, {} {}, {} {}",
+        lang.pick("Prüfung", "Check"),
+        count(|p| matches!(p, Plan::Create(..))),
+        lang.pick("neu", "new"),
+        count(|p| matches!(p, Plan::Update(..))),
+        lang.pick("Aktualisierung", "update"),
+        count(|p| matches!(p, Plan::Skip)),
+        lang.pick("übersprungen (Duplikat)", "skipped (duplicate)"),
+        count(|p| matches!(p, Plan::Invalid(_))),
+        lang.pick("ungültig", "invalid"),
+        new_orgs,
+        lang.pick("neue Organisationen", "new organisations"),
+    );
+    for (i, plan) in plans.iter().enumerate() {
+        if let Plan::Invalid(problems) = plan {
+            for (column, message) in problems {
+                // Row numbers as a spreadsheet shows them: the header is row 1.
+                println!(
+                    "{} {}, {column}: {message}",
+                    lang.pick("Zeile", "row"),
+                    i + 2
+                );
+            }
+        }
+    }
+    if let Some(path) = &args.errors {
+        write_errors(path, &headers, &rows, &plans, delimiter, lang)?;
+    }
+    if args.dry_run {
+        println!(
+            "{}",
+            lang.pick("Probelauf: nichts gespeichert.", "Dry run: nothing saved.")
+        );
+        return Ok(());
+    }
+
+    let actor = Actor::system(&format!(
+        "import {}",
+        args.file.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    ));
+    for (name, id) in organizations.iter_mut() {
+        if id.is_none() {
+            let org = OrganizationData {
+                name: Some(name.clone()),
+                owner_id: owner,
+                ..OrganizationData::default()
+            };
+            *id = Some(store.create(&actor, org).await?.id);
+        }
+    }
+    let mut created = 0;
+    let mut updated = 0;
+    let mut creates = Vec::new();
+    for plan in plans {
+        match plan {
+            Plan::Create(c, org) => {
+                let mut c = *c;
+                c.organization_id = org.and_then(|o| organizations.get(&o).copied().flatten());
+                c.needs_check = store.review_days().is_some();
+                creates.push(c);
+            }
+            Plan::Update(id, patch) => {
+                store.update::<ContactData>(&actor, id, None, patch).await?;
+                updated += 1;
+            }
+            Plan::Skip | Plan::Invalid(_) => {}
+        }
+    }
+    let mut load = store.begin_bulk(creates.len()).await?;
+    let today = kartei_store::now().date_naive();
+    for batch in creates.chunks(BATCH) {
+        let ids = store.bulk_insert(&mut load, &actor, batch.to_vec()).await?;
+        created += ids.len();
+        if let Some(days) = store.review_days() {
+            // New contacts are checked by their owner, as when created by hand.
+            let tasks: Vec<ActivityData> = ids
+                .iter()
+                .zip(batch)
+                .map(|(id, c)| ActivityData {
+                    kind: Some("task".into()),
+                    subject: Some("Kontaktdaten prüfen / Check contact data".into()),
+                    contact_id: Some(*id),
+                    due_date: Some(today + chrono::Duration::days(i64::from(days))),
+                    assignee_id: c.owner_id,
+                    review_of: Some(*id),
+                    ..ActivityData::default()
+                })
+                .collect();
+            store.bulk_insert(&mut load, &actor, tasks).await?;
+        }
+        eprint!("\r{created}/{}", creates.len());
+        let _ = std::io::stderr().flush();
+    }
+    store.finish_bulk(load).await?;
+    eprintln!();
+    println!(
+        "{}: {created} {}, {updated} {}",
+        lang.pick("Import", "Import"),
+        lang.pick("angelegt", "created"),
+        lang.pick("aktualisiert", "updated")
+    );
+    Ok(())
+}
+
+/// The invalid rows as they came, with an error column, in the file's delimiter.
+fn write_errors(
+    path: &std::path::Path,
+    headers: &[String],
+    rows: &[Vec<String>],
+    plans: &[Plan],
+    delimiter: char,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let mut out = String::from(csv::BOM);
+    let mut head = headers.to_vec();
+    head.push(lang.pick("Fehler", "Error").to_string());
+    out.push_str(&csv::line(&head, delimiter));
+    for (row, plan) in rows.iter().zip(plans) {
+        if let Plan::Invalid(problems) = plan {
+            let mut cells = row.clone();
+            cells.resize(headers.len(), String::new());
+            cells.push(
+                problems
+                    .iter()
+                    .map(|(c, m)| format!("{c}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            );
+            out.push_str(&csv::line(&cells, delimiter));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    Ok(())
+}
