@@ -57,11 +57,7 @@ impl ActivityData {
     pub fn happened_at(&self) -> Option<DateTime<Utc>> {
         match self.kind.as_deref() {
             Some("meeting") => self.starts_at,
-            Some("task") => self
-                .due_date
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-                .or(self.occurred_at),
+            Some("task") => crate::record::midnight(self.due_date).or(self.occurred_at),
             _ => self.occurred_at,
         }
     }

@@ -302,11 +302,7 @@ impl RecordData for OrderData {
             ("organization_id", IndexValue::Uuid(self.organization_id)),
             (
                 "happened_at",
-                stamp(
-                    self.ordered_on
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|t| t.and_utc()),
-                ),
+                stamp(crate::record::midnight(self.ordered_on)),
             ),
         ]
     }

@@ -198,6 +198,11 @@ pub(crate) fn raw(v: Option<&String>) -> IndexValue {
     IndexValue::Text(v.cloned())
 }
 
+/// The start of a day (UTC), where a date stands in a time-ordered index.
+pub(crate) fn midnight(d: Option<NaiveDate>) -> Option<DateTime<Utc>> {
+    d.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
 pub(crate) fn stamp(v: Option<DateTime<Utc>>) -> IndexValue {
     IndexValue::Timestamp(v)
 }

@@ -170,14 +170,7 @@ impl RecordData for FeedbackData {
             ("nps", IndexValue::Int(self.nps)),
             ("rating", IndexValue::Int(self.rating)),
             ("given_on", IndexValue::Date(self.given_on)),
-            (
-                "happened_at",
-                stamp(
-                    self.given_on
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|t| t.and_utc()),
-                ),
-            ),
+            ("happened_at", stamp(crate::record::midnight(self.given_on))),
         ]
     }
 

@@ -28,6 +28,20 @@ const SEARCHES: [(&str, &str); 3] = [
     ("search e-mail \"schmidt@gmx\"", "schmidt@gmx"),
 ];
 
+/// The read-only user the benchmarks sign in as (created on first use).
+async fn bench_user(store: &Store, actor: &Actor) -> Result<kartei_store::users::User, CliError> {
+    Ok(match store.user_credentials("bench").await? {
+        Some((u, _)) => u,
+        None => {
+            let hash =
+                hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?;
+            store
+                .add_user(actor, "bench", Role::Readonly, &hash)
+                .await?
+        }
+    })
+}
+
 /// The request path of the i-th sample of an operation.
 type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
 
@@ -161,19 +175,7 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
 
     // The same over HTTP, against a server in this process on a free port.
     let actor = Actor::system("bench");
-    let bench_user = match store.user_credentials("bench").await? {
-        Some((u, _)) => u,
-        None => {
-            store
-                .add_user(
-                    &actor,
-                    "bench",
-                    Role::Readonly,
-                    &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?,
-                )
-                .await?
-        }
-    };
+    let bench_user = bench_user(store, &actor).await?;
     let token = new_secret("kt_");
     store
         .create_api_token(&actor, bench_user.id, "bench", &hash_secret(&token))
@@ -534,19 +536,7 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
     }
     let deep = deep.unwrap_or_default();
 
-    let bench_user = match store.user_credentials("bench").await? {
-        Some((u, _)) => u,
-        None => {
-            store
-                .add_user(
-                    &actor,
-                    "bench",
-                    Role::Readonly,
-                    &hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?,
-                )
-                .await?
-        }
-    };
+    let bench_user = bench_user(store, &actor).await?;
     let session = new_secret("");
     store
         .create_session(
