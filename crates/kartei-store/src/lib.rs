@@ -12,6 +12,7 @@ pub mod error;
 pub mod filter;
 pub mod history;
 pub(crate) mod hooks;
+pub mod imports;
 mod index;
 pub mod list;
 pub mod loyalty;

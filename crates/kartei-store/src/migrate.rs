@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_external_id.sql"),
         postgres: include_str!("../migrations/postgres/0005_external_id.sql"),
     },
+    Migration {
+        version: 6,
+        name: "imports",
+        sqlite: include_str!("../migrations/sqlite/0006_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0006_imports.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

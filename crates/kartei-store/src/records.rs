@@ -218,7 +218,7 @@ impl Store {
         tx.commit().await
     }
 
-    async fn update_in<R: RecordData>(
+    pub(crate) async fn update_in<R: RecordData>(
         &self,
         tx: &mut Tx,
         defs: &[CustomFieldDef],
@@ -340,7 +340,7 @@ impl Store {
     }
 }
 
-async fn delete_in(
+pub(crate) async fn delete_in(
     tx: &mut Tx,
     actor: &Actor,
     entity: Entity,

@@ -191,7 +191,13 @@ pub struct BenchHistoryArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The CSV file.
-    pub file: std::path::PathBuf,
+    pub file: Option<std::path::PathBuf>,
+    /// Take back the import with this id (within 30 days).
+    #[arg(long, conflicts_with = "file")]
+    pub undo: Option<uuid::Uuid>,
+    /// List the imports.
+    #[arg(long, conflicts_with = "file")]
+    pub list: bool,
     /// A JSON object naming what columns hold: {"Kd-Nr.": "customer_number", "Spalte X": "ignore"};
     /// columns not named keep their suggested meaning.
     #[arg(long)]

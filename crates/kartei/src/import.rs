@@ -6,7 +6,6 @@
 
 use crate::cli::ImportArgs;
 use crate::run::CliError;
-use kartei_core::activity::ActivityData;
 use kartei_core::contact::ContactData;
 use kartei_core::filter::{Filter, Sort};
 use kartei_core::i18n::Lang;
@@ -15,6 +14,7 @@ use kartei_core::organization::OrganizationData;
 use kartei_core::record::{Entity, RecordData};
 use kartei_formats::csv;
 use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
+use kartei_store::imports::ImportBatch;
 use kartei_store::list::ListRequest;
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
@@ -84,6 +84,50 @@ fn update_patch(c: &ContactData) -> Value {
 pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     let lang =
         Lang::parse(&args.lang).ok_or_else(|| CliError::Usage("--lang is de or en".into()))?;
+    if args.list {
+        for j in store.imports().await? {
+            let state = match (j.undone_at, j.finished_at) {
+                (Some(_), _) => lang.pick("rückgängig gemacht", "undone"),
+                (None, Some(_)) => lang.pick("fertig", "finished"),
+                (None, None) => lang.pick("unterbrochen", "interrupted"),
+            };
+            println!(
+                "{}  {}  {}  {} / {}  {state}",
+                j.id,
+                j.started_at.format("%Y-%m-%d %H:%M"),
+                j.file_name,
+                j.created,
+                j.updated
+            );
+        }
+        return Ok(());
+    }
+    if let Some(id) = args.undo {
+        let actor = Actor::system("import undo");
+        let job = store.undo_import(&actor, id).await.map_err(|e| match e {
+            StoreError::Invalid(_) => CliError::Usage(
+                lang.pick(
+                    "Dieser Import ist schon rückgängig gemacht oder älter als 30 Tage.",
+                    "This import is undone already or older than 30 days.",
+                )
+                .into(),
+            ),
+            other => other.into(),
+        })?;
+        println!(
+            "{}: {} {}, {} {}",
+            lang.pick("Rückgängig gemacht", "Undone"),
+            job.created,
+            lang.pick("in den Papierkorb", "moved to the trash"),
+            job.updated,
+            lang.pick("wiederhergestellt", "restored")
+        );
+        return Ok(());
+    }
+    let file = args
+        .file
+        .clone()
+        .ok_or_else(|| CliError::Usage("a file to import, --undo ID or --list".into()))?;
     if !matches!(args.match_by.as_str(), "email" | "external_id" | "none") {
         return Err(CliError::Usage(
             "--match-by is email, external_id or none".into(),
@@ -92,13 +136,13 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     if !matches!(args.on_match.as_str(), "update" | "skip") {
         return Err(CliError::Usage("--on-match is update or skip".into()));
     }
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", args.file.display())))?;
+    let bytes =
+        std::fs::read(&file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     let (text, encoding) = decode(&bytes);
     let delimiter = detect_delimiter(&text);
     let mut rows = parse(&text, delimiter);
     if rows.is_empty() {
-        return Err(CliError::Usage(format!("{}: no rows", args.file.display())));
+        return Err(CliError::Usage(format!("{}: no rows", file.display())));
     }
     let headers = rows.remove(0);
     let mut targets = suggest(&headers);
@@ -127,7 +171,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     };
     eprintln!(
         "{}: {} rows, {enc}, delimiter {delim_name}",
-        args.file.display(),
+        file.display(),
         rows.len()
     );
     for (h, t) in headers.iter().zip(&targets) {
@@ -278,10 +322,26 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         return Ok(());
     }
 
-    let actor = Actor::system(&format!(
-        "import {}",
-        args.file.file_name().and_then(|n| n.to_str()).unwrap_or("")
-    ));
+    let file_name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_string();
+    let actor = Actor::system(&format!("import {file_name}"));
+    let hash = kartei_server::auth::hash_secret(&text);
+    let job = match store.unfinished_import(&hash).await? {
+        Some(job) => {
+            eprintln!(
+                "{} {} {} {}",
+                lang.pick("Setze Import", "Resuming import"),
+                job.id,
+                lang.pick("fort ab Zeile", "at row"),
+                job.next_row + 2
+            );
+            job
+        }
+        None => store.start_import(&actor, &file_name, &hash).await?,
+    };
     for (name, id) in organizations.iter_mut() {
         if id.is_none() {
             let org = OrganizationData {
@@ -292,56 +352,50 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             *id = Some(store.create(&actor, org).await?.id);
         }
     }
-    let mut created = 0;
-    let mut updated = 0;
-    let mut creates = Vec::new();
-    for plan in plans {
-        match plan {
-            Plan::Create(c, org) => {
-                let mut c = *c;
-                c.organization_id = org.and_then(|o| organizations.get(&o).copied().flatten());
-                c.needs_check = store.review_days().is_some();
-                creates.push(c);
+    let total = plans.len();
+    let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
+    let mut plans: Vec<Option<Plan>> = plans.into_iter().map(Some).collect();
+    let mut at = start;
+    while at < total {
+        let end = (at + BATCH).min(total);
+        let mut batch = ImportBatch {
+            creates: Vec::new(),
+            updates: Vec::new(),
+            next_row: end as i64,
+        };
+        for plan in plans[at..end].iter_mut().filter_map(Option::take) {
+            match plan {
+                Plan::Create(c, org) => {
+                    let mut c = *c;
+                    c.organization_id = org.and_then(|o| organizations.get(&o).copied().flatten());
+                    batch.creates.push(c);
+                }
+                Plan::Update(id, patch) => batch.updates.push((id, patch)),
+                Plan::Skip | Plan::Invalid(_) => {}
             }
-            Plan::Update(id, patch) => {
-                store.update::<ContactData>(&actor, id, None, patch).await?;
-                updated += 1;
-            }
-            Plan::Skip | Plan::Invalid(_) => {}
         }
-    }
-    let mut load = store.begin_bulk(creates.len()).await?;
-    let today = kartei_store::now().date_naive();
-    for batch in creates.chunks(BATCH) {
-        let ids = store.bulk_insert(&mut load, &actor, batch.to_vec()).await?;
-        created += ids.len();
-        if let Some(days) = store.review_days() {
-            // New contacts are checked by their owner, as when created by hand.
-            let tasks: Vec<ActivityData> = ids
-                .iter()
-                .zip(batch)
-                .map(|(id, c)| ActivityData {
-                    kind: Some("task".into()),
-                    subject: Some("Kontaktdaten prüfen / Check contact data".into()),
-                    contact_id: Some(*id),
-                    due_date: Some(today + chrono::Duration::days(i64::from(days))),
-                    assignee_id: c.owner_id,
-                    review_of: Some(*id),
-                    ..ActivityData::default()
-                })
-                .collect();
-            store.bulk_insert(&mut load, &actor, tasks).await?;
-        }
-        eprint!("\r{created}/{}", creates.len());
+        store.import_batch(&actor, job.id, batch).await?;
+        at = end;
+        eprint!("\r{at}/{total}");
         let _ = std::io::stderr().flush();
     }
-    store.finish_bulk(load).await?;
+    store.finish_import(job.id).await?;
     eprintln!();
+    let done = store
+        .imports()
+        .await?
+        .into_iter()
+        .find(|j| j.id == job.id)
+        .unwrap_or(job);
     println!(
-        "{}: {created} {}, {updated} {}",
-        lang.pick("Import", "Import"),
+        "Import {}: {} {}, {} {} ({}: kartei import --undo {})",
+        done.id,
+        done.created,
         lang.pick("angelegt", "created"),
-        lang.pick("aktualisiert", "updated")
+        done.updated,
+        lang.pick("aktualisiert", "updated"),
+        lang.pick("rückgängig machen", "undo"),
+        done.id
     );
     Ok(())
 }

@@ -427,6 +427,16 @@ fn a_duplicate_scan_prints_csv() {
     assert!(err.contains("likely duplicate pairs"), "{err}");
 }
 
+/// The id an import reports ("Import <id>: …").
+fn import_id(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("Import "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no import id in {out}"))
+        .trim_end_matches(':')
+        .to_string()
+}
+
 /// An Excel export in Windows-1252 with `;`: umlauts survive, a dry run writes nothing,
 /// invalid rows are reported by row and column and written to an error file, valid rows
 /// are imported, and a second import updates the contact it matches by e-mail.
@@ -481,7 +491,8 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
 
     let (ok, out, err) = kartei(&database, &["import", f], None);
     assert!(ok, "{err}");
-    assert!(out.contains("Import: 1 angelegt, 0 aktualisiert"), "{out}");
+    assert!(out.contains(": 1 angelegt, 0 aktualisiert"), "{out}");
+    let first_import = import_id(&out);
     let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
     let contacts: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(contacts.as_array().unwrap().len(), 1);
@@ -525,6 +536,81 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
         contacts[0]["last_name"], "Müller",
         "what the row does not say stays"
     );
+    let second_import = import_id(&out);
+
+    // Undo: the update is taken back, then the first import's contact goes to the trash.
+    let (ok, out, err) = kartei(&database, &["import", "--undo", &second_import], None);
+    assert!(ok && out.contains("Rückgängig gemacht"), "{out} {err}");
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    let contacts: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        contacts[0]["job_title"],
+        serde_json::Value::Null,
+        "{contacts}"
+    );
+    let (ok, _, _) = kartei(&database, &["import", "--undo", &second_import], None);
+    assert!(!ok, "an import is undone once");
+    let (ok, _, err) = kartei(&database, &["import", "--undo", &first_import], None);
+    assert!(ok, "{err}");
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+        serde_json::json!([])
+    );
+    let (ok, list, _) = kartei(&database, &["import", "--list"], None);
+    assert!(
+        ok && list.matches("rückgängig gemacht").count() == 2,
+        "{list}"
+    );
+
+    // An import that stopped after its first batch (as after kill -9) resumes there.
+    let two = dir.join("zwei.csv");
+    let text = "Vorname;Nachname\nAnna;Erst\nBert;Zweit\n";
+    std::fs::write(&two, text).unwrap();
+    {
+        let store = kartei_store::Store::open(&database, "DE").await.unwrap();
+        let actor = kartei_store::Actor::system("test");
+        let job = store
+            .start_import(&actor, "zwei.csv", &kartei_server::auth::hash_secret(text))
+            .await
+            .unwrap();
+        let first: kartei_core::contact::ContactData =
+            serde_json::from_value(serde_json::json!({"first_name": "Anna", "last_name": "Erst"}))
+                .unwrap();
+        store
+            .import_batch(
+                &actor,
+                job.id,
+                kartei_store::imports::ImportBatch {
+                    creates: vec![first],
+                    updates: vec![],
+                    next_row: 1,
+                },
+            )
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let (ok, out, err) = kartei(
+        &database,
+        &["import", two.to_str().unwrap(), "--match-by", "none"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("fort ab Zeile 3"), "{err}");
+    assert!(
+        out.contains(": 2 angelegt"),
+        "the job counts both batches: {out}"
+    );
+    let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
+    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["last_name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["Erst", "Zweit"], "each row once");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -1,0 +1,361 @@
+//! Import jobs. Each batch of an import is one transaction that writes its records, the
+//! job's item list (created ids; updated ids with the record before) and the row to go
+//! on from. A crash leaves whole batches only; the same file resumes where it stopped.
+//! Undo (within 30 days) trashes what the import created and puts back what it changed.
+
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::records::{delete_in, insert_records, Timing};
+use crate::sql::name;
+use crate::{audit, now, Actor, Store};
+use chrono::{DateTime, Duration, Utc};
+use kartei_core::activity::ActivityData;
+use kartei_core::contact::ContactData;
+use kartei_core::record::{Entity, RecordData};
+use kartei_core::validation::ErrorCode;
+use sea_query::{Expr, Order, Query};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// How long an import can be undone.
+pub const UNDO_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportJob {
+    pub id: Uuid,
+    pub file_name: String,
+    pub file_hash: String,
+    pub actor_name: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub undone_at: Option<DateTime<Utc>>,
+    /// The first data row not yet written.
+    pub next_row: i64,
+    pub created: i64,
+    pub updated: i64,
+}
+
+type JobRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    i64,
+    i64,
+    i64,
+);
+const COLUMNS: [&str; 10] = [
+    "id",
+    "file_name",
+    "file_hash",
+    "actor_name",
+    "started_at",
+    "finished_at",
+    "undone_at",
+    "next_row",
+    "created",
+    "updated",
+];
+
+fn decode(r: JobRow) -> ImportJob {
+    ImportJob {
+        id: r.0,
+        file_name: r.1,
+        file_hash: r.2,
+        actor_name: r.3,
+        started_at: r.4,
+        finished_at: r.5,
+        undone_at: r.6,
+        next_row: r.7,
+        created: r.8,
+        updated: r.9,
+    }
+}
+
+/// One batch of an import.
+pub struct ImportBatch {
+    pub creates: Vec<ContactData>,
+    /// Matched contacts and the merge patch the row makes.
+    pub updates: Vec<(Uuid, Value)>,
+    /// The row after this batch.
+    pub next_row: i64,
+}
+
+impl Store {
+    /// Imports, newest first.
+    pub async fn imports(&self) -> Result<Vec<ImportJob>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<JobRow> = tx
+            .all(
+                Query::select()
+                    .columns(COLUMNS.map(name))
+                    .from(name("imports"))
+                    .order_by(name("started_at"), Order::Desc),
+            )
+            .await?;
+        Ok(rows.into_iter().map(decode).collect())
+    }
+
+    /// An unfinished import of the same file (by content), to resume.
+    pub async fn unfinished_import(
+        &self,
+        file_hash: &str,
+    ) -> Result<Option<ImportJob>, StoreError> {
+        Ok(self
+            .imports()
+            .await?
+            .into_iter()
+            .find(|j| j.file_hash == file_hash && j.finished_at.is_none() && j.undone_at.is_none()))
+    }
+
+    pub async fn start_import(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        file_hash: &str,
+    ) -> Result<ImportJob, StoreError> {
+        let job = ImportJob {
+            id: Uuid::now_v7(),
+            file_name: file_name.to_string(),
+            file_hash: file_hash.to_string(),
+            actor_name: actor.name.clone(),
+            started_at: now(),
+            finished_at: None,
+            undone_at: None,
+            next_row: 0,
+            created: 0,
+            updated: 0,
+        };
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("imports"))
+                .columns(COLUMNS.map(name))
+                .values_panic([
+                    job.id.into(),
+                    job.file_name.clone().into(),
+                    job.file_hash.clone().into(),
+                    job.actor_name.clone().into(),
+                    job.started_at.into(),
+                    None::<DateTime<Utc>>.into(),
+                    None::<DateTime<Utc>>.into(),
+                    0i64.into(),
+                    0i64.into(),
+                    0i64.into(),
+                ]),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Writes one batch, all or nothing: new contacts (with their review tasks), updates
+    /// of matched ones, the job's items and its progress.
+    pub async fn import_batch(
+        &self,
+        actor: &Actor,
+        job: Uuid,
+        batch: ImportBatch,
+    ) -> Result<(), StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let ctx_defs = defs.clone();
+        let mut items: Vec<(Uuid, ContactData)> = Vec::with_capacity(batch.creates.len());
+        for c in batch.creates {
+            let mut c = c
+                .normalise(&self.context(&ctx_defs, &[]))
+                .map_err(StoreError::Invalid)?;
+            c.needs_check = self.review_days.is_some();
+            items.push((Uuid::now_v7(), c));
+        }
+        let mut tx = self.db.write().await?;
+        for (_, c) in &items {
+            crate::records::check_references(&mut tx, c).await?;
+        }
+        insert_records(
+            &mut tx,
+            actor,
+            &items,
+            &defs,
+            &mut HashSet::new(),
+            Timing::Now(now()),
+        )
+        .await?;
+        if let Some(days) = self.review_days {
+            let due = now().date_naive() + Duration::days(i64::from(days));
+            let tasks: Vec<(Uuid, ActivityData)> = items
+                .iter()
+                .map(|(id, c)| {
+                    let task = ActivityData {
+                        kind: Some("task".into()),
+                        subject: Some(crate::hooks::REVIEW_SUBJECT.into()),
+                        contact_id: Some(*id),
+                        due_date: Some(due),
+                        assignee_id: c.owner_id.or(actor.user_id),
+                        priority: Some("normal".into()),
+                        review_of: Some(*id),
+                        ..ActivityData::default()
+                    };
+                    (Uuid::now_v7(), task)
+                })
+                .collect();
+            insert_records(
+                &mut tx,
+                actor,
+                &tasks,
+                &defs,
+                &mut HashSet::new(),
+                Timing::Now(now()),
+            )
+            .await?;
+        }
+        let mut rows: Vec<Vec<sea_query::SimpleExpr>> = items
+            .iter()
+            .map(|(id, _)| {
+                vec![
+                    job.into(),
+                    (*id).into(),
+                    "create".into(),
+                    None::<String>.into(),
+                ]
+            })
+            .collect();
+        for (id, patch) in &batch.updates {
+            let before = current_data(&mut tx, *id).await?;
+            self.update_in::<ContactData>(&mut tx, &defs, actor, *id, None, patch.clone())
+                .await?;
+            rows.push(vec![
+                job.into(),
+                (*id).into(),
+                "update".into(),
+                Some(before).into(),
+            ]);
+        }
+        crate::index::insert_rows(
+            &mut tx,
+            "import_items",
+            &["import_id", "record_id", "action", "before_data"],
+            rows.into_iter(),
+            false,
+        )
+        .await?;
+        tx.execute(
+            Query::update()
+                .table(name("imports"))
+                .values([
+                    (name("next_row"), batch.next_row.into()),
+                    (
+                        name("created"),
+                        Expr::col(name("created")).add(items.len() as i64),
+                    ),
+                    (
+                        name("updated"),
+                        Expr::col(name("updated")).add(batch.updates.len() as i64),
+                    ),
+                ])
+                .and_where(Expr::col(name("id")).eq(job)),
+        )
+        .await?;
+        let summary = serde_json::json!({"import": job, "created": items.len(), "updated": batch.updates.len()});
+        audit::append(
+            &mut tx,
+            actor,
+            "import",
+            Some(job),
+            "batch",
+            None,
+            Some(&summary),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn finish_import(&self, job: Uuid) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::update()
+                .table(name("imports"))
+                .values([(name("finished_at"), now().into())])
+                .and_where(Expr::col(name("id")).eq(job)),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Takes an import back: what it created goes to the trash, what it changed gets its
+    /// values from before the import. All or nothing; within [`UNDO_DAYS`] days.
+    pub async fn undo_import(&self, actor: &Actor, job: Uuid) -> Result<ImportJob, StoreError> {
+        let found = self
+            .imports()
+            .await?
+            .into_iter()
+            .find(|j| j.id == job)
+            .ok_or(StoreError::NotFound)?;
+        if found.undone_at.is_some() || found.started_at < now() - Duration::days(UNDO_DAYS) {
+            return Err(StoreError::field("import", ErrorCode::OutOfRange));
+        }
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        let items: Vec<(Uuid, String, Option<String>)> = tx
+            .all(
+                Query::select()
+                    .columns(["record_id", "action", "before_data"].map(name))
+                    .from(name("import_items"))
+                    .and_where(Expr::col(name("import_id")).eq(job)),
+            )
+            .await?;
+        // Later changes first, so that a record updated twice ends at its first state.
+        for (id, action, before) in items.into_iter().rev() {
+            match (action.as_str(), before) {
+                ("create", _) => match delete_in(&mut tx, actor, Entity::Contact, id, None).await {
+                    Ok(()) | Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e),
+                },
+                ("update", Some(before)) => {
+                    let doc: Value = serde_json::from_str(&before)?;
+                    match self
+                        .update_in::<ContactData>(&mut tx, &defs, actor, id, None, doc)
+                        .await
+                    {
+                        Ok(_) | Err(StoreError::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                _ => {}
+            }
+        }
+        tx.execute(
+            Query::update()
+                .table(name("imports"))
+                .values([(name("undone_at"), now().into())])
+                .and_where(Expr::col(name("id")).eq(job)),
+        )
+        .await?;
+        audit::append::<Value>(&mut tx, actor, "import", Some(job), "undo", None, None).await?;
+        tx.commit().await?;
+        Ok(self
+            .imports()
+            .await?
+            .into_iter()
+            .find(|j| j.id == job)
+            .unwrap_or(found))
+    }
+}
+
+/// The stored document of a contact, as it is now.
+async fn current_data(tx: &mut Tx, id: Uuid) -> Result<String, StoreError> {
+    let row: Option<(String,)> = tx
+        .optional(
+            Query::select()
+                .column(name("data"))
+                .from(name(Entity::Contact.table()))
+                .and_where(Expr::col(name("id")).eq(id))
+                .and_where(Expr::col(name("deleted_at")).is_null()),
+        )
+        .await?;
+    row.map(|(d,)| d).ok_or(StoreError::NotFound)
+}
