@@ -843,6 +843,31 @@ async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
         "Eigen"
     );
 
+    // The whole list, as filtered, as CSV (English: commas, no byte-order mark).
+    let (status, headers, csv) = api
+        .send_form(
+            "GET",
+            "/contacts/export?q=Eigen",
+            &[("cookie", &cookie), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(
+        csv.starts_with("ID,Salutation,Title,First name,Last name"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(",Eigen,"), "{csv}");
+    let (_, _, none) = api
+        .send_form("GET", "/contacts/export?filter=%7B%22field%22%3A%22city%22%2C%22op%22%3A%22eq%22%2C%22value%22%3A%22Nirgendwo%22%7D", &[("cookie", &cookie), ("accept-language", "en")], None)
+        .await;
+    assert_eq!(none.lines().count(), 1, "only the header: {none}");
+
     // Invalid input re-renders the form with the message next to the field; nothing saved.
     let (status, _, page) = api
         .send_form(

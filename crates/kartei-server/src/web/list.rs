@@ -136,6 +136,8 @@ pub struct ListPage {
     pub column_choices: Vec<(String, String, bool)>,
     /// The filter builder's fields, tags and operators, as JSON for the page script.
     pub filter_spec: String,
+    /// The whole list as CSV.
+    pub export_href: String,
     pub users: Vec<(Uuid, String)>,
     pub can_export: bool,
 }
@@ -571,7 +573,11 @@ pub async fn list_page<R: WebRecord>(
     }));
     let mut users: Vec<(Uuid, String)> = user_names(&state).await?.into_iter().collect();
     users.sort_by(|a, b| a.1.cmp(&b.1));
+    let view_id = view.as_ref().map(|v| v.id.to_string());
+    let export_extra: Vec<(&str, &str)> = view_id.iter().map(|v| ("view", v.as_str())).collect();
+    let export_href = list_state.href(&format!("{}/export", R::PATH), &export_extra);
     let page = ListPage {
+        export_href,
         filter_spec: filter_spec::<R>(&state, lang, &users).await?,
         title: shell.t(R::TITLE_KEY),
         shell,
@@ -776,6 +782,143 @@ async fn export_csv<R: WebRecord>(
             ),
         ],
         out,
+    )
+        .into_response())
+}
+
+/// Rows per page while an export walks the list.
+const EXPORT_PAGE: u64 = 500;
+
+/// The whole list as it is filtered, searched and sorted, as CSV (Excel-friendly in
+/// German: `;` and a byte-order mark), streamed page by page, so that any size works.
+pub async fn export_all<R: WebRecord>(
+    State(state): State<AppState>,
+    session: Session,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    session.require(Permission::ReadRecords)?;
+    let query = parse_query(raw)?;
+    let mut list_state = ListState::from_form(&query);
+    if let Some(id) = query.get("view").and_then(|v| v.parse::<Uuid>().ok()) {
+        let saved = state.store.saved_view(session.user.id, id).await?;
+        if list_state == ListState::default() {
+            list_state = serde_json::from_str(&saved.query).unwrap_or_default();
+        }
+    }
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let filter = match list_state.filter.as_deref() {
+        Some(text) => Some(
+            serde_json::from_str::<Filter>(text)
+                .map_err(|_| WebError::BadRequest)?
+                .typed(R::ENTITY, &defs)
+                .map_err(|_| WebError::BadRequest)?,
+        ),
+        None => None,
+    };
+    let sort = match list_state.sort.as_deref() {
+        Some(s) => Sort::parse(R::ENTITY, &defs, s).map_err(|_| WebError::BadRequest)?,
+        None => Sort::by_name(),
+    };
+    let q = list_state.q.clone().filter(|q| !q.trim().is_empty());
+    let lang = session.lang;
+    let sensitive = session.may(Permission::ViewSensitive);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    tokio::spawn(async move {
+        if sender
+            .send(Ok(crate::columns::csv_header::<R>(&defs, lang)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let mut cursor = None;
+        loop {
+            let page = match &q {
+                Some(q) => {
+                    state
+                        .store
+                        .search::<R>(&SearchRequest {
+                            q: q.chars().take(200).collect(),
+                            filter: filter.clone(),
+                            cursor: cursor.take(),
+                            limit: EXPORT_PAGE,
+                        })
+                        .await
+                }
+                None => {
+                    state
+                        .store
+                        .list::<R>(&ListRequest {
+                            filter: filter.clone(),
+                            sort: sort.clone(),
+                            cursor: cursor.take(),
+                            limit: EXPORT_PAGE,
+                            with_total: false,
+                        })
+                        .await
+                }
+            };
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    // The download breaks off visibly instead of ending as if complete.
+                    tracing::error!(error = %e, "export failed");
+                    let _ = sender
+                        .send(Err(std::io::Error::other("export failed")))
+                        .await;
+                    return;
+                }
+            };
+            let items: Vec<Record<R>> = if sensitive {
+                page.items
+            } else {
+                page.items
+                    .into_iter()
+                    .map(|r| Record {
+                        data: r.data.masked(),
+                        ..r
+                    })
+                    .collect()
+            };
+            let ctx = match cell_context(&state, &items, lang).await {
+                Ok(c) => c,
+                Err(_) => {
+                    let _ = sender
+                        .send(Err(std::io::Error::other("export failed")))
+                        .await;
+                    return;
+                }
+            };
+            let chunk: String = items
+                .iter()
+                .map(|r| crate::columns::csv_row(r, &defs, &ctx))
+                .collect();
+            if sender.send(Ok(chunk)).await.is_err() {
+                return;
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name = format!(
+        "{}-{}.csv",
+        R::ENTITY.table(),
+        kartei_store::now().format("%Y-%m-%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
     )
         .into_response())
 }

@@ -220,6 +220,7 @@ fn record_routes<R: WebRecord>() -> Router<AppState> {
         .route(path, get(list::list_page::<R>).post(edit::create::<R>))
         .route(&format!("{path}/rows"), get(list::rows_fragment::<R>))
         .route(&format!("{path}/options"), get(edit::options::<R>))
+        .route(&format!("{path}/export"), get(list::export_all::<R>))
         .route(&format!("{path}/bulk"), post(list::bulk::<R>))
         .route(&format!("{path}/new"), get(edit::new_form::<R>))
         .route(

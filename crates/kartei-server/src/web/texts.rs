@@ -71,6 +71,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.view_shared", "Für alle sichtbar", "Visible to everyone"),
     ("list.view_delete", "Ansicht löschen", "Delete view"),
     ("list.clear", "Zurücksetzen", "Reset"),
+    ("list.export_all", "Liste als CSV", "List as CSV"),
     ("bulk.action", "Aktion für Auswahl", "Action for selection"),
     ("bulk.tag", "Tag vergeben", "Add tag"),
     ("bulk.untag", "Tag entfernen", "Remove tag"),
