@@ -139,14 +139,30 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     let bytes =
         std::fs::read(&file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     let (text, encoding) = decode(&bytes);
-    let delimiter = detect_delimiter(&text);
-    let mut rows = parse(&text, delimiter);
-    if rows.is_empty() {
-        return Err(CliError::Usage(format!("{}: no rows", file.display())));
-    }
-    let headers = rows.remove(0);
-    let mut targets = suggest(&headers);
-    if let Some(path) = &args.mapping {
+    // vCards (from phones and mail programs) or a CSV table.
+    let vcard = text
+        .trim_start()
+        .get(..11)
+        .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCARD"));
+    let delimiter = if vcard { ';' } else { detect_delimiter(&text) };
+    let (headers, rows, cards) = if vcard {
+        let cards = kartei_formats::vcard_read::parse(&text);
+        let rows: Vec<Vec<String>> = cards.iter().map(|c| vec![c.display.clone()]).collect();
+        (vec!["Name".to_string()], rows, Some(cards))
+    } else {
+        let mut rows = parse(&text, delimiter);
+        if rows.is_empty() {
+            return Err(CliError::Usage(format!("{}: no rows", file.display())));
+        }
+        let headers = rows.remove(0);
+        (headers, rows, None)
+    };
+    let mut targets = if vcard {
+        vec![Target::FullName]
+    } else {
+        suggest(&headers)
+    };
+    if let (Some(path), false) = (&args.mapping, vcard) {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
         let given: HashMap<String, String> = serde_json::from_str(&text)
@@ -169,13 +185,17 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         '\t' => "tab".to_string(),
         d => format!("'{d}'"),
     };
-    eprintln!(
-        "{}: {} rows, {enc}, delimiter {delim_name}",
-        file.display(),
-        rows.len()
-    );
-    for (h, t) in headers.iter().zip(&targets) {
-        eprintln!("  {h:<28} → {}", target_name(t));
+    if vcard {
+        eprintln!("{}: {} vCards, {enc}", file.display(), rows.len());
+    } else {
+        eprintln!(
+            "{}: {} rows, {enc}, delimiter {delim_name}",
+            file.display(),
+            rows.len()
+        );
+        for (h, t) in headers.iter().zip(&targets) {
+            eprintln!("  {h:<28} → {}", target_name(t));
+        }
     }
     let owner = match &args.owner {
         Some(name) => Some(
@@ -191,8 +211,22 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     // Check every row first.
     let mut plans = Vec::with_capacity(rows.len());
     let mut organizations: HashMap<String, Option<Uuid>> = HashMap::new();
-    for row in &rows {
-        let draft = row_to_contact(&headers, &targets, row);
+    let drafts: Vec<kartei_core::import::RowDraft> = match cards {
+        Some(cards) => cards
+            .into_iter()
+            .map(|c| kartei_core::import::RowDraft {
+                contact: c.contact,
+                organization: c.organization,
+                external_id: c.uid,
+                errors: Vec::new(),
+            })
+            .collect(),
+        None => rows
+            .iter()
+            .map(|row| row_to_contact(&headers, &targets, row))
+            .collect(),
+    };
+    for draft in drafts {
         let mut problems: Vec<(String, String)> = draft
             .errors
             .iter()

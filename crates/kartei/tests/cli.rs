@@ -611,6 +611,45 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
         .map(|c| c["last_name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, vec!["Erst", "Zweit"], "each row once");
+
+    // vCards as a phone exports them; the UID becomes the external id for re-imports.
+    let cards = dir.join("kontakte.vcf");
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Cäsar;Carla;;;\r\nFN:Carla Cäsar\r\nTEL;TYPE=CELL:0171 1234567\r\nUID:handy-1\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kaputt\r\nEMAIL:kaputt@\r\nEND:VCARD\r\n";
+    std::fs::write(&cards, vcf).unwrap();
+    let c = cards.to_str().unwrap();
+    let (ok, out, err) = kartei(&database, &["import", c, "--match-by", "external_id"], None);
+    assert!(ok, "{err}");
+    assert!(err.contains("2 vCards"), "{err}");
+    assert!(
+        out.contains("1 neu")
+            && out.contains("1 ungültig")
+            && out.contains("Zeile 3, emails[0].address"),
+        "{out}"
+    );
+    let (ok, out, err) = kartei(
+        &database,
+        &["import", c, "--match-by", "external_id", "--dry-run"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("0 neu, 1 Aktualisierung"),
+        "found again by its UID: {out}"
+    );
+    let (_, json, _) = kartei(
+        &database,
+        &["export", "--format", "json", "--q", "Cäsar"],
+        None,
+    );
+    let carla = &serde_json::from_str::<serde_json::Value>(&json).unwrap()[0];
+    assert_eq!(
+        (
+            carla["external_id"].as_str(),
+            carla["phones"][0]["kind"].as_str()
+        ),
+        (Some("handy-1"), Some("mobile"))
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
