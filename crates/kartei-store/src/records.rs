@@ -588,6 +588,15 @@ impl Store {
         &self,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, String>, StoreError> {
+        self.display_names::<kartei_core::organization::OrganizationData>(ids)
+            .await
+    }
+
+    /// How the records with `ids` are named (trashed ones too), in a few queries.
+    pub async fn display_names<R: RecordData>(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
         let mut names = HashMap::new();
         let mut tx = self.db.read().await?;
         for chunk in ids.chunks(crate::sql::chunk_size(1)) {
@@ -595,13 +604,13 @@ impl Store {
                 .all(
                     Query::select()
                         .columns([name("id"), name("data")])
-                        .from(name("organizations"))
+                        .from(name(R::ENTITY.table()))
                         .and_where(Expr::col(name("id")).is_in(chunk.iter().copied())),
                 )
                 .await?;
             for (id, data) in rows {
-                let org: kartei_core::organization::OrganizationData = serde_json::from_str(&data)?;
-                names.insert(id, org.display_name());
+                let record: R = serde_json::from_str(&data)?;
+                names.insert(id, record.display_name());
             }
         }
         Ok(names)

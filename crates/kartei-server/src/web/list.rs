@@ -182,18 +182,11 @@ pub async fn cell_context<R: WebRecord>(
         .iter()
         .filter_map(|r| r.data.organization_id())
         .collect();
-    let mut names = std::collections::HashMap::new();
-    for id in items.iter().filter_map(|r| r.data.contact_id()) {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
-            if let Ok(c) = state
-                .store
-                .get::<kartei_core::contact::ContactData>(id)
-                .await
-            {
-                e.insert(kartei_core::record::RecordData::display_name(&c.data));
-            }
-        }
-    }
+    let contacts: Vec<Uuid> = items.iter().filter_map(|r| r.data.contact_id()).collect();
+    let mut names = state
+        .store
+        .display_names::<kartei_core::contact::ContactData>(&contacts)
+        .await?;
     match R::ENTITY {
         kartei_core::record::Entity::Deal => {
             names.extend(

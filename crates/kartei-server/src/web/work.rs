@@ -21,7 +21,6 @@ use kartei_store::list::ListRequest;
 use kartei_store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Deserialize, Default)]
@@ -113,16 +112,10 @@ async fn my_day(
     )
     .await?;
     let contacts: Vec<Uuid> = tasks.iter().filter_map(|t| t.data.contact_id).collect();
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for id in contacts {
-        if let Ok(c) = state
-            .store
-            .get::<kartei_core::contact::ContactData>(id)
-            .await
-        {
-            names.insert(id, c.data.display_name());
-        }
-    }
+    let mut names = state
+        .store
+        .display_names::<kartei_core::contact::ContactData>(&contacts)
+        .await?;
     let orgs: Vec<Uuid> = tasks
         .iter()
         .filter_map(|t| t.data.organization_id)
@@ -284,18 +277,10 @@ async fn board(
                 .filter_map(|d| d.data.contact_ids.first().copied())
         })
         .collect();
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for cid in contact_ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(cid) {
-            if let Ok(c) = state
-                .store
-                .get::<kartei_core::contact::ContactData>(cid)
-                .await
-            {
-                e.insert(c.data.display_name());
-            }
-        }
-    }
+    let names = state
+        .store
+        .display_names::<kartei_core::contact::ContactData>(&contact_ids)
+        .await?;
     let columns = columns
         .into_iter()
         .zip(&pipeline.data.stages)

@@ -257,9 +257,15 @@ impl Browser {
             .to_string()
     }
 
+    /// The text of the element `css`, found again when the page was replaced meanwhile
+    /// (a stale element reference after a navigation is not a failure of the page).
     pub fn text_of(&self, css: &str) -> String {
-        let el = self.find(css);
-        self.text(&el)
+        self.wait_until(&format!("text of {css}"), || {
+            let el = self.try_find(css)?;
+            self.call("GET", &format!("/element/{}/text", el.0), None)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+        })
     }
 
     pub fn exec(&self, script: &str, args: Vec<Value>) -> Value {
