@@ -21,6 +21,20 @@ use uuid::Uuid;
 /// The subject of review tasks; pages show it in the reader's language.
 pub const REVIEW_SUBJECT: &str = "Kontaktdaten prüfen / Check contact data";
 
+/// The task that asks `assignee` to check a new contact's data within `days` days.
+pub(crate) fn review_task(contact: Uuid, assignee: Option<Uuid>, days: u32) -> ActivityData {
+    ActivityData {
+        kind: Some("task".into()),
+        subject: Some(REVIEW_SUBJECT.into()),
+        contact_id: Some(contact),
+        due_date: Some(now().date_naive() + chrono::Duration::days(i64::from(days))),
+        assignee_id: assignee,
+        priority: Some("normal".into()),
+        review_of: Some(contact),
+        ..ActivityData::default()
+    }
+}
+
 fn field(v: &Value, key: &str) -> Option<Uuid> {
     v.get(key)
         .and_then(Value::as_str)
@@ -71,18 +85,7 @@ impl Store {
             Entity::Contact => {
                 if let Some(days) = self.review_days {
                     let doc = serde_json::to_value(data)?;
-                    let task = ActivityData {
-                        kind: Some("task".into()),
-                        subject: Some(REVIEW_SUBJECT.into()),
-                        contact_id: Some(id),
-                        due_date: Some(
-                            now().date_naive() + chrono::Duration::days(i64::from(days)),
-                        ),
-                        assignee_id: field(&doc, "owner_id").or(actor.user_id),
-                        priority: Some("normal".into()),
-                        review_of: Some(id),
-                        ..ActivityData::default()
-                    };
+                    let task = review_task(id, field(&doc, "owner_id").or(actor.user_id), days);
                     let task_id = Uuid::now_v7();
                     insert_records(
                         tx,

@@ -186,20 +186,10 @@ impl Store {
         )
         .await?;
         if let Some(days) = self.review_days {
-            let due = now().date_naive() + Duration::days(i64::from(days));
             let tasks: Vec<(Uuid, ActivityData)> = items
                 .iter()
                 .map(|(id, c)| {
-                    let task = ActivityData {
-                        kind: Some("task".into()),
-                        subject: Some(crate::hooks::REVIEW_SUBJECT.into()),
-                        contact_id: Some(*id),
-                        due_date: Some(due),
-                        assignee_id: c.owner_id.or(actor.user_id),
-                        priority: Some("normal".into()),
-                        review_of: Some(*id),
-                        ..ActivityData::default()
-                    };
+                    let task = crate::hooks::review_task(*id, c.owner_id.or(actor.user_id), days);
                     (Uuid::now_v7(), task)
                 })
                 .collect();

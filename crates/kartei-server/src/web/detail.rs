@@ -372,16 +372,10 @@ async fn extras<R: WebRecord>(
                 serde_json::from_value(doc.clone()).map_err(|_| WebError::Internal)?;
             let cur = order.currency.clone().unwrap_or_else(|| "EUR".into());
             let products: Vec<Uuid> = order.lines.iter().filter_map(|l| l.product_id).collect();
-            let mut names = std::collections::HashMap::new();
-            for p in products {
-                if let Ok(r) = state
-                    .store
-                    .get::<kartei_core::commerce::ProductData>(p)
-                    .await
-                {
-                    names.insert(p, r.data.display_name());
-                }
-            }
+            let names = state
+                .store
+                .display_names::<kartei_core::commerce::ProductData>(&products)
+                .await?;
             let pct = |bp: Option<i64>| {
                 bp.map(|b| format!("{} %", b as f64 / 100.0))
                     .unwrap_or_default()

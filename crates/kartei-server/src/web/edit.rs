@@ -462,39 +462,26 @@ async fn linked_names(
     for d in docs {
         walk(d, "", inputs, &mut wanted);
     }
-    let mut names = HashMap::new();
-    let orgs: Vec<Uuid> = wanted
-        .iter()
-        .filter(|w| w.0 == Entity::Organization)
-        .map(|w| w.1)
-        .collect();
-    names.extend(state.store.organization_display_names(&orgs).await?);
-    for (entity, id) in wanted {
-        let name = match entity {
-            Entity::Contact => state
-                .store
-                .get::<ContactData>(id)
-                .await
-                .ok()
-                .map(|r| r.data.display_name()),
-            Entity::Deal => state
-                .store
-                .get::<kartei_core::deal::DealData>(id)
-                .await
-                .ok()
-                .map(|r| r.data.display_name()),
-            Entity::Product => state
-                .store
-                .get::<kartei_core::commerce::ProductData>(id)
-                .await
-                .ok()
-                .map(|r| r.data.display_name()),
-            _ => None,
-        };
-        if let Some(n) = name {
-            names.insert(id, n);
-        }
-    }
+    let of = |e: Entity| -> Vec<Uuid> { wanted.iter().filter(|w| w.0 == e).map(|w| w.1).collect() };
+    let store = &state.store;
+    let mut names = store
+        .organization_display_names(&of(Entity::Organization))
+        .await?;
+    names.extend(
+        store
+            .display_names::<ContactData>(&of(Entity::Contact))
+            .await?,
+    );
+    names.extend(
+        store
+            .display_names::<kartei_core::deal::DealData>(&of(Entity::Deal))
+            .await?,
+    );
+    names.extend(
+        store
+            .display_names::<kartei_core::commerce::ProductData>(&of(Entity::Product))
+            .await?,
+    );
     Ok(names)
 }
 

@@ -672,10 +672,8 @@ pub async fn bulk<R: WebRecord>(
         .filter(|b| super::session::is_local_path(b))
         .unwrap_or(R::PATH)
         .to_string();
-    let with_notice = |key: &str| {
-        let sep = if back.contains('?') { '&' } else { '?' };
-        Redirect::to(&format!("{back}{sep}notice={key}")).into_response()
-    };
+    let with_notice =
+        |key: &str| Redirect::to(&super::session::with_notice(&back, key)).into_response();
     if ids.is_empty() {
         return Ok(with_notice("bulk.nothing_selected"));
     }

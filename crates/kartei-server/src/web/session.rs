@@ -225,6 +225,12 @@ pub fn lang_cookie(lang: Lang, secure: bool) -> String {
     )
 }
 
+/// `back` with a notice to show (a text key).
+pub fn with_notice(back: &str, key: &str) -> String {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}notice={key}")
+}
+
 pub fn is_local_path(next: &str) -> bool {
     next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
 }

@@ -2,7 +2,7 @@
 //! board of a pipeline, moving deals, ticking off tasks and booking loyalty points.
 
 use super::error::WebError;
-use super::session::{Posted, Session, Shell};
+use super::session::{with_notice, Posted, Session, Shell};
 use super::texts::Tr;
 use crate::AppState;
 use askama::Template;
@@ -210,11 +210,6 @@ async fn task_done(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn with_notice(back: &str, key: &str) -> String {
-    let sep = if back.contains('?') { '&' } else { '?' };
-    format!("{back}{sep}notice={key}")
 }
 
 pub struct Card {
