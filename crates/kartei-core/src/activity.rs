@@ -2,7 +2,8 @@
 //! deal. One record kind with the fields of each sort; validation checks what a sort needs.
 
 use crate::record::{
-    flag, raw, stamp, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+    flag, raw, stamp, swap_id, swap_ids, Context, Entity, IndexValue, RecordData, Reference,
+    SearchKeys,
 };
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -243,6 +244,11 @@ impl RecordData for ActivityData {
 
     fn contact_id(&self) -> Option<Uuid> {
         self.contact_id
+    }
+
+    fn replace_contact(&mut self, from: Uuid, to: Uuid) -> bool {
+        let a = swap_id(&mut self.contact_id, from, to);
+        swap_ids(&mut self.attendee_contact_ids, from, to) | a
     }
 
     fn display_name(&self) -> String {

@@ -4,7 +4,7 @@
 
 use crate::deal::normalise_currency;
 use crate::record::{
-    flag, raw, stamp, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+    flag, raw, stamp, swap_id, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
 };
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::NaiveDate;
@@ -342,6 +342,10 @@ impl RecordData for OrderData {
 
     fn contact_id(&self) -> Option<Uuid> {
         self.contact_id
+    }
+
+    fn replace_contact(&mut self, from: Uuid, to: Uuid) -> bool {
+        swap_id(&mut self.contact_id, from, to)
     }
 
     fn display_name(&self) -> String {

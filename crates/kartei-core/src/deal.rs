@@ -1,6 +1,8 @@
 //! Sales pipelines with ordered stages, and deals moving through them.
 
-use crate::record::{raw, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::record::{
+    raw, swap_ids, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -268,6 +270,10 @@ impl RecordData for DealData {
 
     fn contact_id(&self) -> Option<Uuid> {
         self.contact_ids.first().copied()
+    }
+
+    fn replace_contact(&mut self, from: Uuid, to: Uuid) -> bool {
+        swap_ids(&mut self.contact_ids, from, to)
     }
 
     fn display_name(&self) -> String {

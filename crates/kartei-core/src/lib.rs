@@ -7,6 +7,7 @@ pub mod bank;
 pub mod channels;
 pub mod commerce;
 pub mod contact;
+pub mod contact_merge;
 pub mod custom_field;
 pub mod deal;
 pub mod demo;

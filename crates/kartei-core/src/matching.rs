@@ -9,7 +9,7 @@ use crate::channels::{EmailEntry, PhoneEntry};
 use crate::contact::ContactData;
 use crate::i18n::Lang;
 use crate::text::{fold, word_tokens};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Kölner Phonetik: names that sound alike in German get the same digits
 /// ("Meier", "Mayer", "Maier" → "67"; "Schmidt", "Schmitt" → "862").
@@ -301,7 +301,7 @@ pub fn draft_for_matching(draft: ContactData, default_region: &str) -> ContactDa
 }
 
 /// Why two contacts may be the same person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     SameEmail,

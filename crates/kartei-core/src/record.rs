@@ -177,6 +177,11 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn contact_id(&self) -> Option<Uuid> {
         None
     }
+    /// Points every link to contact `from` at contact `to` (when two contacts are
+    /// merged); true when something changed. Kinds that link contacts implement it.
+    fn replace_contact(&mut self, _from: Uuid, _to: Uuid) -> bool {
+        false
+    }
     /// Hides sensitive fields from roles that may not see them (and from the audit log).
     #[must_use]
     fn masked(self) -> Self {
@@ -188,6 +193,31 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn match_keys(&self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// Replaces `from` by `to` in a single link.
+pub(crate) fn swap_id(slot: &mut Option<Uuid>, from: Uuid, to: Uuid) -> bool {
+    if *slot == Some(from) {
+        *slot = Some(to);
+        true
+    } else {
+        false
+    }
+}
+
+/// Replaces `from` by `to` in a list of links, keeping each id once and the order.
+pub(crate) fn swap_ids(list: &mut Vec<Uuid>, from: Uuid, to: Uuid) -> bool {
+    if !list.contains(&from) {
+        return false;
+    }
+    let mut seen = Vec::with_capacity(list.len());
+    for id in list.iter().map(|&id| if id == from { to } else { id }) {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    *list = seen;
+    true
 }
 
 pub(crate) fn text(v: Option<&String>) -> IndexValue {

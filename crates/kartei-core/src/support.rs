@@ -1,6 +1,8 @@
 //! Support tickets and customer feedback (NPS, star ratings, reviews).
 
-use crate::record::{raw, stamp, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
+use crate::record::{
+    raw, stamp, swap_id, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
+};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -110,6 +112,10 @@ impl RecordData for TicketData {
         self.contact_id
     }
 
+    fn replace_contact(&mut self, from: Uuid, to: Uuid) -> bool {
+        swap_id(&mut self.contact_id, from, to)
+    }
+
     fn display_name(&self) -> String {
         self.subject.clone().unwrap_or_default()
     }
@@ -195,6 +201,10 @@ impl RecordData for FeedbackData {
 
     fn contact_id(&self) -> Option<Uuid> {
         self.contact_id
+    }
+
+    fn replace_contact(&mut self, from: Uuid, to: Uuid) -> bool {
+        swap_id(&mut self.contact_id, from, to)
     }
 
     fn display_name(&self) -> String {

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     InvalidColor,
     InvalidKey,
     InvalidUrl,
+    /// Two records that must differ are the same (merging a contact with itself).
+    SameRecord,
+    /// Something changed since, so the step cannot be taken back (undoing a merge).
+    ChangedSince,
 }
 
 impl ErrorCode {
@@ -115,6 +119,14 @@ impl ErrorCode {
             C::InvalidUrl => lang.pick(
                 "Keine gültige Web-Adresse (Beispiel: https://firma.de).",
                 "Not a valid web address (example: https://company.com).",
+            ),
+            C::SameRecord => lang.pick(
+                "Ein Datensatz kann nicht mit sich selbst zusammengeführt werden.",
+                "A record cannot be merged with itself.",
+            ),
+            C::ChangedSince => lang.pick(
+                "Seitdem wurde etwas geändert; das lässt sich nicht mehr rückgängig machen.",
+                "Something changed since; this can no longer be undone.",
             ),
         }
     }

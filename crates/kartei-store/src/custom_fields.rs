@@ -238,13 +238,13 @@ impl Store {
         let key = current.key.clone();
         match current.entity {
             Entity::Contact => {
-                rewrite::<ContactData>(&mut tx, holding, &remaining, |r| {
+                rewrite::<ContactData>(&mut tx, holding, &remaining, |_, r| {
                     r.custom.remove(&key);
                 })
                 .await?
             }
             Entity::Organization => {
-                rewrite::<OrganizationData>(&mut tx, holding, &remaining, |r| {
+                rewrite::<OrganizationData>(&mut tx, holding, &remaining, |_, r| {
                     r.custom.remove(&key);
                 })
                 .await?

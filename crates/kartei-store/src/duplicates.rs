@@ -294,3 +294,214 @@ impl Store {
             .collect())
     }
 }
+
+/// A pair found by the last saved scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub a: Uuid,
+    pub b: Uuid,
+    pub score: u32,
+    pub reasons: Vec<kartei_core::matching::Reason>,
+    pub cluster: i64,
+}
+
+/// When the last saved scan ran and what it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanState {
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub contacts: i64,
+    pub pairs: i64,
+}
+
+/// The id of the one row of `duplicate_scans`.
+const SCAN_ROW: i64 = 1;
+
+impl Store {
+    /// Scans all contacts and keeps the likely pairs (score ≥ [`LIKELY_FROM`]) for the
+    /// review page, leaving out pairs marked as different people. Replaces the last
+    /// scan's result in one transaction at the end; while it runs, the last result stays.
+    pub async fn save_duplicate_scan(
+        &self,
+        progress: impl Fn(&str, usize),
+    ) -> Result<ScanState, StoreError> {
+        let started_at = crate::now();
+        {
+            let mut tx = self.db.write().await?;
+            tx.execute(
+                Query::delete()
+                    .from_table(name("duplicate_scans"))
+                    .and_where(Expr::col(name("id")).eq(SCAN_ROW)),
+            )
+            .await?;
+            tx.execute(
+                Query::insert()
+                    .into_table(name("duplicate_scans"))
+                    .columns(["id", "started_at", "contacts", "pairs"].map(name))
+                    .values_panic([SCAN_ROW.into(), started_at.into(), 0i64.into(), 0i64.into()]),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        let contacts = std::sync::atomic::AtomicUsize::new(0);
+        let pairs = self
+            .scan_duplicates(LIKELY_FROM, |what, n| {
+                if what == "contacts" {
+                    contacts.store(n, std::sync::atomic::Ordering::Relaxed);
+                }
+                progress(what, n);
+            })
+            .await?;
+        let mut tx = self.db.write().await?;
+        let distinct: Vec<(Uuid, Uuid)> = tx
+            .all(
+                Query::select()
+                    .columns([name("a"), name("b")])
+                    .from(name("distinct_pairs")),
+            )
+            .await?;
+        let distinct: std::collections::HashSet<(Uuid, Uuid)> = distinct.into_iter().collect();
+        tx.execute(
+            &Query::delete()
+                .from_table(name("duplicate_candidates"))
+                .to_owned(),
+        )
+        .await?;
+        let kept: Vec<&DuplicatePair> = pairs
+            .iter()
+            .filter(|p| !distinct.contains(&(p.a, p.b)))
+            .collect();
+        for chunk in kept.chunks(500) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(name("duplicate_candidates"))
+                .columns(["a", "b", "score", "reasons", "cluster"].map(name));
+            for p in chunk {
+                insert.values_panic([
+                    p.a.into(),
+                    p.b.into(),
+                    i64::from(p.score.score).into(),
+                    serde_json::to_string(&p.score.reasons)?.into(),
+                    (p.cluster as i64).into(),
+                ]);
+            }
+            tx.execute(&insert).await?;
+        }
+        let state = ScanState {
+            started_at,
+            finished_at: Some(crate::now()),
+            contacts: contacts.load(std::sync::atomic::Ordering::Relaxed) as i64,
+            pairs: kept.len() as i64,
+        };
+        tx.execute(
+            Query::update()
+                .table(name("duplicate_scans"))
+                .values([
+                    (name("finished_at"), state.finished_at.into()),
+                    (name("contacts"), state.contacts.into()),
+                    (name("pairs"), state.pairs.into()),
+                ])
+                .and_where(Expr::col(name("id")).eq(SCAN_ROW)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// The last scan, if one ran.
+    pub async fn duplicate_scan(&self) -> Result<Option<ScanState>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<(
+            chrono::DateTime<chrono::Utc>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            i64,
+            i64,
+        )> = tx
+            .optional(
+                Query::select()
+                    .columns(["started_at", "finished_at", "contacts", "pairs"].map(name))
+                    .from(name("duplicate_scans"))
+                    .and_where(Expr::col(name("id")).eq(SCAN_ROW)),
+            )
+            .await?;
+        Ok(
+            row.map(|(started_at, finished_at, contacts, pairs)| ScanState {
+                started_at,
+                finished_at,
+                contacts,
+                pairs,
+            }),
+        )
+    }
+
+    /// Pairs of the last scan whose contacts are both still live, most likely first.
+    pub async fn duplicate_candidates(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let live = |col: &str| {
+            let mut q = Query::select();
+            q.column(name("id"))
+                .from(name("contacts"))
+                .and_where(Expr::col(name("deleted_at")).is_null());
+            Expr::col((name("d"), name(col))).in_subquery(q)
+        };
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(Uuid, Uuid, i64, String, i64)> = tx
+            .all(
+                Query::select()
+                    .columns(
+                        ["a", "b", "score", "reasons", "cluster"].map(|c| (name("d"), name(c))),
+                    )
+                    .from_as(name("duplicate_candidates"), name("d"))
+                    .and_where(live("a"))
+                    .and_where(live("b"))
+                    .order_by((name("d"), name("score")), sea_query::Order::Desc)
+                    .order_by((name("d"), name("a")), sea_query::Order::Asc)
+                    .order_by((name("d"), name("b")), sea_query::Order::Asc)
+                    .limit(limit)
+                    .offset(offset),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(a, b, score, reasons, cluster)| {
+                Ok(Candidate {
+                    a,
+                    b,
+                    score: u32::try_from(score).unwrap_or(0),
+                    reasons: serde_json::from_str(&reasons)?,
+                    cluster,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks two contacts as different people: later scans leave the pair out.
+    pub async fn mark_distinct(&self, a: Uuid, b: Uuid) -> Result<(), StoreError> {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("distinct_pairs"))
+                .and_where(Expr::col(name("a")).eq(a))
+                .and_where(Expr::col(name("b")).eq(b)),
+        )
+        .await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("distinct_pairs"))
+                .columns([name("a"), name("b")])
+                .values_panic([a.into(), b.into()]),
+        )
+        .await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("duplicate_candidates"))
+                .and_where(Expr::col(name("a")).eq(a))
+                .and_where(Expr::col(name("b")).eq(b)),
+        )
+        .await?;
+        tx.commit().await
+    }
+}

@@ -199,7 +199,7 @@ impl Store {
                         tx,
                         crate::sql::qcol("c", "id").eq(contact),
                         defs,
-                        |c| c.needs_check = false,
+                        |_, c| c.needs_check = false,
                     )
                     .await?;
                     for cid in changed {

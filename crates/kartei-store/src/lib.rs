@@ -16,6 +16,7 @@ pub mod imports;
 mod index;
 pub mod list;
 pub mod loyalty;
+pub mod merge;
 pub mod migrate;
 pub mod records;
 pub mod search;

@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_imports.sql"),
         postgres: include_str!("../migrations/postgres/0006_imports.sql"),
     },
+    Migration {
+        version: 7,
+        name: "merges",
+        sqlite: include_str!("../migrations/sqlite/0007_merges.sql"),
+        postgres: include_str!("../migrations/postgres/0007_merges.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

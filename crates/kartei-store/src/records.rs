@@ -68,6 +68,12 @@ fn select_live(entity: Entity, id: Uuid) -> SelectStatement {
     q
 }
 
+/// The live record with `id`, read inside a transaction.
+pub(crate) async fn live<R: RecordData>(tx: &mut Tx, id: Uuid) -> Result<Record<R>, StoreError> {
+    let row: Option<RecordRow> = tx.optional(&select_live(R::ENTITY, id)).await?;
+    decode(row.ok_or(StoreError::NotFound)?)
+}
+
 pub(crate) fn decode<R: RecordData>(row: RecordRow) -> Result<Record<R>, StoreError> {
     let (id, version, created_at, updated_at, deleted_at, data) = row;
     Ok(Record {
@@ -541,7 +547,7 @@ pub(crate) async fn rewrite<R: RecordData>(
     tx: &mut Tx,
     condition: SimpleExpr,
     defs: &[CustomFieldDef],
-    change: impl Fn(&mut R),
+    change: impl Fn(Uuid, &mut R),
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows: Vec<RecordRow> = tx
         .all(select_records(R::ENTITY).and_where(condition))
@@ -549,7 +555,7 @@ pub(crate) async fn rewrite<R: RecordData>(
     let mut records = Vec::with_capacity(rows.len());
     for row in rows {
         let mut record = decode::<R>(row)?;
-        change(&mut record.data);
+        change(record.id, &mut record.data);
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
             (name("version"), Expr::col(name("version")).add(1)),
             (name("updated_at"), now().into()),

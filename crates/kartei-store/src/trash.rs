@@ -96,34 +96,7 @@ impl Store {
     /// Takes a record out of the trash.
     pub async fn restore(&self, actor: &Actor, entity: Entity, id: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        let at = now();
-        let n = tx
-            .execute(
-                Query::update()
-                    .table(name(entity.table()))
-                    .values([
-                        (name("deleted_at"), Option::<DateTime<Utc>>::None.into()),
-                        (name("updated_at"), at.into()),
-                        (name("updated_by"), actor.user_id.into()),
-                        (name("version"), Expr::col(name("version")).add(1)),
-                    ])
-                    .and_where(Expr::col(name("id")).eq(id))
-                    .and_where(Expr::col(name("deleted_at")).is_not_null()),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append::<()>(
-            &mut tx,
-            actor,
-            entity.as_str(),
-            Some(id),
-            "restore",
-            None,
-            None,
-        )
-        .await?;
+        restore_in(&mut tx, actor, entity, id).await?;
         tx.commit().await
     }
 
@@ -149,7 +122,7 @@ impl Store {
                 &mut tx,
                 qcol("c", "organization_id").eq(id),
                 &defs,
-                |c| {
+                |_, c| {
                     c.organization_id = None;
                 },
             )
@@ -210,4 +183,32 @@ impl Store {
         }
         Ok(purged)
     }
+}
+
+pub(crate) async fn restore_in(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    let at = now();
+    let n = tx
+        .execute(
+            Query::update()
+                .table(name(entity.table()))
+                .values([
+                    (name("deleted_at"), Option::<DateTime<Utc>>::None.into()),
+                    (name("updated_at"), at.into()),
+                    (name("updated_by"), actor.user_id.into()),
+                    (name("version"), Expr::col(name("version")).add(1)),
+                ])
+                .and_where(Expr::col(name("id")).eq(id))
+                .and_where(Expr::col(name("deleted_at")).is_not_null()),
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::append::<()>(tx, actor, entity.as_str(), Some(id), "restore", None, None).await?;
+    Ok(())
 }

@@ -260,7 +260,11 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
                     None => None,
                 },
                 "external_id" => match &contact.external_id {
-                    Some(x) => find_by(store, "external_id", x).await?,
+                    // A contact merged away lives on in its survivor.
+                    Some(x) => match find_by(store, "external_id", x).await? {
+                        Some(id) => Some(id),
+                        None => store.merged_external_id(x).await?,
+                    },
                     None => None,
                 },
                 _ => None,

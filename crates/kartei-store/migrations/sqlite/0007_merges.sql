@@ -1,0 +1,44 @@
+-- Merged contacts: who was merged into whom, and what is needed to take it back (the
+-- survivor before, the records moved over with their data before, tags added, loyalty
+-- bookings and audit entries moved).
+CREATE TABLE merges (
+    id BLOB PRIMARY KEY NOT NULL,
+    survivor_id BLOB NOT NULL,
+    merged_id BLOB NOT NULL,
+    merged_name TEXT NOT NULL,
+    merged_external_id TEXT,
+    actor_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    undone_at TEXT,
+    moved BIGINT NOT NULL,
+    undo TEXT NOT NULL
+);
+CREATE INDEX merges_survivor ON merges(survivor_id, at);
+CREATE INDEX merges_external_id ON merges(merged_external_id);
+
+-- The result of the last duplicate scan, one row per likely pair (a < b).
+CREATE TABLE duplicate_candidates (
+    a BLOB NOT NULL,
+    b BLOB NOT NULL,
+    score BIGINT NOT NULL,
+    reasons TEXT NOT NULL,
+    cluster BIGINT NOT NULL,
+    PRIMARY KEY (a, b)
+);
+CREATE INDEX duplicate_candidates_score ON duplicate_candidates(score, a, b);
+
+-- One row: when the last scan ran and what it found.
+CREATE TABLE duplicate_scans (
+    id BIGINT PRIMARY KEY NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    contacts BIGINT NOT NULL,
+    pairs BIGINT NOT NULL
+);
+
+-- Pairs a user marked as different people; scans leave them out.
+CREATE TABLE distinct_pairs (
+    a BLOB NOT NULL,
+    b BLOB NOT NULL,
+    PRIMARY KEY (a, b)
+);

@@ -1,0 +1,570 @@
+//! Merging two contacts. The survivor takes in the other contact's data (the fields the
+//! user chose, its gaps filled, e-mails, phones and addresses combined), and everything
+//! attached to the other contact moves over: the records that link it (the kinds in
+//! [`ATTACHED`]), tags, loyalty bookings and its audit history. The other contact goes
+//! to the trash. One transaction; a merge can be undone as long as nothing involved has
+//! changed since.
+
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::records::{delete_in, rewrite, select_records, RecordRow};
+use crate::sql::{name, qcol};
+use crate::trash::restore_in;
+use crate::{audit, now, Actor, Store};
+use chrono::{DateTime, Utc};
+use kartei_core::activity::ActivityData;
+use kartei_core::commerce::OrderData;
+use kartei_core::contact::ContactData;
+use kartei_core::contact_merge::merged;
+use kartei_core::deal::DealData;
+use kartei_core::record::{Entity, RecordData};
+use kartei_core::support::{FeedbackData, TicketData};
+use kartei_core::validation::ErrorCode;
+use sea_query::{Expr, Order, Query};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// The kinds whose records link contacts; a merge moves them to the survivor.
+pub const ATTACHED: [Entity; 5] = [
+    Entity::Activity,
+    Entity::Deal,
+    Entity::Order,
+    Entity::Ticket,
+    Entity::Feedback,
+];
+
+/// One merge, as listed and as returned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Merge {
+    pub id: Uuid,
+    pub survivor_id: Uuid,
+    pub merged_id: Uuid,
+    pub merged_name: String,
+    pub merged_external_id: Option<String>,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+    /// Records, tags, bookings and audit entries that moved.
+    pub moved: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Moved {
+    entity: String,
+    id: Uuid,
+    before: Value,
+    /// The version the merge left the record at.
+    version: i64,
+}
+
+/// What undoing needs.
+#[derive(Debug, Serialize, Deserialize)]
+struct Undo {
+    survivor_before: Value,
+    survivor_version: i64,
+    records: Vec<Moved>,
+    tags_added: Vec<Uuid>,
+    ledger: Vec<Uuid>,
+    audit: Vec<Uuid>,
+}
+
+type MergeRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    i64,
+);
+const COLUMNS: [&str; 9] = [
+    "id",
+    "survivor_id",
+    "merged_id",
+    "merged_name",
+    "merged_external_id",
+    "actor_name",
+    "at",
+    "undone_at",
+    "moved",
+];
+
+fn decode(r: MergeRow) -> Merge {
+    Merge {
+        id: r.0,
+        survivor_id: r.1,
+        merged_id: r.2,
+        merged_name: r.3,
+        merged_external_id: r.4,
+        actor_name: r.5,
+        at: r.6,
+        undone_at: r.7,
+        moved: r.8,
+    }
+}
+
+/// Which live or trashed records link `contact`: by their contact column, and for kinds
+/// with lists of contacts (deal contacts, meeting attendees) anywhere in their document.
+fn linking(entity: Entity, contact: Uuid) -> sea_query::SimpleExpr {
+    let column = qcol("c", "contact_id").eq(contact);
+    match entity {
+        Entity::Activity | Entity::Deal => {
+            column.or(qcol("c", "data").like(format!("%{contact}%")))
+        }
+        _ => column,
+    }
+}
+
+/// Moves the records of `R` that link `from` over to `to`; returns them as they were.
+async fn move_records<R: RecordData>(
+    tx: &mut Tx,
+    actor: &Actor,
+    from: Uuid,
+    to: Uuid,
+) -> Result<Vec<Moved>, StoreError> {
+    let mut q = select_records(R::ENTITY);
+    q.and_where(linking(R::ENTITY, from));
+    let rows: Vec<RecordRow> = tx.all(&q).await?;
+    let mut moved = Vec::new();
+    for (id, version, _, _, _, data) in rows {
+        let mut record: R = serde_json::from_str(&data)?;
+        if record.replace_contact(from, to) {
+            moved.push(Moved {
+                entity: R::ENTITY.as_str().to_string(),
+                id,
+                before: serde_json::from_str(&data)?,
+                version: version + 1,
+            });
+        }
+    }
+    let ids: Vec<Uuid> = moved.iter().map(|m| m.id).collect();
+    if ids.is_empty() {
+        return Ok(moved);
+    }
+    rewrite::<R>(tx, qcol("c", "id").is_in(ids.clone()), &[], |_, r| {
+        r.replace_contact(from, to);
+    })
+    .await?;
+    for m in &moved {
+        let after: R = {
+            let mut r: R = serde_json::from_value(m.before.clone())?;
+            r.replace_contact(from, to);
+            r
+        };
+        let before: R = serde_json::from_value(m.before.clone())?;
+        audit::append(
+            tx,
+            actor,
+            R::ENTITY.as_str(),
+            Some(m.id),
+            "update",
+            Some(&before.masked()),
+            Some(&after.masked()),
+        )
+        .await?;
+    }
+    Ok(moved)
+}
+
+/// Puts records moved by a merge back as they were, if none changed since.
+async fn restore_records<R: RecordData>(
+    tx: &mut Tx,
+    actor: &Actor,
+    moved: &[&Moved],
+) -> Result<(), StoreError> {
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = moved.iter().map(|m| m.id).collect();
+    let rows: Vec<(Uuid, i64)> = tx
+        .all(
+            Query::select()
+                .columns([name("id"), name("version")])
+                .from(name(R::ENTITY.table()))
+                .and_where(Expr::col(name("id")).is_in(ids.clone())),
+        )
+        .await?;
+    for m in moved {
+        if !rows.iter().any(|(id, v)| *id == m.id && *v == m.version) {
+            return Err(StoreError::field(
+                R::ENTITY.as_str(),
+                ErrorCode::ChangedSince,
+            ));
+        }
+    }
+    let befores: std::collections::HashMap<Uuid, R> = moved
+        .iter()
+        .map(|m| Ok((m.id, serde_json::from_value(m.before.clone())?)))
+        .collect::<Result<_, StoreError>>()?;
+    let defs = Vec::new();
+    rewrite::<R>(tx, qcol("c", "id").is_in(ids), &defs, |id, r| {
+        if let Some(b) = befores.get(&id) {
+            *r = b.clone();
+        }
+    })
+    .await?;
+    for m in moved {
+        let before: R = serde_json::from_value(m.before.clone())?;
+        audit::append(
+            tx,
+            actor,
+            R::ENTITY.as_str(),
+            Some(m.id),
+            "update",
+            None,
+            Some(&before.masked()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A merge patch that turns `current` into `target`: fields `target` lacks are removed.
+fn replacing(current: &Value, target: &Value) -> Value {
+    match (current, target) {
+        (Value::Object(c), Value::Object(t)) => {
+            let mut patch = serde_json::Map::new();
+            for (k, v) in t {
+                patch.insert(
+                    k.clone(),
+                    match c.get(k) {
+                        Some(cv) if cv.is_object() && v.is_object() => replacing(cv, v),
+                        _ => v.clone(),
+                    },
+                );
+            }
+            for k in c.keys() {
+                if !t.contains_key(k) {
+                    patch.insert(k.clone(), Value::Null);
+                }
+            }
+            Value::Object(patch)
+        }
+        _ => target.clone(),
+    }
+}
+
+async fn ids_where(
+    tx: &mut Tx,
+    table: &str,
+    condition: sea_query::SimpleExpr,
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows: Vec<(Uuid,)> = tx
+        .all(
+            Query::select()
+                .column(name("id"))
+                .from(name(table))
+                .and_where(condition),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+async fn set_column(
+    tx: &mut Tx,
+    table: &str,
+    column: &str,
+    to: Uuid,
+    ids: &[Uuid],
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        tx.execute(
+            Query::update()
+                .table(name(table))
+                .values([(name(column), to.into())])
+                .and_where(Expr::col(name("id")).is_in(chunk.to_vec())),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Merges contact `other` into `survivor`. `take_other` names the fields (see
+    /// [`kartei_core::contact_merge::conflicts`]) where the other contact's value wins;
+    /// `if_match` guards against merging over a change made meanwhile.
+    pub async fn merge_contacts(
+        &self,
+        actor: &Actor,
+        survivor: Uuid,
+        other: Uuid,
+        take_other: &BTreeSet<String>,
+        if_match: Option<i64>,
+    ) -> Result<Merge, StoreError> {
+        if survivor == other {
+            return Err(StoreError::field("other", ErrorCode::SameRecord));
+        }
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        let keep = crate::records::live::<ContactData>(&mut tx, survivor).await?;
+        let gone = crate::records::live::<ContactData>(&mut tx, other).await?;
+        let mut records = Vec::new();
+        records.extend(move_records::<ActivityData>(&mut tx, actor, other, survivor).await?);
+        records.extend(move_records::<DealData>(&mut tx, actor, other, survivor).await?);
+        records.extend(move_records::<OrderData>(&mut tx, actor, other, survivor).await?);
+        records.extend(move_records::<TicketData>(&mut tx, actor, other, survivor).await?);
+        records.extend(move_records::<FeedbackData>(&mut tx, actor, other, survivor).await?);
+        // Tags the survivor lacks.
+        let tag_rows: Vec<(Uuid, Uuid)> = tx
+            .all(
+                Query::select()
+                    .columns([name("tag_id"), name("record_id")])
+                    .from(name("record_tags"))
+                    .and_where(Expr::col(name("record_id")).is_in([survivor, other])),
+            )
+            .await?;
+        let tags_added: Vec<Uuid> = tag_rows
+            .iter()
+            .filter(|(t, r)| *r == other && !tag_rows.contains(&(*t, survivor)))
+            .map(|(t, _)| *t)
+            .collect();
+        for tag in &tags_added {
+            tx.execute(
+                Query::insert()
+                    .into_table(name("record_tags"))
+                    .columns([name("tag_id"), name("record_id")])
+                    .values_panic([(*tag).into(), survivor.into()]),
+            )
+            .await?;
+        }
+        let ledger = ids_where(
+            &mut tx,
+            "loyalty_ledger",
+            Expr::col(name("contact_id")).eq(other),
+        )
+        .await?;
+        set_column(&mut tx, "loyalty_ledger", "contact_id", survivor, &ledger).await?;
+        let audit_ids = ids_where(
+            &mut tx,
+            "audit_log",
+            Expr::col(name("record_id"))
+                .eq(other)
+                .and(Expr::col(name("entity")).eq(Entity::Contact.as_str())),
+        )
+        .await?;
+        set_column(&mut tx, "audit_log", "record_id", survivor, &audit_ids).await?;
+        // The survivor's data, then the other contact to the trash.
+        let before = serde_json::to_value(&keep.data)?;
+        let after = serde_json::to_value(merged(&keep.data, &gone.data, take_other))?;
+        let updated = self
+            .update_in::<ContactData>(
+                &mut tx,
+                &defs,
+                actor,
+                survivor,
+                if_match.or(Some(keep.version)),
+                replacing(&before, &after),
+            )
+            .await?;
+        delete_in(&mut tx, actor, Entity::Contact, other, None).await?;
+        let merge = Merge {
+            id: Uuid::now_v7(),
+            survivor_id: survivor,
+            merged_id: other,
+            merged_name: gone.data.display_name(),
+            merged_external_id: gone.data.external_id.clone(),
+            actor_name: actor.name.clone(),
+            at: now(),
+            undone_at: None,
+            moved: (records.len() + tags_added.len() + ledger.len() + audit_ids.len()) as i64,
+        };
+        let undo = Undo {
+            survivor_before: before,
+            survivor_version: updated.version,
+            records,
+            tags_added,
+            ledger,
+            audit: audit_ids,
+        };
+        tx.execute(
+            Query::insert()
+                .into_table(name("merges"))
+                .columns(COLUMNS.iter().map(|c| name(c)).chain([name("undo")]))
+                .values_panic([
+                    merge.id.into(),
+                    merge.survivor_id.into(),
+                    merge.merged_id.into(),
+                    merge.merged_name.clone().into(),
+                    merge.merged_external_id.clone().into(),
+                    merge.actor_name.clone().into(),
+                    merge.at.into(),
+                    merge.undone_at.into(),
+                    merge.moved.into(),
+                    serde_json::to_string(&undo)?.into(),
+                ]),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            Entity::Contact.as_str(),
+            Some(survivor),
+            "merge",
+            None,
+            Some(&serde_json::json!({"merged_id": other, "merged_name": merge.merged_name})),
+        )
+        .await?;
+        // The merged contact leaves the candidates of the last scan.
+        tx.execute(
+            Query::delete()
+                .from_table(name("duplicate_candidates"))
+                .cond_where(
+                    Expr::col(name("a"))
+                        .eq(other)
+                        .or(Expr::col(name("b")).eq(other)),
+                ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(merge)
+    }
+
+    /// Merges, newest first: all, or those into one survivor.
+    pub async fn merges(&self, survivor: Option<Uuid>) -> Result<Vec<Merge>, StoreError> {
+        let mut q = Query::select();
+        q.columns(COLUMNS.map(name))
+            .from(name("merges"))
+            .order_by(name("at"), Order::Desc)
+            .order_by(name("id"), Order::Desc)
+            .limit(200);
+        if let Some(id) = survivor {
+            q.and_where(Expr::col(name("survivor_id")).eq(id));
+        }
+        let mut tx = self.db.read().await?;
+        let rows: Vec<MergeRow> = tx.all(&q).await?;
+        Ok(rows.into_iter().map(decode).collect())
+    }
+
+    /// The contact a merged contact with this external id lives on in, if any.
+    pub async fn merged_external_id(&self, external_id: &str) -> Result<Option<Uuid>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<(Uuid,)> = tx
+            .optional(
+                Query::select()
+                    .column((name("m"), name("survivor_id")))
+                    .from_as(name("merges"), name("m"))
+                    .inner_join(
+                        name("contacts"),
+                        Expr::col((name("contacts"), name("id")))
+                            .equals((name("m"), name("survivor_id"))),
+                    )
+                    .and_where(Expr::col((name("m"), name("merged_external_id"))).eq(external_id))
+                    .and_where(Expr::col((name("m"), name("undone_at"))).is_null())
+                    .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
+                    .order_by((name("m"), name("at")), Order::Desc)
+                    .limit(1),
+            )
+            .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    /// Takes a merge back: the merged contact returns from the trash with its records,
+    /// tags, bookings and history, and the survivor gets its data from before. Refused
+    /// when the survivor or a moved record changed since.
+    pub async fn undo_merge(&self, actor: &Actor, id: Uuid) -> Result<Merge, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        let mut q = Query::select();
+        q.columns(COLUMNS.map(name))
+            .column(name("undo"))
+            .from(name("merges"))
+            .and_where(Expr::col(name("id")).eq(id));
+        let row: Option<(
+            Uuid,
+            Uuid,
+            Uuid,
+            String,
+            Option<String>,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            i64,
+            String,
+        )> = tx.optional(&q).await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        let undo: Undo = serde_json::from_str(&row.9)?;
+        let merge = decode((
+            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+        ));
+        if merge.undone_at.is_some() {
+            return Err(StoreError::field("merge", ErrorCode::ChangedSince));
+        }
+        restore_in(&mut tx, actor, Entity::Contact, merge.merged_id).await?;
+        let current = crate::records::live::<ContactData>(&mut tx, merge.survivor_id).await?;
+        if current.version != undo.survivor_version {
+            return Err(StoreError::field("survivor", ErrorCode::ChangedSince));
+        }
+        self.update_in::<ContactData>(
+            &mut tx,
+            &defs,
+            actor,
+            merge.survivor_id,
+            Some(undo.survivor_version),
+            replacing(&serde_json::to_value(&current.data)?, &undo.survivor_before),
+        )
+        .await?;
+        let of = |e: Entity| -> Vec<&Moved> {
+            undo.records
+                .iter()
+                .filter(|m| m.entity == e.as_str())
+                .collect()
+        };
+        restore_records::<ActivityData>(&mut tx, actor, &of(Entity::Activity)).await?;
+        restore_records::<DealData>(&mut tx, actor, &of(Entity::Deal)).await?;
+        restore_records::<OrderData>(&mut tx, actor, &of(Entity::Order)).await?;
+        restore_records::<TicketData>(&mut tx, actor, &of(Entity::Ticket)).await?;
+        restore_records::<FeedbackData>(&mut tx, actor, &of(Entity::Feedback)).await?;
+        if !undo.tags_added.is_empty() {
+            tx.execute(
+                Query::delete()
+                    .from_table(name("record_tags"))
+                    .and_where(Expr::col(name("record_id")).eq(merge.survivor_id))
+                    .and_where(Expr::col(name("tag_id")).is_in(undo.tags_added.clone())),
+            )
+            .await?;
+        }
+        set_column(
+            &mut tx,
+            "loyalty_ledger",
+            "contact_id",
+            merge.merged_id,
+            &undo.ledger,
+        )
+        .await?;
+        set_column(
+            &mut tx,
+            "audit_log",
+            "record_id",
+            merge.merged_id,
+            &undo.audit,
+        )
+        .await?;
+        let at = now();
+        tx.execute(
+            Query::update()
+                .table(name("merges"))
+                .values([(name("undone_at"), at.into())])
+                .and_where(Expr::col(name("id")).eq(id)),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            Entity::Contact.as_str(),
+            Some(merge.survivor_id),
+            "unmerge",
+            None,
+            Some(&serde_json::json!({"merged_id": merge.merged_id, "merged_name": merge.merged_name})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Merge {
+            undone_at: Some(at),
+            ..merge
+        })
+    }
+}
