@@ -30,6 +30,8 @@ pub enum ApiError {
     TooManyAttempts {
         retry_after: u64,
     },
+    /// The job asked for runs already.
+    Busy,
     Internal,
 }
 
@@ -94,6 +96,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::Busy => StatusCode::CONFLICT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,6 +156,11 @@ impl ApiError {
                 "version-conflict",
                 lang.pick("Der Datensatz wurde inzwischen geändert.", "The record has changed meanwhile."),
                 Some(lang.pick("Bitte neu laden und die Änderung erneut anwenden; es wurde nichts gespeichert.", "Please reload and apply your change again; nothing was saved.")),
+            ),
+            ApiError::Busy => (
+                "busy",
+                lang.pick("Läuft bereits.", "Already running."),
+                Some(lang.pick("Diese Aufgabe läuft schon; bitte warten, bis sie fertig ist.", "This job is running already; please wait until it has finished.")),
             ),
             ApiError::Internal => (
                 "internal",

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod columns;
 pub mod error;
 pub mod format;
+pub mod jobs;
 pub mod throttle;
 pub mod web;
 
@@ -24,6 +25,7 @@ pub struct AppState {
     /// Set the `Secure` flag on cookies (behind HTTPS).
     pub secure_cookies: bool,
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    pub duplicate_scan: Arc<jobs::DuplicateScan>,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             store,
             secure_cookies,
             login_throttle: Arc::default(),
+            duplicate_scan: Arc::default(),
         }
     }
 }

@@ -4,7 +4,7 @@ mod support;
 
 use axum::http::StatusCode;
 use kartei_core::access::Role;
-use serde_json::json;
+use serde_json::{json, Value};
 use support::Api;
 
 async fn contacts_round_trip_with_versions(api: Api) {
@@ -735,6 +735,173 @@ async fn a_draft_shows_likely_duplicates_with_reasons(api: Api) {
     assert_eq!(nothing.body["items"], json!([]));
 }
 api_story!(a_draft_shows_likely_duplicates_with_reasons);
+
+async fn scan_review_merge_and_undo_over_http(api: Api) {
+    let t = api.token("kai", Role::User).await;
+    let auth = format!("Bearer {t}");
+    let keep = api
+        .call(&t, "POST", "/api/v1/contacts", Some(json!({"first_name": "Jürgen", "last_name": "Schmidt", "emails": [{"address": "js@example.de"}]})))
+        .await;
+    let other = api
+        .call(&t, "POST", "/api/v1/contacts", Some(json!({"first_name": "Juergen", "last_name": "Schmitt", "emails": [{"address": "JS@example.de"}], "job_title": "Einkauf"})))
+        .await;
+    api.call(
+        &t,
+        "POST",
+        "/api/v1/contacts",
+        Some(json!({"first_name": "Zora", "last_name": "Anders"})),
+    )
+    .await;
+    let (keep_id, other_id) = (
+        keep.body["id"].as_str().unwrap().to_string(),
+        other.body["id"].as_str().unwrap().to_string(),
+    );
+    let order = api
+        .call(&t, "POST", "/api/v1/orders", Some(json!({"number": "A-7", "ordered_on": "2026-11-02", "status": "paid", "contact_id": other_id,
+            "lines": [{"description": "Bohnen", "quantity": 1, "unit_price_minor": 990}]})))
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{:?}", order.body);
+    let before = api.call(&t, "GET", "/api/v1/duplicates", None).await;
+    assert_eq!(before.body["scan"], Value::Null);
+    let found = scan_and_wait(&api, &auth).await;
+    assert_eq!(found.body["scan"]["contacts"], 3, "{:?}", found.body);
+    let items = found.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:?}", found.body);
+    let pair: Vec<&str> = [&items[0]["a"]["id"], &items[0]["b"]["id"]]
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(pair.contains(&keep_id.as_str()) && pair.contains(&other_id.as_str()));
+    assert!(items[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["message"] == "same e-mail address"));
+
+    // A stale version merges nothing; then the merge with a chosen field.
+    let path = format!("/api/v1/contacts/{keep_id}/merge");
+    let body = json!({"other": other_id, "take_other": ["last_name"]});
+    let stale = api
+        .send(
+            "POST",
+            &path,
+            &[("authorization", &auth), ("if-match", "\"7\"")],
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{:?}",
+        stale.body
+    );
+    let unknown = api
+        .call(&t, "POST", &path, Some(json!({"other": keep_id})))
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.body["errors"][0]["code"], "same_record");
+    let merged = api.call(&t, "POST", &path, Some(body)).await;
+    assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
+    assert_eq!(merged.body["merged_name"], "Juergen Schmitt");
+    let survivor = api
+        .call(&t, "GET", &format!("/api/v1/contacts/{keep_id}"), None)
+        .await;
+    assert_eq!(survivor.body["last_name"], "Schmitt");
+    assert_eq!(survivor.body["job_title"], "Einkauf");
+    let gone = api
+        .call(&t, "GET", &format!("/api/v1/contacts/{other_id}"), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let moved = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/orders/{}", order.body["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(moved.body["contact_id"], keep_id.as_str());
+    let after = api.call(&t, "GET", "/api/v1/duplicates", None).await;
+    assert_eq!(after.body["items"], json!([]));
+    let list = api
+        .call(
+            &t,
+            "GET",
+            &format!("/api/v1/merges?contact={keep_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+
+    // Undo, once.
+    let undo = format!(
+        "/api/v1/merges/{}/undo",
+        merged.body["id"].as_str().unwrap()
+    );
+    let undone = api.call(&t, "POST", &undo, None).await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    let back = api
+        .call(&t, "GET", &format!("/api/v1/contacts/{other_id}"), None)
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+    let survivor = api
+        .call(&t, "GET", &format!("/api/v1/contacts/{keep_id}"), None)
+        .await;
+    assert_eq!(survivor.body["last_name"], "Schmidt");
+    assert_eq!(survivor.body["job_title"], Value::Null);
+    let twice = api.call(&t, "POST", &undo, None).await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Different people: the pair found again leaves the list, also for later scans.
+    assert_eq!(
+        scan_and_wait(&api, &auth).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let distinct = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/duplicates/distinct",
+            Some(json!({"a": other_id, "b": keep_id})),
+        )
+        .await;
+    assert_eq!(distinct.status, StatusCode::NO_CONTENT);
+    let left = api.call(&t, "GET", "/api/v1/duplicates", None).await;
+    assert_eq!(left.body["items"], json!([]));
+    assert_eq!(scan_and_wait(&api, &auth).await.body["items"], json!([]));
+}
+
+/// Starts a duplicate scan and waits (at most 10 s) until its result is there.
+async fn scan_and_wait(api: &Api, auth: &str) -> support::Reply {
+    let started = api
+        .send(
+            "POST",
+            "/api/v1/duplicates/scan",
+            &[("authorization", auth)],
+            None,
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        let found = api
+            .send(
+                "GET",
+                "/api/v1/duplicates",
+                &[("authorization", auth), ("accept-language", "en")],
+                None,
+            )
+            .await;
+        if found.body["running"] == false && found.body["scan"]["finished_at"].is_string() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the duplicate scan did not finish within 10 s");
+}
+api_story!(scan_review_merge_and_undo_over_http);
 
 /// The web pages: sign-in by form, the session cookie's flags, the CSRF token on every
 /// form, the security headers, and the language from Accept-Language.

@@ -314,6 +314,13 @@ pub struct ScanState {
     pub pairs: i64,
 }
 
+type ScanRow = (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    i64,
+    i64,
+);
+
 /// The id of the one row of `duplicate_scans`.
 const SCAN_ROW: i64 = 1;
 
@@ -411,12 +418,7 @@ impl Store {
     /// The last scan, if one ran.
     pub async fn duplicate_scan(&self) -> Result<Option<ScanState>, StoreError> {
         let mut tx = self.db.read().await?;
-        let row: Option<(
-            chrono::DateTime<chrono::Utc>,
-            Option<chrono::DateTime<chrono::Utc>>,
-            i64,
-            i64,
-        )> = tx
+        let row: Option<ScanRow> = tx
             .optional(
                 Query::select()
                     .columns(["started_at", "finished_at", "contacts", "pairs"].map(name))

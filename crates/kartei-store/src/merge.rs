@@ -468,28 +468,25 @@ impl Store {
     pub async fn undo_merge(&self, actor: &Actor, id: Uuid) -> Result<Merge, StoreError> {
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
-        let mut q = Query::select();
-        q.columns(COLUMNS.map(name))
-            .column(name("undo"))
-            .from(name("merges"))
-            .and_where(Expr::col(name("id")).eq(id));
-        let row: Option<(
-            Uuid,
-            Uuid,
-            Uuid,
-            String,
-            Option<String>,
-            String,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            i64,
-            String,
-        )> = tx.optional(&q).await?;
-        let row = row.ok_or(StoreError::NotFound)?;
-        let undo: Undo = serde_json::from_str(&row.9)?;
-        let merge = decode((
-            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
-        ));
+        let row: Option<MergeRow> = tx
+            .optional(
+                Query::select()
+                    .columns(COLUMNS.map(name))
+                    .from(name("merges"))
+                    .and_where(Expr::col(name("id")).eq(id)),
+            )
+            .await?;
+        let merge = decode(row.ok_or(StoreError::NotFound)?);
+        let (undo,): (String,) = tx
+            .optional(
+                Query::select()
+                    .column(name("undo"))
+                    .from(name("merges"))
+                    .and_where(Expr::col(name("id")).eq(id)),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let undo: Undo = serde_json::from_str(&undo)?;
         if merge.undone_at.is_some() {
             return Err(StoreError::field("merge", ErrorCode::ChangedSince));
         }

@@ -3,6 +3,7 @@
 pub mod dto;
 pub mod extract;
 pub mod history;
+pub mod merges;
 pub mod records;
 pub mod tags;
 pub mod trash;
@@ -43,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         records::feedback::delete, records::feedback::history, records::feedback::attach_tag, records::feedback::detach_tag,
         history::contact_timeline, history::organization_timeline, history::purchases, history::loyalty,
         history::add_loyalty, history::deal_stages, history::board,
+        merges::candidates, merges::scan, merges::distinct, merges::merge, merges::list, merges::undo,
         tags::list, tags::create, tags::update, tags::delete,
         tags::list_fields, tags::create_field, tags::update_field, tags::delete_field,
         trash::list, trash::restore, trash::purge,
@@ -63,6 +65,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tickets", description = "Support tickets"),
         (name = "feedback", description = "NPS answers, star ratings and reviews"),
         (name = "loyalty", description = "Loyalty points per contact"),
+        (name = "duplicates", description = "The duplicate scan, merging contacts and undoing merges"),
         (name = "tags"), (name = "custom-fields"), (name = "trash"), (name = "users"), (name = "tokens"), (name = "session"),
     )
 )]
@@ -122,6 +125,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contacts/duplicates",
             post(records::duplicates::find),
         )
+        .route("/api/v1/duplicates", get(merges::candidates))
+        .route("/api/v1/duplicates/scan", post(merges::scan))
+        .route("/api/v1/duplicates/distinct", post(merges::distinct))
+        .route("/api/v1/contacts/{id}/merge", post(merges::merge))
+        .route("/api/v1/merges", get(merges::list))
+        .route("/api/v1/merges/{id}/undo", post(merges::undo))
         .route("/api/v1/tags", get(tags::list).post(tags::create))
         .route(
             "/api/v1/tags/{id}",

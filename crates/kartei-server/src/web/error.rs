@@ -41,7 +41,8 @@ impl From<ApiError> for WebError {
             ApiError::Unauthorized => WebError::SignIn { next: "/".into() },
             ApiError::BadRequest(_)
             | ApiError::Invalid(_)
-            | ApiError::PreconditionFailed { .. } => WebError::BadRequest,
+            | ApiError::PreconditionFailed { .. }
+            | ApiError::Busy => WebError::BadRequest,
             ApiError::MethodNotAllowed
             | ApiError::LoginFailed
             | ApiError::TooManyAttempts { .. }
