@@ -26,6 +26,7 @@ pub mod merge_patch;
 pub mod organization;
 pub mod phone;
 pub mod postal;
+pub mod quality;
 pub mod record;
 pub mod support;
 pub mod tag;

@@ -25,7 +25,7 @@ pub struct AppState {
     /// Set the `Secure` flag on cookies (behind HTTPS).
     pub secure_cookies: bool,
     pub login_throttle: Arc<throttle::LoginThrottle>,
-    pub duplicate_scan: Arc<jobs::DuplicateScan>,
+    pub jobs: Arc<jobs::Jobs>,
 }
 
 impl AppState {
@@ -34,7 +34,7 @@ impl AppState {
             store,
             secure_cookies,
             login_throttle: Arc::default(),
-            duplicate_scan: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 }

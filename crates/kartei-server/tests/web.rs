@@ -421,3 +421,132 @@ async fn the_customer_history_in_the_browser(store: Store) {
     let _ = std::fs::remove_dir_all(profile);
 }
 both_databases!(the_customer_history_in_the_browser);
+
+/// The duplicate review: scan, compare, choose a value, merge, undo.
+fn duplicates_story(
+    base: &str,
+    shots: Option<PathBuf>,
+    profile: &std::path::Path,
+    keep: uuid::Uuid,
+) {
+    let driver = Driver::start();
+    let b = driver.browser(&profile.join("anna"));
+    sign_in(&b, base, "anna");
+    b.click_and_wait(&b.find("a[href='/duplicates']"));
+    assert!(
+        b.text_of("#scan-state").contains("Noch keine Prüfung"),
+        "{}",
+        b.text_of("#scan-state")
+    );
+    b.click_and_wait(&b.find("form[action='/duplicates/scan'] button"));
+    // The page refreshes itself while the scan runs.
+    b.wait_until("the scan result", || b.try_find("#pairs").map(|_| ()));
+    let row = b.text_of("#pairs tbody tr");
+    assert!(
+        row.contains("Jürgen Schmidt") && row.contains("Juergen Schmitt"),
+        "{row}"
+    );
+    assert!(row.contains("gleiche E-Mail-Adresse"), "{row}");
+    assert!(!row.contains("Zora"), "{row}");
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "duplicates-de");
+    }
+    b.click_and_wait(&b.find("#pairs a.button"));
+    // Make the contact that stays the one with the order-less, older record.
+    if !b.url().contains(&format!("a={keep}")) {
+        b.click_and_wait(&b.find("header .actions a.button"));
+    }
+    let form = b.text_of("#merge-form");
+    assert!(form.contains("Bestellungen"), "{form}");
+    // Take the other last name.
+    b.click(&b.find("input[name='pick.last_name'][value='other']"));
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "merge-de");
+    }
+    b.click_and_wait(&b.find("#merge-button"));
+    assert!(
+        b.url().contains(&format!("/contacts/{keep}")),
+        "{}",
+        b.url()
+    );
+    assert_eq!(b.text_of("p.notice"), "Zusammengeführt.");
+    assert!(b.text_of("h1").contains("Schmitt"), "{}", b.text_of("h1"));
+    assert!(b.text_of("#merges").contains("Juergen Schmitt"));
+    // The order of the merged contact is on the survivor's page now.
+    assert!(
+        b.text_of("#purchases").contains("1"),
+        "{}",
+        b.text_of("#purchases")
+    );
+    b.click_and_wait(&b.find("#merges button"));
+    assert_eq!(b.text_of("p.notice"), "Zusammenführung rückgängig gemacht.");
+    assert!(b.text_of("h1").contains("Schmidt"), "{}", b.text_of("h1"));
+    assert!(b.try_find("#merges").is_none());
+
+    // The data quality report: Zora can be reached neither by e-mail nor by phone.
+    b.click_and_wait(&b.find("a[href='/quality']"));
+    b.click_and_wait(&b.find("form[action='/quality/run'] button"));
+    b.wait_until("the audit", || b.try_find("#quality-findings").map(|_| ()));
+    let findings = b.text_of("#quality-findings");
+    let unreachable = findings
+        .lines()
+        .find(|l| l.contains("Weder E-Mail noch Telefon"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(unreachable.contains("Zora Anders"), "{findings}");
+    assert!(b.text_of("#quality-fill").contains("Vorname"));
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "quality-de");
+    }
+    // Its count links to the filtered list, which shows exactly her.
+    b.click_and_wait(&b.find("#quality-findings tbody tr:nth-child(2) a"));
+    b.wait_until("the filtered list", || {
+        b.try_find("table.records tbody tr").map(|_| ())
+    });
+    let rows = b.find_all("table.records tbody tr");
+    assert_eq!(rows.len(), 1);
+    assert!(b.text(&rows[0]).contains("Zora"));
+}
+
+async fn duplicates_are_reviewed_and_merged_in_the_browser(store: Store) {
+    use kartei_core::commerce::OrderData;
+    let actor = Actor::system("test");
+    store
+        .add_user(
+            &actor,
+            "anna",
+            Role::User,
+            &hash_password(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap();
+    let store = store.with_review_days(None);
+    let mut ids = Vec::new();
+    for c in [
+        json!({"first_name": "Jürgen", "last_name": "Schmidt", "emails": [{"address": "js@example.de"}]}),
+        json!({"first_name": "Juergen", "last_name": "Schmitt", "emails": [{"address": "js@example.de"}]}),
+        json!({"first_name": "Zora", "last_name": "Anders"}),
+    ] {
+        let r = store
+            .create(&actor, serde_json::from_value::<ContactData>(c).unwrap())
+            .await
+            .unwrap();
+        ids.push(r.id);
+    }
+    store
+        .create(&actor, serde_json::from_value::<OrderData>(json!({"number": "D-1", "ordered_on": "2026-10-01", "status": "completed", "contact_id": ids[1],
+            "lines": [{"description": "Bohnen", "quantity": 1, "unit_price_minor": 1890}]})).unwrap())
+        .await
+        .unwrap();
+    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
+    let base = serve(store.clone()).await;
+    let profile = tempdir();
+    let shots = sqlite.then(screenshots);
+    let dir = profile.clone();
+    let keep = ids[0];
+    tokio::task::spawn_blocking(move || duplicates_story(&base, shots, &dir, keep))
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+both_databases!(duplicates_are_reviewed_and_merged_in_the_browser);

@@ -18,6 +18,7 @@ pub mod list;
 pub mod loyalty;
 pub mod merge;
 pub mod migrate;
+pub mod quality;
 pub mod records;
 pub mod search;
 mod sql;

@@ -423,6 +423,37 @@ impl Store {
         Ok(merge)
     }
 
+    /// How many records of each attached kind (by [`Entity::as_str`]) name `contact` as
+    /// their contact, and its loyalty bookings (as `loyalty`): what a merge would move.
+    pub async fn attached_counts(&self, contact: Uuid) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let mut out = Vec::new();
+        for entity in ATTACHED {
+            let (n,): (i64,) = tx
+                .optional(
+                    Query::select()
+                        .expr(Expr::cust("COUNT(*)"))
+                        .from(name(entity.table()))
+                        .and_where(Expr::col(name("contact_id")).eq(contact))
+                        .and_where(Expr::col(name("deleted_at")).is_null()),
+                )
+                .await?
+                .unwrap_or((0,));
+            out.push((entity.as_str().to_string(), n));
+        }
+        let (n,): (i64,) = tx
+            .optional(
+                Query::select()
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from(name("loyalty_ledger"))
+                    .and_where(Expr::col(name("contact_id")).eq(contact)),
+            )
+            .await?
+            .unwrap_or((0,));
+        out.push(("loyalty".to_string(), n));
+        Ok(out)
+    }
+
     /// Merges, newest first: all, or those into one survivor.
     pub async fn merges(&self, survivor: Option<Uuid>) -> Result<Vec<Merge>, StoreError> {
         let mut q = Query::select();

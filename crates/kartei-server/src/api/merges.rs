@@ -74,7 +74,7 @@ pub async fn candidates(
     user.require(Permission::ReadRecords)?;
     let lang = request_lang(&headers);
     // Read in this order: a scan seen as finished has its pairs written already.
-    let running = s.duplicate_scan.running();
+    let running = s.jobs.duplicate_scan.running();
     let scan = s.store.duplicate_scan().await?;
     let limit = p.limit.unwrap_or(50).clamp(1, 200);
     let found = s
@@ -121,7 +121,7 @@ pub async fn candidates(
     responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn scan(State(s): State<AppState>, user: CurrentUser) -> Result<StatusCode, ApiError> {
     user.require(Permission::WriteRecords)?;
-    if s.duplicate_scan.start(s.store.clone()) {
+    if s.jobs.start_duplicate_scan(s.store.clone()) {
         Ok(StatusCode::ACCEPTED)
     } else {
         Err(ApiError::Busy)

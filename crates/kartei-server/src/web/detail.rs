@@ -62,6 +62,8 @@ pub struct DetailPage {
     /// Contacts: what they bought, and their loyalty points.
     pub purchases: Option<Vec<(String, String)>>,
     pub loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    /// Contacts: contacts merged into this one (not undone), newest first.
+    pub merges: Vec<kartei_store::merge::Merge>,
     /// Deals: the stages entered, with times.
     pub stage_visits: Vec<(String, String)>,
     /// Orders: lines (description, quantity, unit price, discount, VAT, net) and totals.
@@ -256,6 +258,7 @@ pub async fn detail_page<R: WebRecord>(
     let page = DetailPage {
         purchases: extras.purchases,
         loyalty: extras.loyalty,
+        merges: extras.merges,
         stage_visits: extras.stage_visits,
         lines: extras.lines,
         totals: extras.totals,
@@ -300,6 +303,7 @@ pub async fn detail_page<R: WebRecord>(
 struct Extras {
     purchases: Option<Vec<(String, String)>>,
     loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    merges: Vec<kartei_store::merge::Merge>,
     stage_visits: Vec<(String, String)>,
     lines: Vec<[String; 6]>,
     totals: Vec<(String, String)>,
@@ -348,6 +352,13 @@ async fn extras<R: WebRecord>(
                 state.store.loyalty_balance(id).await?,
                 state.store.loyalty_entries(id, 5).await?,
             ));
+            x.merges = state
+                .store
+                .merges(Some(id))
+                .await?
+                .into_iter()
+                .filter(|m| m.undone_at.is_none())
+                .collect();
         }
         Entity::Deal => {
             let names: std::collections::HashMap<Uuid, String> = super::pages::stage_names(state)

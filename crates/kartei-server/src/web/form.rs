@@ -96,6 +96,14 @@ impl FormData {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// The fields whose names start with `prefix`, as (rest of the name, value).
+    pub fn prefixed(&self, prefix: &str) -> Vec<(&str, &str)> {
+        self.pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.trim())))
+            .collect()
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.pairs
             .iter()

@@ -5,11 +5,13 @@
 pub mod account;
 pub mod admin;
 pub mod detail;
+pub mod duplicates;
 pub mod edit;
 pub mod error;
 pub mod form;
 pub mod list;
 pub mod pages;
+pub mod quality;
 pub mod records;
 pub mod session;
 pub mod texts;
@@ -267,4 +269,6 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(trash::routes())
+        .merge(duplicates::routes())
+        .merge(quality::routes())
 }

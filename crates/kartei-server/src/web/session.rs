@@ -125,6 +125,11 @@ impl FromRequest<AppState> for Posted {
 
 /// Notices that say nothing was changed.
 const PROBLEM_NOTICES: &[&str] = &[
+    "dup.changed_meanwhile",
+    "dup.merge_invalid",
+    "dup.undo_refused",
+    "dup.scan_running",
+    "quality.running_already",
     "bulk.nothing_selected",
     "bulk.tag_required",
     "bulk.invalid",

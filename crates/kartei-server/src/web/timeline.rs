@@ -250,6 +250,14 @@ fn change_lines(
                 .to_string();
             vec![(field_label("tags", lang), String::new(), tag)]
         }
+        "merge" | "unmerge" => {
+            let name = after
+                .and_then(|v| v.get("merged_name"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            vec![(field_label("merged_contact", lang), String::new(), name)]
+        }
         _ => diff(before, after, lang, users),
     }
 }

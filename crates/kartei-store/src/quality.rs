@@ -1,0 +1,116 @@
+//! The completeness audit of all contacts, in one pass over the table: fill rates,
+//! values that no longer pass validation, and contacts with findings (see
+//! [`kartei_core::quality`]), each with the first few examples.
+
+use crate::error::StoreError;
+use crate::sql::name;
+use crate::Store;
+use kartei_core::contact::ContactData;
+use kartei_core::quality::{fills, findings, Finding, FILL_FIELDS};
+use kartei_core::record::RecordData;
+use sea_query::{Expr, Query};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// How many example contacts a finding keeps.
+pub const EXAMPLES: usize = 20;
+
+/// Contacts that share one finding: how many, and the first few (id, name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Group {
+    pub count: i64,
+    pub examples: Vec<(Uuid, String)>,
+}
+
+impl Group {
+    fn add(&mut self, id: Uuid, name: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.examples.len() < EXAMPLES {
+            self.examples.push((id, name()));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QualityReport {
+    pub contacts: i64,
+    /// Per field of [`FILL_FIELDS`], how many contacts fill it.
+    pub filled: Vec<(&'static str, i64)>,
+    /// Per field (top-level name), contacts whose stored value fails today's rules.
+    pub invalid: BTreeMap<String, Group>,
+    pub findings: BTreeMap<Finding, Group>,
+    pub needs_check: i64,
+}
+
+impl Store {
+    /// Audits all live contacts. `progress` hears how many were read.
+    pub async fn quality_report(
+        &self,
+        progress: impl Fn(usize),
+    ) -> Result<QualityReport, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let ctx = self.context(&defs, &[]);
+        let mut report = QualityReport {
+            filled: FILL_FIELDS.iter().map(|(f, _)| (*f, 0)).collect(),
+            ..QualityReport::default()
+        };
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut q = Query::select();
+            q.columns([name("id"), name("data")])
+                .from(name("contacts"))
+                .and_where(Expr::col(name("deleted_at")).is_null())
+                .order_by(name("id"), sea_query::Order::Asc)
+                .limit(5000);
+            if let Some(id) = after {
+                q.and_where(Expr::col(name("id")).gt(id));
+            }
+            let mut tx = self.db.read().await?;
+            let rows: Vec<(Uuid, String)> = tx.all(&q).await?;
+            drop(tx);
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            for (id, data) in rows {
+                let c: ContactData = serde_json::from_str(&data)?;
+                report.contacts += 1;
+                for (slot, on) in report.filled.iter_mut().zip(fills(&c)) {
+                    slot.1 += i64::from(on);
+                }
+                if c.needs_check {
+                    report.needs_check += 1;
+                }
+                for f in findings(&c) {
+                    report
+                        .findings
+                        .entry(f)
+                        .or_default()
+                        .add(id, || c.display_name());
+                }
+                if let Err(errors) = c.clone().normalise(&ctx) {
+                    let mut fields: Vec<String> = errors
+                        .iter()
+                        .map(|e| {
+                            e.field
+                                .split(['[', '.'])
+                                .next()
+                                .unwrap_or(&e.field)
+                                .to_string()
+                        })
+                        .collect();
+                    fields.dedup();
+                    for field in fields {
+                        report
+                            .invalid
+                            .entry(field)
+                            .or_default()
+                            .add(id, || c.display_name());
+                    }
+                }
+            }
+            after = Some(last);
+            progress(report.contacts as usize);
+        }
+        Ok(report)
+    }
+}
