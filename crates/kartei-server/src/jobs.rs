@@ -63,6 +63,9 @@ impl Job {
     }
 }
 
+/// An audit and when it finished.
+pub type DatedReport = (DateTime<Utc>, QualityReport);
+
 /// The background jobs of a server.
 #[derive(Default)]
 pub struct Jobs {
@@ -70,7 +73,7 @@ pub struct Jobs {
     pub duplicate_scan: Arc<Job>,
     pub quality: Arc<Job>,
     /// The last audit, in memory until the server stops.
-    pub quality_report: Arc<Mutex<Option<(DateTime<Utc>, QualityReport)>>>,
+    pub quality_report: Arc<Mutex<Option<DatedReport>>>,
 }
 
 impl Jobs {
@@ -96,7 +99,7 @@ impl Jobs {
         })
     }
 
-    pub fn quality_report(&self) -> Option<(DateTime<Utc>, QualityReport)> {
+    pub fn quality_report(&self) -> Option<DatedReport> {
         lock(&self.quality_report).clone()
     }
 }
