@@ -58,6 +58,17 @@ pub struct Validator {
 }
 
 impl Validator {
+    /// Checks one record; the normalised record or every failing field.
+    pub fn check<R: RecordData>(&self, data: R) -> Result<R, StoreError> {
+        let ctx = Context {
+            default_region: &self.region,
+            today: self.today,
+            custom_fields: &self.defs,
+            pipelines: &self.pipelines,
+        };
+        data.normalise(&ctx).map_err(StoreError::Invalid)
+    }
+
     /// Validates a batch and gives each record its id; the first invalid record fails it.
     pub fn validate<R: RecordData>(&self, batch: Vec<R>) -> Result<Vec<(Uuid, R)>, StoreError> {
         let ctx = Context {
@@ -85,6 +96,21 @@ impl BulkLoad {
 }
 
 impl Store {
+    /// Checks records as creating them would, with the custom fields and pipelines of
+    /// now read once (for imports and loads of many records).
+    pub async fn validator(&self) -> Result<Validator, StoreError> {
+        let pipelines = {
+            let mut tx = self.db.read().await?;
+            crate::hooks::pipelines(&mut tx).await?
+        };
+        Ok(Validator {
+            pipelines: Arc::new(pipelines),
+            defs: Arc::new(self.custom_fields(None).await?),
+            region: self.default_region.clone(),
+            today: now().date_naive(),
+        })
+    }
+
     /// Starts a load of about `expected` records.
     pub async fn begin_bulk(&self, expected: usize) -> Result<BulkLoad, StoreError> {
         let deferred = expected >= DEFER_INDEXES_FROM;
@@ -103,16 +129,7 @@ impl Store {
             .await?;
         known_terms.extend(terms.into_iter().map(|(t,)| t));
         drop(tx);
-        let pipelines = {
-            let mut tx = self.db.read().await?;
-            crate::hooks::pipelines(&mut tx).await?
-        };
-        let validator = Validator {
-            pipelines: Arc::new(pipelines),
-            defs: Arc::new(self.custom_fields(None).await?),
-            region: self.default_region.clone(),
-            today: now().date_naive(),
-        };
+        let validator = self.validator().await?;
         Ok(BulkLoad {
             known_terms,
             validator,

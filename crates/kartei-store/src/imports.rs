@@ -11,6 +11,7 @@ use crate::{audit, now, Actor, Store};
 use chrono::{DateTime, Duration, Utc};
 use kartei_core::activity::ActivityData;
 use kartei_core::contact::ContactData;
+use kartei_core::organization::OrganizationData;
 use kartei_core::record::{Entity, RecordData};
 use kartei_core::validation::ErrorCode;
 use sea_query::{Expr, Order, Query};
@@ -75,6 +76,13 @@ fn decode(r: JobRow) -> ImportJob {
         created: r.8,
         updated: r.9,
     }
+}
+
+/// The index column an import matches existing contacts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchColumn {
+    Email,
+    ExternalId,
 }
 
 /// One batch of an import.
@@ -264,6 +272,118 @@ impl Store {
         tx.commit().await
     }
 
+    /// Live contacts by the value of an index column (`email`, `external_id`): for
+    /// matching the rows of an import, many values per query.
+    pub async fn contacts_by(
+        &self,
+        column: MatchColumn,
+        values: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+        let column = match column {
+            MatchColumn::Email => "email",
+            MatchColumn::ExternalId => "external_id",
+        };
+        // The index columns hold folded values; the answer is keyed by the values given.
+        let mut by_key: std::collections::HashMap<String, Vec<&String>> =
+            std::collections::HashMap::new();
+        for v in values {
+            if let Some(k) = kartei_core::text::fold_key(Some(v)) {
+                by_key.entry(k).or_default().push(v);
+            }
+        }
+        let keys: Vec<String> = by_key.keys().cloned().collect();
+        let mut found = std::collections::HashMap::new();
+        let mut tx = self.db.read().await?;
+        for chunk in keys.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(Option<String>, Uuid)> = tx
+                .all(
+                    Query::select()
+                        .columns([name(column), name("id")])
+                        .from(name("contacts"))
+                        .and_where(Expr::col(name("deleted_at")).is_null())
+                        .and_where(Expr::col(name(column)).is_in(chunk.iter().cloned()))
+                        .order_by(name("id"), Order::Asc),
+                )
+                .await?;
+            for (key, id) in rows {
+                for v in key.and_then(|k| by_key.get(&k)).into_iter().flatten() {
+                    found.entry((*v).clone()).or_insert(id);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Live organisations by name (exact name; the first when several share it).
+    pub async fn organizations_named(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+        let keys: Vec<String> = names.iter().map(|n| kartei_core::text::fold(n)).collect();
+        let mut found = std::collections::HashMap::new();
+        let mut tx = self.db.read().await?;
+        for chunk in keys.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(Uuid, String)> = tx
+                .all(
+                    Query::select()
+                        .columns([name("id"), name("data")])
+                        .from(name("organizations"))
+                        .and_where(Expr::col(name("deleted_at")).is_null())
+                        .and_where(Expr::col(name("sort_name")).is_in(chunk.iter().cloned()))
+                        .order_by(name("id"), Order::Asc),
+                )
+                .await?;
+            for (id, data) in rows {
+                let org: OrganizationData = serde_json::from_str(&data)?;
+                found.entry(org.display_name()).or_insert(id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Creates the organisations an import needs, in one transaction, as items of the
+    /// import (so undo removes them too).
+    pub async fn import_organizations(
+        &self,
+        actor: &Actor,
+        job: Uuid,
+        organizations: Vec<OrganizationData>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let validator = self.validator().await?;
+        let items = validator.validate(organizations)?;
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        for (_, o) in &items {
+            crate::records::check_references(&mut tx, o).await?;
+        }
+        insert_records(
+            &mut tx,
+            actor,
+            &items,
+            &defs,
+            &mut HashSet::new(),
+            Timing::Now(now()),
+        )
+        .await?;
+        crate::index::insert_rows(
+            &mut tx,
+            "import_items",
+            &["import_id", "record_id", "action", "before_data"],
+            items.iter().map(|(id, _)| {
+                vec![
+                    job.into(),
+                    (*id).into(),
+                    "create_organization".into(),
+                    None::<String>.into(),
+                ]
+            }),
+            false,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(items.into_iter().map(|(id, _)| id).collect())
+    }
+
     pub async fn finish_import(&self, job: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
         tx.execute(
@@ -305,6 +425,12 @@ impl Store {
                     Ok(()) | Err(StoreError::NotFound) => {}
                     Err(e) => return Err(e),
                 },
+                ("create_organization", _) => {
+                    match delete_in(&mut tx, actor, Entity::Organization, id, None).await {
+                        Ok(()) | Err(StoreError::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 ("update", Some(before)) => {
                     let doc: Value = serde_json::from_str(&before)?;
                     match self

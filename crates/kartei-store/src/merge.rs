@@ -470,27 +470,40 @@ impl Store {
         Ok(rows.into_iter().map(decode).collect())
     }
 
-    /// The contact a merged contact with this external id lives on in, if any.
-    pub async fn merged_external_id(&self, external_id: &str) -> Result<Option<Uuid>, StoreError> {
+    /// The contacts merged contacts with these external ids live on in (for re-imports
+    /// that match by external id).
+    pub async fn merged_external_ids(
+        &self,
+        external_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+        let mut found = std::collections::HashMap::new();
         let mut tx = self.db.read().await?;
-        let row: Option<(Uuid,)> = tx
-            .optional(
-                Query::select()
-                    .column((name("m"), name("survivor_id")))
-                    .from_as(name("merges"), name("m"))
-                    .inner_join(
-                        name("contacts"),
-                        Expr::col((name("contacts"), name("id")))
-                            .equals((name("m"), name("survivor_id"))),
-                    )
-                    .and_where(Expr::col((name("m"), name("merged_external_id"))).eq(external_id))
-                    .and_where(Expr::col((name("m"), name("undone_at"))).is_null())
-                    .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
-                    .order_by((name("m"), name("at")), Order::Desc)
-                    .limit(1),
-            )
-            .await?;
-        Ok(row.map(|(id,)| id))
+        for chunk in external_ids.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(String, Uuid)> = tx
+                .all(
+                    Query::select()
+                        .column((name("m"), name("merged_external_id")))
+                        .column((name("m"), name("survivor_id")))
+                        .from_as(name("merges"), name("m"))
+                        .inner_join(
+                            name("contacts"),
+                            Expr::col((name("contacts"), name("id")))
+                                .equals((name("m"), name("survivor_id"))),
+                        )
+                        .and_where(
+                            Expr::col((name("m"), name("merged_external_id")))
+                                .is_in(chunk.iter().cloned()),
+                        )
+                        .and_where(Expr::col((name("m"), name("undone_at"))).is_null())
+                        .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
+                        .order_by((name("m"), name("at")), Order::Desc),
+                )
+                .await?;
+            for (x, id) in rows {
+                found.entry(x).or_insert(id);
+            }
+        }
+        Ok(found)
     }
 
     /// Takes a merge back: the merged contact returns from the trash with its records,

@@ -7,15 +7,12 @@
 use crate::cli::ImportArgs;
 use crate::run::CliError;
 use kartei_core::contact::ContactData;
-use kartei_core::filter::{Filter, Sort};
 use kartei_core::i18n::Lang;
 use kartei_core::import::{column_of, row_to_contact, suggest, Target};
 use kartei_core::organization::OrganizationData;
-use kartei_core::record::{Entity, RecordData};
 use kartei_formats::csv;
 use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
-use kartei_store::imports::ImportBatch;
-use kartei_store::list::ListRequest;
+use kartei_store::imports::{ImportBatch, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -47,24 +44,6 @@ fn parse_target(name: &str) -> Option<Target> {
         Some(k) => Some(Target::Custom(k.to_string())),
         None => serde_json::from_value(json!(name)).ok(),
     }
-}
-
-async fn find_by(store: &Store, field: &str, value: &str) -> Result<Option<Uuid>, CliError> {
-    let filter =
-        serde_json::from_value::<Filter>(json!({"field": field, "op": "eq", "value": value}))
-            .map_err(|e| CliError::Usage(e.to_string()))?
-            .typed(Entity::Contact, &[])
-            .map_err(|e| CliError::Usage(format!("{e:?}")))?;
-    let page = store
-        .list::<ContactData>(&ListRequest {
-            filter: Some(filter),
-            sort: Sort::by_name(),
-            cursor: None,
-            limit: 1,
-            with_total: false,
-        })
-        .await?;
-    Ok(page.items.first().map(|r| r.id))
 }
 
 /// The merge patch that fills in a matched contact: the row's non-empty values.
@@ -208,9 +187,9 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         None => None,
     };
 
-    // Check every row first.
+    // Check every row first. Lookups go to the database in large batches (matches by
+    // e-mail or external id, organisations by name); validation needs no database.
     let mut plans = Vec::with_capacity(rows.len());
-    let mut organizations: HashMap<String, Option<Uuid>> = HashMap::new();
     let drafts: Vec<kartei_core::import::RowDraft> = match cards {
         Some(cards) => cards
             .into_iter()
@@ -226,6 +205,49 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             .map(|row| row_to_contact(&headers, &targets, row))
             .collect(),
     };
+    let validator = store.validator().await?;
+    let mut org_names: Vec<String> = drafts
+        .iter()
+        .filter_map(|d| d.organization.clone())
+        .collect();
+    org_names.sort_unstable();
+    org_names.dedup();
+    let known_orgs = store.organizations_named(&org_names).await?;
+    let mut organizations: HashMap<String, Option<Uuid>> = org_names
+        .into_iter()
+        .map(|n| {
+            let id = known_orgs.get(&n).copied();
+            (n, id)
+        })
+        .collect();
+    let match_key = |d: &kartei_core::import::RowDraft| -> Option<String> {
+        match args.match_by.as_str() {
+            "email" => d
+                .contact
+                .emails
+                .first()
+                .map(|e| e.address.trim().to_lowercase()),
+            "external_id" => d.external_id.clone(),
+            _ => None,
+        }
+    };
+    let keys: Vec<String> = drafts.iter().filter_map(match_key).collect();
+    let mut matches = match args.match_by.as_str() {
+        "email" => store.contacts_by(MatchColumn::Email, &keys).await?,
+        "external_id" => store.contacts_by(MatchColumn::ExternalId, &keys).await?,
+        _ => HashMap::new(),
+    };
+    if args.match_by == "external_id" {
+        // A contact merged away lives on in its survivor.
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !matches.contains_key(*k))
+            .cloned()
+            .collect();
+        for (k, id) in store.merged_external_ids(&missing).await? {
+            matches.entry(k).or_insert(id);
+        }
+    }
     for draft in drafts {
         let mut problems: Vec<(String, String)> = draft
             .errors
@@ -235,40 +257,14 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         let mut contact = draft.contact;
         contact.external_id = draft.external_id.clone();
         contact.owner_id = owner;
-        if let Some(org) = &draft.organization {
-            if !organizations.contains_key(org) {
-                let page = store
-                    .search::<OrganizationData>(&kartei_store::search::SearchRequest {
-                        q: org.chars().take(200).collect(),
-                        filter: None,
-                        cursor: None,
-                        limit: 20,
-                    })
-                    .await?;
-                let found = page
-                    .items
-                    .into_iter()
-                    .find(|o| o.data.display_name() == *org)
-                    .map(|o| o.id);
-                organizations.insert(org.clone(), found);
-            }
-        }
         let existing = if problems.is_empty() {
-            match args.match_by.as_str() {
-                "email" => match contact.emails.first() {
-                    Some(e) => find_by(store, "email", &e.address.to_lowercase()).await?,
-                    None => None,
-                },
-                "external_id" => match &contact.external_id {
-                    // A contact merged away lives on in its survivor.
-                    Some(x) => match find_by(store, "external_id", x).await? {
-                        Some(id) => Some(id),
-                        None => store.merged_external_id(x).await?,
-                    },
-                    None => None,
-                },
-                _ => None,
-            }
+            match_key(&kartei_core::import::RowDraft {
+                contact: contact.clone(),
+                organization: None,
+                external_id: contact.external_id.clone(),
+                errors: Vec::new(),
+            })
+            .and_then(|k| matches.get(&k).copied())
         } else {
             None
         };
@@ -297,7 +293,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             }
         };
         let verdict = match checked {
-            Ok(c) => store.validate(c).await.map(drop),
+            Ok(c) => validator.check(c).map(drop),
             Err(e) => Err(e),
         };
         match verdict {
@@ -380,15 +376,27 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         }
         None => store.start_import(&actor, &file_name, &hash).await?,
     };
-    for (name, id) in organizations.iter_mut() {
-        if id.is_none() {
-            let org = OrganizationData {
-                name: Some(name.clone()),
-                owner_id: owner,
-                ..OrganizationData::default()
-            };
-            *id = Some(store.create(&actor, org).await?.id);
-        }
+    let new_orgs: Vec<String> = organizations
+        .iter()
+        .filter(|(_, id)| id.is_none())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let created = store
+        .import_organizations(
+            &actor,
+            job.id,
+            new_orgs
+                .iter()
+                .map(|n| OrganizationData {
+                    name: Some(n.clone()),
+                    owner_id: owner,
+                    ..OrganizationData::default()
+                })
+                .collect(),
+        )
+        .await?;
+    for (n, id) in new_orgs.into_iter().zip(created) {
+        organizations.insert(n, Some(id));
     }
     let total = plans.len();
     let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
