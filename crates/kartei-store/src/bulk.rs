@@ -31,6 +31,7 @@ const BULK_TABLES: &[&str] = &[
     "custom_values",
     "record_tags",
     "audit_log",
+    "import_items",
 ];
 
 /// Below this many records, maintaining indexes row by row is cheaper than rebuilding.

@@ -54,6 +54,10 @@ pub enum Command {
     /// Measure the history pages: a contact timeline with --entries entries and the
     /// kanban board with --deals open deals (both created first when missing).
     BenchHistory(BenchHistoryArgs),
+    /// Measure the import: rows/s for a generated German CSV, against sqlite3's own
+    /// `.import` of the same file plus indexes, in the same run (needs an empty database
+    /// and the sqlite3 program).
+    BenchImport(BenchImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +190,18 @@ pub struct BenchHistoryArgs {
     /// Requests per measured page.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    /// Rows of the generated file.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: usize,
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Keep the generated file (its path is printed).
+    #[arg(long)]
+    pub keep_file: bool,
 }
 
 #[derive(Debug, Args)]

@@ -400,6 +400,13 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     }
     let total = plans.len();
     let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
+    // A large import rebuilds the secondary indexes once at the end instead of updating
+    // them row by row (an interrupted import leaves them listed for the next start).
+    let writes = plans[start..]
+        .iter()
+        .filter(|p| matches!(p, Plan::Create(..) | Plan::Update(..)))
+        .count();
+    let bulk = store.begin_bulk(writes).await?;
     let mut plans: Vec<Option<Plan>> = plans.into_iter().map(Some).collect();
     let mut at = start;
     while at < total {
@@ -425,8 +432,9 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         eprint!("\r{at}/{total}");
         let _ = std::io::stderr().flush();
     }
-    store.finish_import(job.id).await?;
     eprintln!();
+    store.finish_bulk(bulk).await?;
+    store.finish_import(job.id).await?;
     let done = store
         .imports()
         .await?

@@ -247,6 +247,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::import::run(&store, &args).await?;
             store.close().await;
         }
+        Command::BenchImport(args) => {
+            let store = settings.open().await?;
+            crate::bench_import::run(&store, &args).await?;
+            store.close().await;
+        }
         Command::BenchHistory(args) => {
             let store = settings.open().await?;
             crate::bench::history(&store, &args).await?;
