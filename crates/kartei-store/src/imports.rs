@@ -384,6 +384,57 @@ impl Store {
         Ok(items.into_iter().map(|(id, _)| id).collect())
     }
 
+    /// Saves a column mapping (header → meaning) under a name, replacing one of that name.
+    pub async fn save_import_preset(
+        &self,
+        actor: &Actor,
+        preset: &str,
+        mapping: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        let preset = preset.trim();
+        if preset.is_empty() || preset.chars().count() > 100 {
+            return Err(StoreError::field("preset", ErrorCode::OutOfRange));
+        }
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("import_presets"))
+                .and_where(Expr::col(name("name")).eq(preset)),
+        )
+        .await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("import_presets"))
+                .columns(["name", "mapping", "actor_name", "updated_at"].map(name))
+                .values_panic([
+                    preset.into(),
+                    serde_json::to_string(mapping)?.into(),
+                    actor.name.clone().into(),
+                    now().into(),
+                ]),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The saved column mappings, by name.
+    pub async fn import_presets(
+        &self,
+    ) -> Result<Vec<(String, std::collections::BTreeMap<String, String>)>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(String, String)> = tx
+            .all(
+                Query::select()
+                    .columns([name("name"), name("mapping")])
+                    .from(name("import_presets"))
+                    .order_by(name("name"), Order::Asc),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(n, m)| Ok((n, serde_json::from_str(&m)?)))
+            .collect()
+    }
+
     pub async fn finish_import(&self, job: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
         tx.execute(

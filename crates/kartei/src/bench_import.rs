@@ -144,6 +144,8 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
             undo: None,
             list: false,
             mapping: None,
+            preset: None,
+            save_preset: None,
             dry_run: false,
             match_by: "email".into(),
             on_match: "update".into(),

@@ -218,6 +218,13 @@ pub struct ImportArgs {
     /// columns not named keep their suggested meaning.
     #[arg(long)]
     pub mapping: Option<std::path::PathBuf>,
+    /// A column mapping to start from: built in (`pipedrive`, `hubspot`, `zoho`,
+    /// `salesforce`, `centralstationcrm`, `google`) or saved with --save-preset.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Save the mapping used for this file under a name, for the next import.
+    #[arg(long)]
+    pub save_preset: Option<String>,
     /// Check and report only; nothing is written.
     #[arg(long)]
     pub dry_run: bool,

@@ -141,6 +141,39 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     } else {
         suggest(&headers)
     };
+    if let (Some(key), false) = (&args.preset, vcard) {
+        let columns: Vec<(String, String)> = match kartei_core::import_presets::preset(key) {
+            Some(p) => p
+                .columns
+                .iter()
+                .map(|(h, t)| (h.to_string(), t.to_string()))
+                .collect(),
+            None => store
+                .import_presets()
+                .await?
+                .into_iter()
+                .find(|(n, _)| n == key)
+                .map(|(_, m)| m.into_iter().collect())
+                .ok_or_else(|| {
+                    let built_in: Vec<&str> = kartei_core::import_presets::PRESETS
+                        .iter()
+                        .map(|p| p.key)
+                        .collect();
+                    CliError::Usage(format!(
+                        "no preset {key:?}: built in are {}, or one saved with --save-preset",
+                        built_in.join(", ")
+                    ))
+                })?,
+        };
+        // Headers the file lacks are left out: a preset covers several export variants.
+        for (column, meaning) in columns {
+            if let Some(i) = headers.iter().position(|h| h.trim() == column) {
+                targets[i] = parse_target(&meaning).ok_or_else(|| {
+                    CliError::Usage(format!("preset {key}: unknown meaning {meaning:?}"))
+                })?;
+            }
+        }
+    }
     if let (Some(path), false) = (&args.mapping, vcard) {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
@@ -155,6 +188,26 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             targets[i] = parse_target(&meaning)
                 .ok_or_else(|| CliError::Usage(format!("mapping: unknown meaning {meaning:?}")))?;
         }
+    }
+    if let (Some(preset), false) = (&args.save_preset, vcard) {
+        let mapping: std::collections::BTreeMap<String, String> = headers
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| (h.clone(), target_name(t)))
+            .collect();
+        store
+            .save_import_preset(&Actor::system("import"), preset, &mapping)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(_) => {
+                    CliError::Usage("--save-preset: a name of 1 to 100 characters".into())
+                }
+                other => other.into(),
+            })?;
+        eprintln!(
+            "{} {preset:?}",
+            lang.pick("Zuordnung gespeichert als", "Mapping saved as")
+        );
     }
     let enc = match encoding {
         Encoding::Utf8 => "UTF-8",

@@ -650,6 +650,77 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kaputt\r\nEMAIL:kaputt@\r\nEND:VCARD\r\n";
         ),
         (Some("handy-1"), Some("mobile"))
     );
+
+    // A HubSpot export with the built-in preset: the record id becomes the external id,
+    // "Company Name" the organisation. The mapping is saved for the next file.
+    let hubspot = dir.join("hubspot.csv");
+    std::fs::write(
+        &hubspot,
+        "Record ID,First Name,Last Name,Email,Company Name,Phone Number\n\
+         9001,Hanna,Hubert,hanna@hubert.de,Hubert KG,030 1234567\n",
+    )
+    .unwrap();
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "import",
+            hubspot.to_str().unwrap(),
+            "--preset",
+            "hubspot",
+            "--save-preset",
+            "Mein HubSpot",
+            "--match-by",
+            "external_id",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("Record ID                    → external_id"),
+        "{err}"
+    );
+    let (_, json, _) = kartei(
+        &database,
+        &["export", "--format", "json", "--q", "Hubert"],
+        None,
+    );
+    let hanna = &serde_json::from_str::<serde_json::Value>(&json).unwrap()[0];
+    assert_eq!(hanna["external_id"], "9001");
+    assert_eq!(hanna["phones"][0]["number"], "+49301234567");
+    // The saved preset finds her again by the id: an update, not a second Hanna.
+    std::fs::write(
+        &hubspot,
+        "Record ID,First Name,Last Name,Email,Company Name,Phone Number\n\
+         9001,Hanna,Hubert,hanna@hubert.de,Hubert KG,030 7654321\n",
+    )
+    .unwrap();
+    let (ok, out, err) = kartei(
+        &database,
+        &[
+            "import",
+            hubspot.to_str().unwrap(),
+            "--preset",
+            "Mein HubSpot",
+            "--match-by",
+            "external_id",
+            "--lang",
+            "en",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Check: 0 new, 1 update"), "{out}");
+    // An unknown preset is a clear error and writes nothing.
+    let (ok, _, err) = kartei(
+        &database,
+        &["import", hubspot.to_str().unwrap(), "--preset", "Excel 97"],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("no preset \"Excel 97\": built in are pipedrive, hubspot"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -42,3 +42,11 @@ CREATE TABLE distinct_pairs (
     b UUID NOT NULL,
     PRIMARY KEY (a, b)
 );
+
+-- Column mappings of imports saved under a name, to use again for the next file.
+CREATE TABLE import_presets (
+    name TEXT PRIMARY KEY NOT NULL,
+    mapping TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
