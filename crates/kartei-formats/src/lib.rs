@@ -4,3 +4,4 @@ pub mod csv;
 pub mod csv_read;
 pub mod vcard;
 pub mod vcard_read;
+pub mod xlsx;

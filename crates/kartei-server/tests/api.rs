@@ -1034,6 +1034,39 @@ async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
         .send_form("GET", "/contacts/export?filter=%7B%22field%22%3A%22city%22%2C%22op%22%3A%22eq%22%2C%22value%22%3A%22Nirgendwo%22%7D", &[("cookie", &cookie), ("accept-language", "en")], None)
         .await;
     assert_eq!(none.lines().count(), 1, "only the header: {none}");
+    // The list's chosen columns, in their order; and the same as an Excel workbook.
+    let (_, _, chosen) = api
+        .send_form(
+            "GET",
+            "/contacts/export?q=Eigen&cols=email,last_name",
+            &[("cookie", &cookie), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert!(chosen.starts_with("E-mail,Last name\r\n"), "{chosen}");
+    let (status, headers, book) = api
+        .send_form(
+            "GET",
+            "/contacts/export?q=Eigen&format=xlsx",
+            &[("cookie", &cookie), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(book.starts_with("PK\u{3}\u{4}"));
+    let (status, _, _) = api
+        .send_form(
+            "GET",
+            "/contacts/export?cols=shoe_size",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Invalid input re-renders the form with the message next to the field; nothing saved.
     let (status, _, page) = api

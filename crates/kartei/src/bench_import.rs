@@ -146,6 +146,7 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
             mapping: None,
             preset: None,
             save_preset: None,
+            sheet: None,
             dry_run: false,
             match_by: "email".into(),
             on_match: "update".into(),

@@ -39,7 +39,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
     Export(ExportArgs),
-    /// Import contacts from a CSV file (any delimiter, UTF-8 or Windows-1252): shows
+    /// Import contacts from a CSV file (any delimiter, UTF-8 or Windows-1252), an XLSX
+    /// workbook or vCards: shows
     /// how columns are understood, checks every row, and with --dry-run writes nothing.
     Import(ImportArgs),
     /// Scan all contacts for likely duplicates (pairs with score, reasons and cluster).
@@ -137,9 +138,14 @@ pub struct ExportArgs {
     /// `contact` or `organization`.
     #[arg(long, default_value = "contact")]
     pub entity: String,
-    /// `csv` (German: `;` and BOM for Excel; English: `,`), `json` or `vcard` (contacts).
+    /// `csv` (German: `;` and BOM for Excel; English: `,`), `xlsx`, `json` or `vcard`
+    /// (contacts).
     #[arg(long, default_value = "csv")]
     pub format: String,
+    /// CSV and XLSX: only these columns, in this order (comma-separated keys, e.g.
+    /// `name,email,phone,custom.size`).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// Only records matching this filter (the API's filter JSON).
     #[arg(long)]
     pub filter: Option<String>,
@@ -225,6 +231,9 @@ pub struct ImportArgs {
     /// Save the mapping used for this file under a name, for the next import.
     #[arg(long)]
     pub save_preset: Option<String>,
+    /// The sheet of an XLSX workbook to import (the first when not given).
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Check and report only; nothing is written.
     #[arg(long)]
     pub dry_run: bool,

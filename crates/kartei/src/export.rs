@@ -10,7 +10,7 @@ use kartei_core::record::{Entity, RecordData};
 use kartei_core::{contact::ContactData, organization::OrganizationData};
 use kartei_formats::csv;
 use kartei_server::api::dto::RecordOut;
-use kartei_server::columns::{csv_header, csv_row, CellContext, Columns};
+use kartei_server::columns::{CellContext, Columns, ExportColumns};
 use kartei_store::list::{ListRequest, Page};
 use kartei_store::records::Record;
 use kartei_store::search::SearchRequest;
@@ -106,11 +106,11 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
     };
     let defs = store.custom_fields(Some(entity)).await?;
     let count = match (entity, args.format.as_str()) {
-        (Entity::Contact, "csv") => {
-            csv_export::<ContactData>(store, args, &defs, lang, &mut out).await?
+        (Entity::Contact, "csv" | "xlsx") => {
+            table_export::<ContactData>(store, args, &defs, lang, &mut out).await?
         }
-        (Entity::Organization, "csv") => {
-            csv_export::<OrganizationData>(store, args, &defs, lang, &mut out).await?
+        (Entity::Organization, "csv" | "xlsx") => {
+            table_export::<OrganizationData>(store, args, &defs, lang, &mut out).await?
         }
         (Entity::Contact, "json") => {
             json_export::<ContactData>(store, args, &defs, &mut out).await?
@@ -146,7 +146,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
         }
         (_, other) => {
             return Err(CliError::Usage(format!(
-                "unknown format {other}: csv, json or vcard"
+                "unknown format {other}: csv, xlsx, json or vcard"
             )))
         }
     };
@@ -155,14 +155,26 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn csv_export<R: Columns>(
+/// CSV (streamed) or XLSX (built in memory, then written) of the chosen columns.
+async fn table_export<R: Columns>(
     store: &Store,
     args: &ExportArgs,
     defs: &[CustomFieldDef],
     lang: Lang,
     out: &mut Box<dyn Write>,
 ) -> Result<usize, CliError> {
-    out.write_all(csv_header::<R>(defs, lang).as_bytes())?;
+    let columns = if args.columns.is_empty() {
+        ExportColumns::all()
+    } else {
+        ExportColumns::chosen::<R>(&args.columns, defs).map_err(CliError::Usage)?
+    };
+    let xlsx = args.format == "xlsx";
+    let mut sheet: Vec<Vec<String>> = Vec::new();
+    if xlsx {
+        sheet.push(columns.header::<R>(defs, lang));
+    } else {
+        out.write_all(columns.csv_header::<R>(defs, lang).as_bytes())?;
+    }
     let users: HashMap<Uuid, String> = store
         .users()
         .await?
@@ -182,8 +194,21 @@ async fn csv_export<R: Columns>(
             names: HashMap::new(),
         };
         for r in &items {
-            out.write_all(csv_row(r, defs, &ctx).as_bytes())?;
+            if xlsx {
+                sheet.push(columns.cells(r, defs, &ctx));
+            } else {
+                out.write_all(columns.csv_row(r, defs, &ctx).as_bytes())?;
+            }
         }
+    }
+    if xlsx {
+        let name = match (R::ENTITY, lang) {
+            (Entity::Organization, Lang::De) => "Organisationen",
+            (Entity::Organization, Lang::En) => "Organisations",
+            (_, Lang::De) => "Kontakte",
+            (_, Lang::En) => "Contacts",
+        };
+        out.write_all(&kartei_formats::xlsx::write(name, &sheet))?;
     }
     Ok(pager.count)
 }

@@ -117,19 +117,39 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     }
     let bytes =
         std::fs::read(&file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-    let (text, encoding) = decode(&bytes);
-    // vCards (from phones and mail programs) or a CSV table.
-    let vcard = text
-        .trim_start()
-        .get(..11)
-        .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCARD"));
-    let delimiter = if vcard { ';' } else { detect_delimiter(&text) };
+    let xlsx = kartei_formats::xlsx::looks_like_xlsx(&bytes);
+    if args.sheet.is_some() && !xlsx {
+        return Err(CliError::Usage(
+            "--sheet is for XLSX workbooks; this file is not one".into(),
+        ));
+    }
+    let (text, encoding) = if xlsx {
+        (String::new(), Encoding::Utf8)
+    } else {
+        decode(&bytes)
+    };
+    // An Excel workbook, vCards (from phones and mail programs) or a CSV table.
+    let vcard = !xlsx
+        && text
+            .trim_start()
+            .get(..11)
+            .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCARD"));
+    let delimiter = if vcard || xlsx {
+        ';'
+    } else {
+        detect_delimiter(&text)
+    };
     let (headers, rows, cards) = if vcard {
         let cards = kartei_formats::vcard_read::parse(&text);
         let rows: Vec<Vec<String>> = cards.iter().map(|c| vec![c.display.clone()]).collect();
         (vec!["Name".to_string()], rows, Some(cards))
     } else {
-        let mut rows = parse(&text, delimiter);
+        let mut rows = if xlsx {
+            kartei_formats::xlsx::read_sheet(&bytes, args.sheet.as_deref())
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?
+        } else {
+            parse(&text, delimiter)
+        };
         if rows.is_empty() {
             return Err(CliError::Usage(format!("{}: no rows", file.display())));
         }
@@ -219,6 +239,21 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     };
     if vcard {
         eprintln!("{}: {} vCards, {enc}", file.display(), rows.len());
+    } else if xlsx {
+        let sheets = kartei_formats::xlsx::sheet_names(&bytes).unwrap_or_default();
+        eprintln!(
+            "{}: {} rows, XLSX, sheet {:?} (of {})",
+            file.display(),
+            rows.len(),
+            args.sheet
+                .clone()
+                .or_else(|| sheets.first().cloned())
+                .unwrap_or_default(),
+            sheets.join(", ")
+        );
+        for (h, t) in headers.iter().zip(&targets) {
+            eprintln!("  {h:<28} → {}", target_name(t));
+        }
     } else {
         eprintln!(
             "{}: {} rows, {enc}, delimiter {delim_name}",
@@ -415,7 +450,16 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         .unwrap_or("")
         .to_string();
     let actor = Actor::system(&format!("import {file_name}"));
-    let hash = kartei_server::auth::hash_secret(&text);
+    // The same file (and sheet) resumes an interrupted import.
+    let hash = if xlsx {
+        let mut whole = String::new();
+        for row in std::iter::once(&headers).chain(&rows) {
+            whole.push_str(&csv::line(row, ';'));
+        }
+        kartei_server::auth::hash_secret(&whole)
+    } else {
+        kartei_server::auth::hash_secret(&text)
+    };
     let job = match store.unfinished_import(&hash).await? {
         Some(job) => {
             eprintln!(

@@ -710,6 +710,62 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kaputt\r\nEMAIL:kaputt@\r\nEND:VCARD\r\n";
     );
     assert!(ok, "{err}");
     assert!(out.contains("Check: 0 new, 1 update"), "{out}");
+    // An Excel export of chosen columns reads back, and imports again (by e-mail: an
+    // update, not a second Hanna); a sheet the workbook lacks is named in the error.
+    let book = dir.join("kontakte.xlsx");
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "export",
+            "--format",
+            "xlsx",
+            "--columns",
+            "first_name,last_name,email",
+            "--q",
+            "Hubert",
+            "--output",
+            book.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let rows = kartei_formats::xlsx::read_sheet(&std::fs::read(&book).unwrap(), None).unwrap();
+    assert_eq!(
+        rows,
+        [
+            ["Vorname", "Nachname", "E-Mail"],
+            ["Hanna", "Hubert", "hanna@hubert.de"]
+        ]
+    );
+    let (ok, out, err) = kartei(
+        &database,
+        &[
+            "import",
+            book.to_str().unwrap(),
+            "--sheet",
+            "Kontakte",
+            "--dry-run",
+            "--lang",
+            "en",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("XLSX, sheet \"Kontakte\""), "{err}");
+    assert!(out.contains("Check: 0 new, 1 update"), "{out}");
+    let (ok, _, err) = kartei(
+        &database,
+        &["import", book.to_str().unwrap(), "--sheet", "Tabelle2"],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("no sheet \"Tabelle2\"; the workbook has Kontakte"),
+        "{err}"
+    );
+    let (ok, _, err) = kartei(&database, &["export", "--columns", "email,shoe_size"], None);
+    assert!(!ok);
+    assert!(err.contains("unknown column \"shoe_size\""), "{err}");
     // An unknown preset is a clear error and writes nothing.
     let (ok, _, err) = kartei(
         &database,

@@ -138,6 +138,7 @@ pub struct ListPage {
     pub filter_spec: String,
     /// The whole list as CSV.
     pub export_href: String,
+    pub export_xlsx_href: String,
     pub users: Vec<(Uuid, String)>,
     pub can_export: bool,
 }
@@ -569,8 +570,12 @@ pub async fn list_page<R: WebRecord>(
     let view_id = view.as_ref().map(|v| v.id.to_string());
     let export_extra: Vec<(&str, &str)> = view_id.iter().map(|v| ("view", v.as_str())).collect();
     let export_href = list_state.href(&format!("{}/export", R::PATH), &export_extra);
+    let mut xlsx_extra = export_extra.clone();
+    xlsx_extra.push(("format", "xlsx"));
+    let export_xlsx_href = list_state.href(&format!("{}/export", R::PATH), &xlsx_extra);
     let page = ListPage {
         export_href,
+        export_xlsx_href,
         filter_spec: filter_spec::<R>(&state, lang, &users).await?,
         title: shell.t(R::TITLE_KEY),
         shell,
@@ -780,8 +785,10 @@ async fn export_csv<R: WebRecord>(
 /// Rows per page while an export walks the list.
 const EXPORT_PAGE: u64 = 500;
 
-/// The whole list as it is filtered, searched and sorted, as CSV (Excel-friendly in
-/// German: `;` and a byte-order mark), streamed page by page, so that any size works.
+/// The whole list as it is filtered, searched and sorted, in the list's chosen columns
+/// (all exported ones when none are chosen): as CSV (Excel-friendly in German: `;` and a
+/// byte-order mark), streamed page by page so that any size works, or as an XLSX
+/// workbook (`format=xlsx`, built in memory).
 pub async fn export_all<R: WebRecord>(
     State(state): State<AppState>,
     session: Session,
@@ -813,13 +820,19 @@ pub async fn export_all<R: WebRecord>(
     let q = list_state.q.clone().filter(|q| !q.trim().is_empty());
     let lang = session.lang;
     let sensitive = session.may(Permission::ViewSensitive);
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    let xlsx = query.get("format") == Some("xlsx");
+    let columns = if list_state.cols.is_empty() {
+        crate::columns::ExportColumns::all()
+    } else {
+        crate::columns::ExportColumns::chosen::<R>(&list_state.cols, &defs)
+            .map_err(|_| WebError::BadRequest)?
+    };
+    // Rows go through the channel: the header first, then a page at a time.
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<Result<Vec<Vec<String>>, std::io::Error>>(4);
+    let header = columns.header::<R>(&defs, lang);
     tokio::spawn(async move {
-        if sender
-            .send(Ok(crate::columns::csv_header::<R>(&defs, lang)))
-            .await
-            .is_err()
-        {
+        if sender.send(Ok(vec![header])).await.is_err() {
             return;
         }
         let mut cursor = None;
@@ -880,9 +893,9 @@ pub async fn export_all<R: WebRecord>(
                     return;
                 }
             };
-            let chunk: String = items
+            let chunk: Vec<Vec<String>> = items
                 .iter()
-                .map(|r| crate::columns::csv_row(r, &defs, &ctx))
+                .map(|r| columns.cells(r, &defs, &ctx))
                 .collect();
             if sender.send(Ok(chunk)).await.is_err() {
                 return;
@@ -893,20 +906,64 @@ pub async fn export_all<R: WebRecord>(
             }
         }
     });
-    let stream = futures_util::stream::unfold(receiver, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let name = format!(
-        "{}-{}.csv",
+    let stem = format!(
+        "{}-{}",
         R::ENTITY.table(),
         kartei_store::now().format("%Y-%m-%d")
     );
+    if xlsx {
+        let mut sheet = Vec::new();
+        while let Some(chunk) = receiver.recv().await {
+            sheet.extend(chunk.map_err(|_| WebError::Internal)?);
+        }
+        let bytes = kartei_formats::xlsx::write(
+            &crate::web::texts::Tr(lang).t(R::TITLE_KEY).to_string(),
+            &sheet,
+        );
+        return Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{stem}.xlsx\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    let delimiter = kartei_formats::csv::delimiter(lang);
+    let bom = if lang == Lang::De {
+        kartei_formats::csv::BOM
+    } else {
+        ""
+    };
+    let stream =
+        futures_util::stream::unfold((receiver, true), move |(mut rx, first)| async move {
+            rx.recv().await.map(|chunk| {
+                let text = chunk.map(|rows| {
+                    let mut text = if first {
+                        bom.to_string()
+                    } else {
+                        String::new()
+                    };
+                    for row in &rows {
+                        text.push_str(&kartei_formats::csv::line(row, delimiter));
+                    }
+                    text
+                });
+                (text, (rx, false))
+            })
+        });
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"{stem}.csv\""),
             ),
         ],
         axum::body::Body::from_stream(stream),

@@ -74,6 +74,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.view_delete", "Ansicht löschen", "Delete view"),
     ("list.clear", "Zurücksetzen", "Reset"),
     ("list.export_all", "Liste als CSV", "List as CSV"),
+    ("list.export_xlsx", "Liste als Excel", "List as Excel"),
     ("bulk.action", "Aktion für Auswahl", "Action for selection"),
     ("bulk.tag", "Tag vergeben", "Add tag"),
     ("bulk.untag", "Tag entfernen", "Remove tag"),
