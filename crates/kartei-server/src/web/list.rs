@@ -916,10 +916,8 @@ pub async fn export_all<R: WebRecord>(
         while let Some(chunk) = receiver.recv().await {
             sheet.extend(chunk.map_err(|_| WebError::Internal)?);
         }
-        let bytes = kartei_formats::xlsx::write(
-            &crate::web::texts::Tr(lang).t(R::TITLE_KEY).to_string(),
-            &sheet,
-        );
+        let bytes =
+            kartei_formats::xlsx::write(crate::web::texts::Tr(lang).t(R::TITLE_KEY), &sheet);
         return Ok((
             [
                 (
