@@ -102,6 +102,9 @@ pub struct DuplicatePair {
     pub b: Uuid,
     pub a_name: String,
     pub b_name: String,
+    /// The contacts' ids in the systems they were imported from.
+    pub a_external_id: Option<String>,
+    pub b_external_id: Option<String>,
     pub score: MatchScore,
     /// Pairs linked through shared members form one cluster.
     pub cluster: usize,
@@ -116,6 +119,7 @@ fn matchable(c: ContactData) -> ContactData {
         phones: c.phones,
         addresses: c.addresses,
         organization_id: c.organization_id,
+        external_id: c.external_id,
         ..ContactData::default()
     }
 }
@@ -282,11 +286,15 @@ impl Store {
                         .map(|(c, _)| c.display_name())
                         .unwrap_or_default()
                 };
+                let external =
+                    |id: &Uuid| contacts.get(id).and_then(|(c, _)| c.external_id.clone());
                 DuplicatePair {
                     a,
                     b,
                     a_name: name_of(&a),
                     b_name: name_of(&b),
+                    a_external_id: external(&a),
+                    b_external_id: external(&b),
                     score: s,
                     cluster,
                 }

@@ -265,8 +265,10 @@ pub async fn duplicates(store: &Store, args: &crate::cli::DuplicatesArgs) -> Res
                 lang.pick("Cluster", "cluster"),
                 lang.pick("Punkte", "score"),
                 lang.pick("ID A", "id a"),
+                lang.pick("Externe ID A", "external id a"),
                 lang.pick("Name A", "name a"),
                 lang.pick("ID B", "id b"),
+                lang.pick("Externe ID B", "external id b"),
                 lang.pick("Name B", "name b"),
                 lang.pick("Gründe", "reasons"),
             ]
@@ -277,8 +279,10 @@ pub async fn duplicates(store: &Store, args: &crate::cli::DuplicatesArgs) -> Res
                     p.cluster.to_string(),
                     p.score.score.to_string(),
                     p.a.to_string(),
+                    p.a_external_id.clone().unwrap_or_default(),
                     p.a_name.clone(),
                     p.b.to_string(),
+                    p.b_external_id.clone().unwrap_or_default(),
                     p.b_name.clone(),
                     reasons(p),
                 ];

@@ -412,7 +412,31 @@ async fn export_on_postgres() {
 #[test]
 fn a_duplicate_scan_prints_csv() {
     let (url, _scratch) = kartei_store::testing::sqlite_url();
-    let (ok, _, err) = kartei(&url, &["seed", "--contacts", "500", "--seed", "3"], None);
+    let dir = std::env::temp_dir().join(format!("kartei-dups-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("crm.csv");
+    std::fs::write(
+        &file,
+        "Quell-ID;Vorname;Nachname;E-Mail\n\
+         crm-1;Jürgen;Schmidt;js@example.de\n\
+         crm-2;Juergen;Schmitt;js@example.de\n\
+         crm-3;Zora;Anders;zora@example.de\n",
+    )
+    .unwrap();
+    let mapping = dir.join("mapping.json");
+    std::fs::write(&mapping, r#"{"Quell-ID": "external_id"}"#).unwrap();
+    let (ok, _, err) = kartei(
+        &url,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--match-by",
+            "none",
+        ],
+        None,
+    );
     assert!(ok, "{err}");
     let (ok, out, err) = kartei(
         &url,
@@ -420,11 +444,20 @@ fn a_duplicate_scan_prints_csv() {
         None,
     );
     assert!(ok, "{err}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("cluster,score,id a,external id a,name a,id b,external id b,name b,reasons")
+    );
+    let pair = lines.next().unwrap_or_default();
     assert!(
-        out.starts_with("cluster,score,id a,name a,id b,name b,reasons\r\n"),
+        pair.contains(",crm-1,") && pair.contains(",crm-2,"),
         "{out}"
     );
+    assert!(pair.contains("same e-mail address"), "{pair}");
+    assert_eq!(lines.next(), None, "{out}");
     assert!(err.contains("likely duplicate pairs"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The id an import reports ("Import <id>: …").
