@@ -6,6 +6,7 @@ pub mod auth;
 pub mod columns;
 pub mod error;
 pub mod format;
+pub mod import;
 pub mod jobs;
 pub mod throttle;
 pub mod web;
