@@ -419,7 +419,7 @@ pub async fn write(
     progress: impl Fn(Progress),
 ) -> Result<ImportJob, StoreError> {
     let hash = &table.hash;
-    let job = match store.unfinished_import(&hash).await? {
+    let job = match store.unfinished_import(hash).await? {
         Some(job) => {
             progress(Progress::Resuming(job.next_row));
             job
