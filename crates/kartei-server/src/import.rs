@@ -298,18 +298,10 @@ pub async fn check(
             (n, id)
         })
         .collect();
-    let match_key = |d: &kartei_core::import::RowDraft| -> Option<String> {
-        match options.match_by.as_str() {
-            "email" => d
-                .contact
-                .emails
-                .first()
-                .map(|e| e.address.trim().to_lowercase()),
-            "external_id" => d.external_id.clone(),
-            _ => None,
-        }
-    };
-    let keys: Vec<String> = drafts.iter().filter_map(match_key).collect();
+    let keys: Vec<String> = drafts
+        .iter()
+        .filter_map(|d| match_key(&options.match_by, d))
+        .collect();
     let mut matches = match options.match_by.as_str() {
         "email" => store.contacts_by(MatchColumn::Email, &keys).await?,
         "external_id" => store.contacts_by(MatchColumn::ExternalId, &keys).await?,
@@ -336,12 +328,15 @@ pub async fn check(
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
         let existing = if problems.is_empty() {
-            match_key(&kartei_core::import::RowDraft {
-                contact: contact.clone(),
-                organization: None,
-                external_id: contact.external_id.clone(),
-                errors: Vec::new(),
-            })
+            match_key(
+                &options.match_by,
+                &kartei_core::import::RowDraft {
+                    contact: contact.clone(),
+                    organization: None,
+                    external_id: contact.external_id.clone(),
+                    errors: Vec::new(),
+                },
+            )
             .and_then(|k| matches.get(&k).copied())
         } else {
             None
@@ -398,6 +393,19 @@ pub async fn check(
         plans,
         organizations,
     })
+}
+
+/// The value a row is matched by: its first e-mail address or its external id.
+fn match_key(match_by: &str, d: &kartei_core::import::RowDraft) -> Option<String> {
+    match match_by {
+        "email" => d
+            .contact
+            .emails
+            .first()
+            .map(|e| e.address.trim().to_lowercase()),
+        "external_id" => d.external_id.clone(),
+        _ => None,
+    }
 }
 
 /// How far a write got.

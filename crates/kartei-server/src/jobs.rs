@@ -63,6 +63,23 @@ impl Job {
     }
 }
 
+/// A file uploaded for an import, kept in memory until it is imported or the server
+/// stops.
+pub struct Upload {
+    pub user: uuid::Uuid,
+    pub file_name: String,
+    pub table: crate::import::Table,
+}
+
+/// How an import started from the web is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportRun {
+    /// Rows written of all.
+    Running(usize, usize),
+    Done(kartei_store::imports::ImportJob),
+    Failed(String),
+}
+
 /// An audit and when it finished.
 pub type DatedReport = (DateTime<Utc>, QualityReport);
 
@@ -74,6 +91,10 @@ pub struct Jobs {
     pub quality: Arc<Job>,
     /// The last audit, in memory until the server stops.
     pub quality_report: Arc<Mutex<Option<DatedReport>>>,
+    /// Uploaded files waiting for their mapping, by upload id.
+    pub uploads: Mutex<std::collections::HashMap<uuid::Uuid, Arc<Upload>>>,
+    /// Imports started from the web, by upload id.
+    pub import_runs: Arc<Mutex<std::collections::HashMap<uuid::Uuid, ImportRun>>>,
 }
 
 impl Jobs {
@@ -102,4 +123,109 @@ impl Jobs {
     pub fn quality_report(&self) -> Option<DatedReport> {
         lock(&self.quality_report).clone()
     }
+
+    pub fn add_upload(&self, id: uuid::Uuid, upload: Upload) {
+        lock(&self.uploads).insert(id, Arc::new(upload));
+    }
+
+    /// The upload with this id, if it is the user's.
+    pub fn upload(&self, id: uuid::Uuid, user: uuid::Uuid) -> Option<Arc<Upload>> {
+        lock(&self.uploads)
+            .get(&id)
+            .filter(|u| u.user == user)
+            .cloned()
+    }
+
+    pub fn import_run(&self, id: uuid::Uuid) -> Option<ImportRun> {
+        lock(&self.import_runs).get(&id).cloned()
+    }
+
+    /// Starts writing a checked upload in the background; false when it runs already.
+    pub fn start_import(
+        &self,
+        store: Arc<kartei_store::Store>,
+        id: uuid::Uuid,
+        upload: Arc<Upload>,
+        actor: kartei_store::Actor,
+        targets: Vec<kartei_core::import::Target>,
+        options: crate::import::Options,
+    ) -> bool {
+        {
+            let mut runs = lock(&self.import_runs);
+            if matches!(runs.get(&id), Some(ImportRun::Running(..))) {
+                return false;
+            }
+            runs.insert(id, ImportRun::Running(0, upload.table.rows.len()));
+        }
+        lock(&self.uploads).remove(&id);
+        let runs = Arc::clone(&self.import_runs);
+        // On a thread of its own, driven by the server's runtime: the import's future
+        // borrows across awaits in ways the compiler cannot prove sendable.
+        let handle = tokio::runtime::Handle::current();
+        std::thread::spawn(move || {
+            handle.block_on(run_import(store, id, upload, actor, targets, options, runs))
+        });
+        true
+    }
+}
+
+/// Runs a future built on a thread of its own, driven by the server's runtime, and
+/// hands back its output (`None` if that thread panicked). For the import's futures,
+/// which borrow across awaits in ways the compiler cannot prove sendable.
+pub async fn off_thread<T, F, Fut>(make: F) -> Option<T>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+    T: Send + 'static,
+{
+    let handle = tokio::runtime::Handle::current();
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(handle.block_on(make()));
+    });
+    receiver.await.ok()
+}
+
+type Runs = Arc<Mutex<std::collections::HashMap<uuid::Uuid, ImportRun>>>;
+
+async fn run_import(
+    store: Arc<kartei_store::Store>,
+    id: uuid::Uuid,
+    upload: Arc<Upload>,
+    actor: kartei_store::Actor,
+    targets: Vec<kartei_core::import::Target>,
+    options: crate::import::Options,
+    runs: Runs,
+) {
+    let checked = match crate::import::check(&store, &upload.table, &targets, &options).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("import failed: {e}");
+            lock(&runs).insert(id, ImportRun::Failed(e.to_string()));
+            return;
+        }
+    };
+    let progress_runs = Arc::clone(&runs);
+    let result = crate::import::write(
+        &store,
+        &actor,
+        &upload.file_name,
+        &upload.table,
+        checked,
+        &options,
+        move |p| {
+            if let crate::import::Progress::Written(at, total) = p {
+                lock(&progress_runs).insert(id, ImportRun::Running(at, total));
+            }
+        },
+    )
+    .await;
+    let state = match result {
+        Ok(job) => ImportRun::Done(job),
+        Err(e) => {
+            tracing::error!("import failed: {e}");
+            ImportRun::Failed(e.to_string())
+        }
+    };
+    lock(&runs).insert(id, state);
 }

@@ -903,6 +903,179 @@ async fn scan_and_wait(api: &Api, auth: &str) -> support::Reply {
 }
 api_story!(scan_review_merge_and_undo_over_http);
 
+/// Signs in over the web pages; the session cookie and the CSRF token of a page.
+async fn web_session(api: &Api, name: &str) -> (String, String) {
+    api.token(name, Role::User).await;
+    let (_, headers, _) = api
+        .send_form(
+            "POST",
+            "/login",
+            &[],
+            Some(&format!(
+                "name={name}&password=correct+horse+battery&next=%2Fimports"
+            )),
+        )
+        .await;
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("kartei_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, _, page) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "kartei-test-boundary";
+    let mut body = Vec::new();
+    for (name, file, value) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn imports_in_the_browser_pages(api: Api) {
+    let (cookie, csrf) = web_session(&api, "ina").await;
+    let csv =
+        "Vorname;Nachname;E-Mail;Kundennummer\nJörg;Müller;joerg@mueller.de;K-1\nÄnne;Groß;kaputt;K-2\n"
+            .as_bytes();
+    // Without the token nothing is kept.
+    let (ctype, body) = multipart(&[
+        ("_csrf", None, b"falsch"),
+        ("file", Some("kunden.csv"), csv),
+    ]);
+    let (status, _, _) = api
+        .send_raw("/imports/upload", &[("cookie", &cookie)], &ctype, body)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (ctype, body) = multipart(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("file", Some("kunden.csv"), csv),
+    ]);
+    let (status, headers, _) = api
+        .send_raw("/imports/upload", &[("cookie", &cookie)], &ctype, body)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/imports/u/"), "{location}");
+    let (status, _, page) = api
+        .send_form(
+            "GET",
+            &location,
+            &[("cookie", &cookie), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The suggestions: Vorname → first name, Kundennummer → customer number.
+    assert!(
+        page.contains("<option value=\"first_name\" selected>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"customer_number\" selected>"),
+        "{page}"
+    );
+    let path = location.split('?').next().unwrap().to_string();
+    let form = format!("_csrf={csrf}&t0=first_name&t1=last_name&t2=email&t3=external_id&match_by=email&on_match=update");
+    let (status, _, report) = api
+        .send_form(
+            "POST",
+            &path,
+            &[("cookie", &cookie), ("accept-language", "en")],
+            Some(&format!("{form}&action=check")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(report.contains("<strong>1</strong> new"), "{report}");
+    assert!(report.contains("<strong>1</strong> invalid"), "{report}");
+    assert!(report.contains("Not a valid e-mail address"), "{report}");
+    let t = api.token("ina-api", Role::User).await;
+    assert_eq!(
+        api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],
+        json!([]),
+        "a check writes nothing"
+    );
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            &path,
+            &[("cookie", &cookie)],
+            Some(&format!("{form}&action=run")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let progress = headers["location"].to_str().unwrap().to_string();
+    let mut done = String::new();
+    for _ in 0..200 {
+        let (_, _, page) = api
+            .send_form(
+                "GET",
+                &progress,
+                &[("cookie", &cookie), ("accept-language", "en")],
+                None,
+            )
+            .await;
+        if page.contains("Import done:") {
+            done = page;
+            break;
+        }
+        assert!(!page.contains("The import failed"), "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done.contains("1 created, 0 updated"), "{done}");
+    let items = api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["external_id"], "K-1");
+    // The list of imports offers undo; undoing trashes what it created.
+    let (_, _, list) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    let job = list
+        .split("action=\"/imports/")
+        .filter_map(|r| r.split('"').next())
+        .find_map(|a| a.strip_suffix("/undo"))
+        .unwrap()
+        .to_string();
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            &format!("/imports/{job}/undo"),
+            &[("cookie", &cookie)],
+            Some(&format!("_csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/imports?notice=imp.undone_notice");
+    assert_eq!(
+        api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],
+        json!([])
+    );
+}
+api_story!(imports_in_the_browser_pages);
+
 /// The web pages: sign-in by form, the session cookie's flags, the CSRF token on every
 /// form, the security headers, and the language from Accept-Language.
 async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {

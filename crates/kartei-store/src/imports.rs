@@ -365,18 +365,24 @@ impl Store {
             Timing::Now(now()),
         )
         .await?;
-        crate::index::insert_rows(
-            &mut tx,
-            "import_items",
-            &["import_id", "record_id", "action", "before_data"],
-            items.iter().map(|(id, _)| {
+        // Collected first: an iterator borrowing `items` across the await would keep
+        // the future from being sent to another thread.
+        let rows: Vec<Vec<sea_query::SimpleExpr>> = items
+            .iter()
+            .map(|(id, _)| {
                 vec![
                     job.into(),
                     (*id).into(),
                     "create_organization".into(),
                     None::<String>.into(),
                 ]
-            }),
+            })
+            .collect();
+        crate::index::insert_rows(
+            &mut tx,
+            "import_items",
+            &["import_id", "record_id", "action", "before_data"],
+            rows.into_iter(),
             false,
         )
         .await?;

@@ -9,6 +9,7 @@ pub mod duplicates;
 pub mod edit;
 pub mod error;
 pub mod form;
+pub mod imports;
 pub mod list;
 pub mod pages;
 pub mod quality;
@@ -271,4 +272,5 @@ pub fn routes() -> Router<AppState> {
         .merge(trash::routes())
         .merge(duplicates::routes())
         .merge(quality::routes())
+        .merge(imports::routes())
 }

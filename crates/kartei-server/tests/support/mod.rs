@@ -128,6 +128,35 @@ impl Api {
         (status, headers, String::from_utf8_lossy(&bytes).to_string())
     }
 
+    /// A request with a body of any type (a multipart upload); the answer as text.
+    pub async fn send_raw(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", content_type);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8_lossy(&bytes).to_string())
+    }
+
     pub async fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
         let auth = format!("Bearer {token}");
         self.send(method, path, &[("authorization", &auth)], body)

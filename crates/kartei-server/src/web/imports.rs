@@ -1,0 +1,467 @@
+//! Imports in the browser: upload a CSV, XLSX or vCard file, map its columns (with
+//! suggestions and presets), check every row without writing, then import in the
+//! background with progress; past imports can be undone within 30 days.
+
+use super::error::WebError;
+use super::session::{with_notice, Posted, Session, Shell};
+use crate::import::{check, target_name, Options, Source, Table};
+use crate::jobs::{ImportRun, Upload};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use kartei_core::access::Permission;
+use kartei_core::i18n::Lang;
+use kartei_core::import::Target;
+use kartei_core::record::Entity;
+use kartei_store::imports::ImportJob;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The largest file the browser may upload.
+const MAX_UPLOAD_BYTES: usize = 256 << 20;
+
+/// What a column can hold, by target name, with its label.
+const TARGETS: &[(&str, &str, &str)] = &[
+    ("ignore", "— nicht importieren —", "— do not import —"),
+    ("salutation", "Anrede", "Salutation"),
+    ("title", "Titel", "Title"),
+    ("first_name", "Vorname", "First name"),
+    ("last_name", "Nachname", "Last name"),
+    (
+        "full_name",
+        "Ganzer Name (wird geteilt)",
+        "Full name (split)",
+    ),
+    ("organization", "Firma", "Organisation"),
+    ("job_title", "Position", "Job title"),
+    ("department", "Abteilung", "Department"),
+    ("email", "E-Mail", "E-mail"),
+    ("phone", "Telefon", "Phone"),
+    ("mobile", "Mobil", "Mobile"),
+    ("street", "Straße", "Street"),
+    ("house_number", "Hausnummer", "House number"),
+    ("postcode", "PLZ", "Postcode"),
+    ("city", "Ort", "City"),
+    ("country", "Land", "Country"),
+    ("birthday", "Geburtstag", "Birthday"),
+    ("customer_number", "Kundennummer", "Customer number"),
+    ("lead_source", "Lead-Quelle", "Lead source"),
+    ("notes", "Notizen", "Notes"),
+    ("external_id", "Externe ID", "External id"),
+];
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    shell: Shell,
+    imports: Vec<ImportJob>,
+    presets: Vec<(String, String)>,
+}
+
+impl ImportsPage {
+    fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        crate::format::timestamp(*at, self.shell.lang)
+    }
+
+    fn state(&self, j: &ImportJob) -> &'static str {
+        match (j.undone_at, j.finished_at) {
+            (Some(_), _) => self.shell.t("imp.undone"),
+            (None, Some(_)) => self.shell.t("imp.finished"),
+            (None, None) => self.shell.t("imp.interrupted"),
+        }
+    }
+
+    fn undoable(&self, j: &ImportJob) -> bool {
+        j.undone_at.is_none()
+            && j.started_at
+                > kartei_store::now() - chrono::Duration::days(kartei_store::imports::UNDO_DAYS)
+    }
+}
+
+/// Built-in and saved presets: (key, name).
+async fn presets(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+    let mut out: Vec<(String, String)> = kartei_core::import_presets::PRESETS
+        .iter()
+        .map(|p| (p.key.to_string(), p.name.to_string()))
+        .collect();
+    out.extend(
+        state
+            .store
+            .import_presets()
+            .await?
+            .into_iter()
+            .map(|(n, _)| (n.clone(), n)),
+    );
+    Ok(out)
+}
+
+#[derive(serde::Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let shell = Shell::load(
+        &state,
+        &session,
+        "nav.imports",
+        "/imports",
+        q.notice.as_deref(),
+    )
+    .await?;
+    let page = ImportsPage {
+        shell,
+        imports: state.store.imports().await?,
+        presets: presets(&state).await?,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The multipart upload: the file, an optional sheet and preset, and the CSRF token.
+async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let (mut csrf, mut sheet, mut preset) = (String::new(), None, None);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| WebError::BadRequest)?
+    {
+        match field.name().unwrap_or("") {
+            "_csrf" => csrf = field.text().await.map_err(|_| WebError::BadRequest)?,
+            "sheet" => sheet = Some(field.text().await.map_err(|_| WebError::BadRequest)?),
+            "preset" => preset = Some(field.text().await.map_err(|_| WebError::BadRequest)?),
+            "file" => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(|_| WebError::BadRequest)?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if !crate::auth::constant_time_eq(csrf.as_bytes(), session.csrf.as_bytes()) {
+        return Err(WebError::Csrf);
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok(Redirect::to(&with_notice("/imports", "imp.no_file")).into_response());
+    };
+    let sheet = sheet.filter(|s| !s.trim().is_empty());
+    let table = match Table::read(&bytes, sheet.as_deref()) {
+        Ok(t) => t,
+        Err(_) => {
+            return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response())
+        }
+    };
+    let mut targets = table.suggested();
+    if let Some(key) = preset.filter(|p| !p.is_empty()) {
+        if table
+            .apply_preset(&state.store, &mut targets, &key)
+            .await
+            .is_err()
+        {
+            return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response());
+        }
+    }
+    let id = Uuid::now_v7();
+    let mapping: Vec<String> = targets.iter().map(target_name).collect();
+    state.jobs.add_upload(
+        id,
+        Upload {
+            user: session.user.id,
+            file_name,
+            table,
+        },
+    );
+    let query = serde_urlencoded::to_string(
+        mapping
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("t{i}"), t.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/imports/u/{id}?{query}")).into_response())
+}
+
+/// One column of the mapping form.
+struct ColumnRow {
+    index: usize,
+    header: String,
+    samples: String,
+    target: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_map.html")]
+struct MapPage {
+    shell: Shell,
+    id: Uuid,
+    file_name: String,
+    source: String,
+    rows: usize,
+    columns: Vec<ColumnRow>,
+    targets: Vec<(String, String)>,
+    match_by: String,
+    on_match: String,
+    /// After a check.
+    report: Option<Report>,
+}
+
+/// What a check found: new, update, skip, invalid, new organisations; the first
+/// problems (row, column, message) and how many there are in all.
+struct Report {
+    counts: [usize; 5],
+    problems: Vec<(usize, String, String)>,
+    total: usize,
+}
+
+/// The user's choices on the mapping form.
+struct Choices {
+    targets: Vec<Target>,
+    match_by: String,
+    on_match: String,
+}
+
+fn target_options(
+    lang: Lang,
+    defs: &[kartei_core::custom_field::CustomFieldDef],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = TARGETS
+        .iter()
+        .map(|(k, de, en)| (k.to_string(), lang.pick(de, en).to_string()))
+        .collect();
+    out.extend(defs.iter().map(|d| {
+        (
+            format!("custom.{}", d.key),
+            crate::columns::custom_label(d, lang).to_string(),
+        )
+    }));
+    out
+}
+
+/// The targets the form (or the address) chose; the suggestions where it chose none.
+fn chosen_targets(table: &Table, get: impl Fn(&str) -> Option<String>) -> Vec<Target> {
+    let suggested = table.suggested();
+    (0..table.headers.len().max(suggested.len()))
+        .map(|i| {
+            get(&format!("t{i}"))
+                .and_then(|t| crate::import::parse_target(&t))
+                .or_else(|| suggested.get(i).cloned())
+                .unwrap_or(Target::Ignore)
+        })
+        .collect()
+}
+
+async fn map_page(
+    state: &AppState,
+    session: &Session,
+    id: Uuid,
+    upload: &Upload,
+    choices: &Choices,
+    report: Option<Report>,
+) -> Result<Response, WebError> {
+    let targets = &choices.targets;
+    let lang = session.lang;
+    let table = &upload.table;
+    let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
+    let columns = table
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| ColumnRow {
+            index: i,
+            header: h.clone(),
+            samples: table
+                .rows
+                .iter()
+                .filter_map(|r| r.get(i).filter(|v| !v.trim().is_empty()))
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            target: targets.get(i).map(target_name).unwrap_or_default(),
+        })
+        .collect();
+    let source = match &table.source {
+        Source::Csv { .. } => "CSV".to_string(),
+        Source::Xlsx { sheet, .. } => format!("XLSX · {sheet}"),
+        Source::VCard => "vCard".to_string(),
+    };
+    let shell = Shell::load(
+        state,
+        session,
+        "nav.imports",
+        &format!("/imports/u/{id}"),
+        None,
+    )
+    .await?;
+    let page = MapPage {
+        shell,
+        id,
+        file_name: upload.file_name.clone(),
+        source,
+        rows: table.rows.len(),
+        columns,
+        targets: target_options(lang, &defs),
+        match_by: choices.match_by.clone(),
+        on_match: choices.on_match.clone(),
+        report,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn mapping(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    if state.jobs.import_run(id).is_some() {
+        return Ok(Redirect::to(&format!("/imports/u/{id}/progress")).into_response());
+    }
+    let upload = state
+        .jobs
+        .upload(id, session.user.id)
+        .ok_or(WebError::NotFound)?;
+    let choices = Choices {
+        targets: chosen_targets(&upload.table, |k| q.get(k).cloned()),
+        match_by: "email".into(),
+        on_match: "update".into(),
+    };
+    map_page(&state, &session, id, &upload, &choices, None).await
+}
+
+/// "Check" re-renders the mapping with the report; "Import" starts the run.
+async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let upload = state
+        .jobs
+        .upload(id, session.user.id)
+        .ok_or(WebError::NotFound)?;
+    let targets = chosen_targets(&upload.table, |k| form.get(k).map(str::to_string));
+    let match_by = match form.get("match_by") {
+        Some(m @ ("email" | "external_id" | "none")) => m.to_string(),
+        _ => "email".to_string(),
+    };
+    let on_match = match form.get("on_match") {
+        Some("skip") => "skip".to_string(),
+        _ => "update".to_string(),
+    };
+    let options = Options {
+        match_by: match_by.clone(),
+        on_match: on_match.clone(),
+        owner: Some(session.user.id),
+        lang: session.lang,
+    };
+    if form.get("action") == Some("run") {
+        state.jobs.start_import(
+            state.store.clone(),
+            id,
+            Arc::clone(&upload),
+            session.actor(),
+            targets,
+            options,
+        );
+        return Ok(Redirect::to(&format!("/imports/u/{id}/progress")).into_response());
+    }
+    let (store, table, chosen) = (state.store.clone(), Arc::clone(&upload), targets.clone());
+    let checked = crate::jobs::off_thread(move || async move {
+        check(&store, &table.table, &chosen, &options).await
+    })
+    .await
+    .ok_or(WebError::Internal)??;
+    let problems = checked.problems();
+    let report = Report {
+        counts: checked.counts(),
+        total: problems.len(),
+        problems: problems.into_iter().take(200).collect(),
+    };
+    let choices = Choices {
+        targets,
+        match_by,
+        on_match,
+    };
+    map_page(&state, &session, id, &upload, &choices, Some(report)).await
+}
+
+#[derive(Template)]
+#[template(path = "import_progress.html")]
+struct ProgressPage {
+    shell: Shell,
+    run: ImportRun,
+    percent: usize,
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let run = state.jobs.import_run(id).ok_or(WebError::NotFound)?;
+    let percent = match run {
+        ImportRun::Running(at, total) if total > 0 => at * 100 / total,
+        ImportRun::Running(..) => 0,
+        _ => 100,
+    };
+    let shell = Shell::load(
+        &state,
+        &session,
+        "nav.imports",
+        &format!("/imports/u/{id}/progress"),
+        None,
+    )
+    .await?;
+    Ok(Html(
+        ProgressPage {
+            shell,
+            run,
+            percent,
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+async fn undo(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, .. }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let notice = match state.store.undo_import(&session.actor(), id).await {
+        Ok(_) => "imp.undone_notice",
+        Err(kartei_store::StoreError::Invalid(_)) => "imp.undo_refused",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&with_notice("/imports", notice)).into_response())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/imports", get(list))
+        .route(
+            "/imports/upload",
+            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/imports/u/{id}", get(mapping).post(submit))
+        .route("/imports/u/{id}/progress", get(progress))
+        .route("/imports/{id}/undo", post(undo))
+}
