@@ -506,6 +506,39 @@ fn duplicates_story(
     let rows = b.find_all("table.records tbody tr");
     assert_eq!(rows.len(), 1);
     assert!(b.text(&rows[0]).contains("Zora"));
+
+    // An import in the browser: upload, check, import with progress.
+    let csv = profile.join("kunden.csv");
+    std::fs::write(
+        &csv,
+        "Vorname;Nachname;E-Mail\nIrma;Import;irma@import.de\nOtto;Ohne;kaputt\n",
+    )
+    .unwrap();
+    b.click_and_wait(&b.find("a[href='/imports']"));
+    b.type_into(&b.find("#imp-file"), csv.to_str().unwrap());
+    b.click_and_wait(&b.find("#upload-form button"));
+    b.wait_until("the mapping", || b.try_find("#mapping-form").map(|_| ()));
+    b.click_and_wait(&b.find("#check-button"));
+    let report = b.text_of("#import-report");
+    assert!(
+        report.contains("1 neu") && report.contains("1 ungültig"),
+        "{report}"
+    );
+    assert!(report.contains("Keine gültige E-Mail-Adresse"), "{report}");
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "import-check-de");
+    }
+    b.click_and_wait(&b.find("#run-button"));
+    b.wait_until("the import", || {
+        b.text_of("#import-progress")
+            .contains("Import fertig")
+            .then_some(())
+    });
+    assert!(b.text_of("#import-progress").contains("1 angelegt"));
+    b.click_and_wait(&b.find("#import-progress a[href='/contacts']"));
+    b.wait_until("the new contact", || {
+        b.text_of("table.records").contains("Irma").then_some(())
+    });
 }
 
 async fn duplicates_are_reviewed_and_merged_in_the_browser(store: Store) {
