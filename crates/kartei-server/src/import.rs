@@ -241,6 +241,34 @@ impl Checked {
         ]
     }
 
+    /// The invalid rows as they came, with an error column, as CSV in the file's
+    /// delimiter (`;` for workbooks and vCards), with a byte-order mark for Excel.
+    pub fn errors_csv(&self, table: &Table, lang: Lang) -> String {
+        let delimiter = match table.source {
+            Source::Csv { delimiter, .. } => delimiter,
+            _ => ';',
+        };
+        let mut out = String::from(csv::BOM);
+        let mut head = table.headers.clone();
+        head.push(lang.pick("Fehler", "Error").to_string());
+        out.push_str(&csv::line(&head, delimiter));
+        for (row, plan) in table.rows.iter().zip(&self.plans) {
+            if let Plan::Invalid(problems) = plan {
+                let mut cells = row.clone();
+                cells.resize(table.headers.len(), String::new());
+                cells.push(
+                    problems
+                        .iter()
+                        .map(|(c, m)| format!("{c}: {m}"))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                );
+                out.push_str(&csv::line(&cells, delimiter));
+            }
+        }
+        out
+    }
+
     /// (row as a spreadsheet numbers it, column, message) of every problem.
     pub fn problems(&self) -> Vec<(usize, String, String)> {
         let mut out = Vec::new();

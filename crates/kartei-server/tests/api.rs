@@ -1012,6 +1012,31 @@ async fn imports_in_the_browser_pages(api: Api) {
     assert!(report.contains("<strong>1</strong> new"), "{report}");
     assert!(report.contains("<strong>1</strong> invalid"), "{report}");
     assert!(report.contains("Not a valid e-mail address"), "{report}");
+    // The invalid rows as CSV, with an error column, in the file's delimiter.
+    let (status, headers, errors) = api
+        .send_form(
+            "POST",
+            &path,
+            &[("cookie", &cookie), ("accept-language", "en")],
+            Some(&format!("{form}&action=errors")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"kunden-errors.csv\""
+    );
+    let mut lines = errors.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("Vorname;Nachname;E-Mail;Kundennummer;Error")
+    );
+    let bad = lines.next().unwrap_or_default();
+    assert!(
+        bad.starts_with("Änne;Groß;kaputt;K-2;E-Mail: Not a valid e-mail address"),
+        "{bad}"
+    );
+    assert_eq!(lines.next(), None);
     let t = api.token("ina-api", Role::User).await;
     assert_eq!(
         api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],

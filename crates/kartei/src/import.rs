@@ -7,10 +7,9 @@
 use crate::cli::ImportArgs;
 use crate::run::CliError;
 use kartei_core::i18n::Lang;
-use kartei_formats::csv;
 use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
-    check, target_name, write, ImportError, Options, Plan, Progress, Source, Table,
+    check, target_name, write, ImportError, Options, Progress, Source, Table,
 };
 use kartei_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
@@ -172,18 +171,8 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         println!("{} {row}, {column}: {message}", lang.pick("Zeile", "row"));
     }
     if let Some(path) = &args.errors {
-        let delimiter = match table.source {
-            Source::Csv { delimiter, .. } => delimiter,
-            _ => ';',
-        };
-        write_errors(
-            path,
-            &table.headers,
-            &table.rows,
-            &checked.plans,
-            delimiter,
-            lang,
-        )?;
+        std::fs::write(path, checked.errors_csv(&table, lang))
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     }
     if args.dry_run {
         println!(
@@ -232,36 +221,5 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         lang.pick("rückgängig machen", "undo"),
         done.id
     );
-    Ok(())
-}
-
-/// The invalid rows as they came, with an error column, in the file's delimiter.
-fn write_errors(
-    path: &std::path::Path,
-    headers: &[String],
-    rows: &[Vec<String>],
-    plans: &[Plan],
-    delimiter: char,
-    lang: Lang,
-) -> Result<(), CliError> {
-    let mut out = String::from(csv::BOM);
-    let mut head = headers.to_vec();
-    head.push(lang.pick("Fehler", "Error").to_string());
-    out.push_str(&csv::line(&head, delimiter));
-    for (row, plan) in rows.iter().zip(plans) {
-        if let Plan::Invalid(problems) = plan {
-            let mut cells = row.clone();
-            cells.resize(headers.len(), String::new());
-            cells.push(
-                problems
-                    .iter()
-                    .map(|(c, m)| format!("{c}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            );
-            out.push_str(&csv::line(&cells, delimiter));
-        }
-    }
-    std::fs::write(path, out).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     Ok(())
 }

@@ -4,11 +4,13 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
+use super::texts::Tr;
 use crate::import::{check, target_name, Options, Source, Table};
 use crate::jobs::{ImportRun, Upload};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -387,6 +389,27 @@ async fn submit(
     })
     .await
     .ok_or(WebError::Internal)??;
+    if form.get("action") == Some("errors") {
+        let name = format!(
+            "{}-{}.csv",
+            upload
+                .file_name
+                .rsplit_once('.')
+                .map_or(upload.file_name.as_str(), |(stem, _)| stem),
+            Tr(session.lang).t("imp.errors_suffix")
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", name.replace('"', "")),
+                ),
+            ],
+            checked.errors_csv(&upload.table, session.lang),
+        )
+            .into_response());
+    }
     let problems = checked.problems();
     let report = Report {
         counts: checked.counts(),

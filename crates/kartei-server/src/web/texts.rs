@@ -310,6 +310,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.message", "Problem", "Problem"),
     ("imp.invalid_hint", "Ungültige Zeilen werden übersprungen; die gültigen werden importiert.", "Invalid rows are skipped; the valid ones are imported."),
     ("imp.samples", "Beispiele", "Examples"),
+    ("imp.download_errors", "Ungültige Zeilen als CSV (mit Fehlerspalte)", "Invalid rows as CSV (with an error column)"),
+    ("imp.errors_suffix", "fehler", "errors"),
     ("imp.meaning", "Enthält", "Holds"),
     ("imp.match_by", "Vorhandene Kontakte erkennen an", "Find existing contacts by"),
     ("imp.match_email", "E-Mail", "e-mail"),
