@@ -1037,6 +1037,23 @@ async fn imports_in_the_browser_pages(api: Api) {
         "{bad}"
     );
     assert_eq!(lines.next(), None);
+    // The mapping, saved under a name on the way, is offered for the next upload.
+    let (status, _, _) = api
+        .send_form(
+            "POST",
+            &path,
+            &[("cookie", &cookie)],
+            Some(&format!("{form}&action=check&save_preset=Kundenliste")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, upload_page) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    assert!(
+        upload_page.contains("<option value=\"Kundenliste\">Kundenliste</option>"),
+        "{upload_page}"
+    );
     let t = api.token("ina-api", Role::User).await;
     assert_eq!(
         api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],

@@ -372,6 +372,20 @@ async fn submit(
         owner: Some(session.user.id),
         lang: session.lang,
     };
+    // The mapping can be kept under a name for the next file.
+    if let Some(name) = form.get("save_preset") {
+        let mapping: std::collections::BTreeMap<String, String> = upload
+            .table
+            .headers
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| (h.clone(), target_name(t)))
+            .collect();
+        state
+            .store
+            .save_import_preset(&session.actor(), name, &mapping)
+            .await?;
+    }
     if form.get("action") == Some("run") {
         state.jobs.start_import(
             state.store.clone(),

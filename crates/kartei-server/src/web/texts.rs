@@ -310,6 +310,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.message", "Problem", "Problem"),
     ("imp.invalid_hint", "Ungültige Zeilen werden übersprungen; die gültigen werden importiert.", "Invalid rows are skipped; the valid ones are imported."),
     ("imp.samples", "Beispiele", "Examples"),
+    ("imp.save_preset", "Zuordnung speichern als (optional)", "Save the mapping as (optional)"),
     ("imp.download_errors", "Ungültige Zeilen als CSV (mit Fehlerspalte)", "Invalid rows as CSV (with an error column)"),
     ("imp.errors_suffix", "fehler", "errors"),
     ("imp.meaning", "Enthält", "Holds"),
