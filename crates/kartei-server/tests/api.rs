@@ -1282,6 +1282,56 @@ async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // JSON (the API's documents) and vCard 4.0 of the same list.
+    let (_, headers, json_text) = api
+        .send_form(
+            "GET",
+            "/contacts/export?q=Eigen&format=json",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(headers["content-type"], "application/json");
+    let docs: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 1, "{json_text}");
+    assert_eq!(docs[0]["last_name"], "Eigen");
+    let (_, _, everyone) = api
+        .send_form(
+            "GET",
+            "/contacts/export?format=json",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&everyone)
+            .unwrap()
+            .is_array(),
+        "{everyone}"
+    );
+    let (_, headers, cards) = api
+        .send_form(
+            "GET",
+            "/contacts/export?q=Eigen&format=vcard",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/vcard"));
+    assert_eq!(cards.matches("BEGIN:VCARD").count(), 1, "{cards}");
+    assert!(cards.contains("VERSION:4.0"), "{cards}");
+    let (status, _, _) = api
+        .send_form(
+            "GET",
+            "/organizations/export?format=vcard",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Invalid input re-renders the form with the message next to the field; nothing saved.
     let (status, _, page) = api

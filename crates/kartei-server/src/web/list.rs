@@ -139,6 +139,8 @@ pub struct ListPage {
     /// The whole list as CSV.
     pub export_href: String,
     pub export_xlsx_href: String,
+    pub export_json_href: String,
+    pub export_vcard_href: Option<String>,
     pub users: Vec<(Uuid, String)>,
     pub can_export: bool,
 }
@@ -570,12 +572,20 @@ pub async fn list_page<R: WebRecord>(
     let view_id = view.as_ref().map(|v| v.id.to_string());
     let export_extra: Vec<(&str, &str)> = view_id.iter().map(|v| ("view", v.as_str())).collect();
     let export_href = list_state.href(&format!("{}/export", R::PATH), &export_extra);
-    let mut xlsx_extra = export_extra.clone();
-    xlsx_extra.push(("format", "xlsx"));
-    let export_xlsx_href = list_state.href(&format!("{}/export", R::PATH), &xlsx_extra);
+    let format_href = |format: &str| {
+        let mut extra = export_extra.clone();
+        extra.push(("format", format));
+        list_state.href(&format!("{}/export", R::PATH), &extra)
+    };
+    let export_xlsx_href = format_href("xlsx");
+    let export_json_href = format_href("json");
+    let export_vcard_href =
+        (R::ENTITY == kartei_core::record::Entity::Contact).then(|| format_href("vcard"));
     let page = ListPage {
         export_href,
         export_xlsx_href,
+        export_json_href,
+        export_vcard_href,
         filter_spec: filter_spec::<R>(&state, lang, &users).await?,
         title: shell.t(R::TITLE_KEY),
         shell,
@@ -782,6 +792,12 @@ async fn export_csv<R: WebRecord>(
         .into_response())
 }
 
+/// A page of an export: table rows (CSV, XLSX) or rendered text (JSON, vCard).
+enum Chunk {
+    Rows(Vec<Vec<String>>),
+    Text(String),
+}
+
 /// Rows per page while an export walks the list.
 const EXPORT_PAGE: u64 = 500;
 
@@ -820,21 +836,26 @@ pub async fn export_all<R: WebRecord>(
     let q = list_state.q.clone().filter(|q| !q.trim().is_empty());
     let lang = session.lang;
     let sensitive = session.may(Permission::ViewSensitive);
-    let xlsx = query.get("format") == Some("xlsx");
+    let format = query.get("format").unwrap_or("csv").to_string();
+    let known = match format.as_str() {
+        "csv" | "xlsx" | "json" => true,
+        "vcard" => R::ENTITY == kartei_core::record::Entity::Contact,
+        _ => false,
+    };
+    if !known {
+        return Err(WebError::BadRequest);
+    }
     let columns = if list_state.cols.is_empty() {
         crate::columns::ExportColumns::all()
     } else {
         crate::columns::ExportColumns::chosen::<R>(&list_state.cols, &defs)
             .map_err(|_| WebError::BadRequest)?
     };
-    // Rows go through the channel: the header first, then a page at a time.
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<Result<Vec<Vec<String>>, std::io::Error>>(4);
+    // Each page goes through the channel already rendered in the chosen format.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Chunk, std::io::Error>>(4);
     let header = columns.header::<R>(&defs, lang);
+    let render = format.clone();
     tokio::spawn(async move {
-        if sender.send(Ok(vec![header])).await.is_err() {
-            return;
-        }
         let mut cursor = None;
         loop {
             let page = match &q {
@@ -893,10 +914,43 @@ pub async fn export_all<R: WebRecord>(
                     return;
                 }
             };
-            let chunk: Vec<Vec<String>> = items
-                .iter()
-                .map(|r| columns.cells(r, &defs, &ctx))
-                .collect();
+            let chunk = match render.as_str() {
+                "json" => Chunk::Text(
+                    items
+                        .into_iter()
+                        .filter_map(|r| {
+                            serde_json::to_string(&crate::api::dto::RecordOut::new(r, true)).ok()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",\n"),
+                ),
+                "vcard" => Chunk::Text(
+                    items
+                        .iter()
+                        .filter_map(|r| {
+                            let c: kartei_core::contact::ContactData =
+                                serde_json::to_value(&r.data)
+                                    .ok()
+                                    .and_then(|v| serde_json::from_value(v).ok())?;
+                            let org = c.organization_id.and_then(|o| ctx.organizations.get(&o));
+                            let tags: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
+                            Some(kartei_formats::vcard::contact(
+                                r.id,
+                                &c,
+                                org.map(String::as_str),
+                                &tags,
+                                r.updated_at,
+                            ))
+                        })
+                        .collect(),
+                ),
+                _ => Chunk::Rows(
+                    items
+                        .iter()
+                        .map(|r| columns.cells(r, &defs, &ctx))
+                        .collect(),
+                ),
+            };
             if sender.send(Ok(chunk)).await.is_err() {
                 return;
             }
@@ -911,10 +965,12 @@ pub async fn export_all<R: WebRecord>(
         R::ENTITY.table(),
         kartei_store::now().format("%Y-%m-%d")
     );
-    if xlsx {
-        let mut sheet = Vec::new();
+    if format == "xlsx" {
+        let mut sheet = vec![header];
         while let Some(chunk) = receiver.recv().await {
-            sheet.extend(chunk.map_err(|_| WebError::Internal)?);
+            if let Chunk::Rows(rows) = chunk.map_err(|_| WebError::Internal)? {
+                sheet.extend(rows);
+            }
         }
         let bytes =
             kartei_formats::xlsx::write(crate::web::texts::Tr(lang).t(R::TITLE_KEY), &sheet);
@@ -934,34 +990,59 @@ pub async fn export_all<R: WebRecord>(
             .into_response());
     }
     let delimiter = kartei_formats::csv::delimiter(lang);
-    let bom = if lang == Lang::De {
-        kartei_formats::csv::BOM
-    } else {
-        ""
+    let (first, last, content_type, extension) = match format.as_str() {
+        "json" => ("[\n".to_string(), "\n]\n", "application/json", "json"),
+        "vcard" => (String::new(), "", "text/vcard; charset=utf-8", "vcf"),
+        _ => {
+            let bom = if lang == Lang::De {
+                kartei_formats::csv::BOM
+            } else {
+                ""
+            };
+            (
+                format!("{bom}{}", kartei_formats::csv::line(&header, delimiter)),
+                "",
+                "text/csv; charset=utf-8",
+                "csv",
+            )
+        }
     };
-    let stream =
-        futures_util::stream::unfold((receiver, true), move |(mut rx, first)| async move {
-            rx.recv().await.map(|chunk| {
-                let text = chunk.map(|rows| {
-                    let mut text = if first {
-                        bom.to_string()
-                    } else {
-                        String::new()
+    let json = format == "json";
+    // The opening, each page (JSON pages joined by commas), then the closing.
+    let stream = futures_util::stream::unfold(
+        (receiver, Some(first), false, false),
+        move |(mut rx, opening, mut wrote, done)| async move {
+            if let Some(text) = opening {
+                return Some((Ok(text), (rx, None, wrote, done)));
+            }
+            if done {
+                return None;
+            }
+            match rx.recv().await {
+                Some(Ok(chunk)) => {
+                    let text = match chunk {
+                        Chunk::Rows(rows) => rows
+                            .iter()
+                            .map(|r| kartei_formats::csv::line(r, delimiter))
+                            .collect(),
+                        Chunk::Text(t) if t.is_empty() => String::new(),
+                        Chunk::Text(t) if json && wrote => format!(",\n{t}"),
+                        Chunk::Text(t) => t,
                     };
-                    for row in &rows {
-                        text.push_str(&kartei_formats::csv::line(row, delimiter));
-                    }
-                    text
-                });
-                (text, (rx, false))
-            })
-        });
+                    wrote |= !text.is_empty();
+                    Some((Ok(text), (rx, None, wrote, false)))
+                }
+                Some(Err(e)) => Some((Err(e), (rx, None, wrote, true))),
+                None => Some((Ok(last.to_string()), (rx, None, wrote, true))),
+            }
+        },
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{stem}.csv\""),
+                format!("attachment; filename=\"{stem}.{extension}\""),
             ),
         ],
         axum::body::Body::from_stream(stream),
