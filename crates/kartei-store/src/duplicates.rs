@@ -160,18 +160,7 @@ impl Store {
         drop(tx);
         let mut after: Option<Uuid> = None;
         loop {
-            let mut q = Query::select();
-            q.columns([name("id"), name("data")])
-                .from(name("contacts"))
-                .and_where(Expr::col(name("deleted_at")).is_null())
-                .order_by(name("id"), sea_query::Order::Asc)
-                .limit(5000);
-            if let Some(id) = after {
-                q.and_where(Expr::col(name("id")).gt(id));
-            }
-            let mut tx = self.db.read().await?;
-            let rows: Vec<(Uuid, String)> = tx.all(&q).await?;
-            drop(tx);
+            let rows = self.contact_documents(after).await?;
             let Some(last) = rows.last().map(|r| r.0) else {
                 break;
             };

@@ -5,7 +5,7 @@
 
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::records::{delete_in, insert_records, Timing};
+use crate::records::{delete_in, insert_checked, insert_records, Timing};
 use crate::sql::name;
 use crate::{audit, now, Actor, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -181,18 +181,7 @@ impl Store {
             items.push((Uuid::now_v7(), c));
         }
         let mut tx = self.db.write().await?;
-        for (_, c) in &items {
-            crate::records::check_references(&mut tx, c).await?;
-        }
-        insert_records(
-            &mut tx,
-            actor,
-            &items,
-            &defs,
-            &mut HashSet::new(),
-            Timing::Now(now()),
-        )
-        .await?;
+        insert_checked(&mut tx, actor, &items, &defs).await?;
         if let Some(days) = self.review_days {
             let tasks: Vec<(Uuid, ActivityData)> = items
                 .iter()
@@ -353,18 +342,7 @@ impl Store {
         let items = validator.validate(organizations)?;
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
-        for (_, o) in &items {
-            crate::records::check_references(&mut tx, o).await?;
-        }
-        insert_records(
-            &mut tx,
-            actor,
-            &items,
-            &defs,
-            &mut HashSet::new(),
-            Timing::Now(now()),
-        )
-        .await?;
+        insert_checked(&mut tx, actor, &items, &defs).await?;
         // Collected first: an iterator borrowing `items` across the await would keep
         // the future from being sent to another thread.
         let rows: Vec<Vec<sea_query::SimpleExpr>> = items

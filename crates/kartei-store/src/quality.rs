@@ -3,12 +3,10 @@
 //! [`kartei_core::quality`]), each with the first few examples.
 
 use crate::error::StoreError;
-use crate::sql::name;
 use crate::Store;
 use kartei_core::contact::ContactData;
 use kartei_core::quality::{fills, findings, Finding, FILL_FIELDS};
 use kartei_core::record::RecordData;
-use sea_query::{Expr, Query};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -56,18 +54,7 @@ impl Store {
         };
         let mut after: Option<Uuid> = None;
         loop {
-            let mut q = Query::select();
-            q.columns([name("id"), name("data")])
-                .from(name("contacts"))
-                .and_where(Expr::col(name("deleted_at")).is_null())
-                .order_by(name("id"), sea_query::Order::Asc)
-                .limit(5000);
-            if let Some(id) = after {
-                q.and_where(Expr::col(name("id")).gt(id));
-            }
-            let mut tx = self.db.read().await?;
-            let rows: Vec<(Uuid, String)> = tx.all(&q).await?;
-            drop(tx);
+            let rows = self.contact_documents(after).await?;
             let Some(last) = rows.last().map(|r| r.0) else {
                 break;
             };

@@ -469,6 +469,27 @@ pub(crate) enum Timing<'a> {
 }
 
 /// Inserts validated records with their index rows. Shared by single creates and bulk loads.
+/// Checks the links of new records and inserts them, stamped now (imports).
+pub(crate) async fn insert_checked<R: RecordData>(
+    tx: &mut Tx,
+    actor: &Actor,
+    items: &[(Uuid, R)],
+    defs: &[CustomFieldDef],
+) -> Result<(), StoreError> {
+    for (_, r) in items {
+        check_references(tx, r).await?;
+    }
+    insert_records(
+        tx,
+        actor,
+        items,
+        defs,
+        &mut HashSet::new(),
+        Timing::Now(now()),
+    )
+    .await
+}
+
 pub(crate) async fn insert_records<R: RecordData>(
     tx: &mut Tx,
     actor: &Actor,
@@ -589,6 +610,25 @@ pub(crate) async fn rewrite<R: RecordData>(
 }
 
 impl Store {
+    /// The next 5,000 live contacts after `after` by id, as stored documents: for passes
+    /// over the whole table (duplicate scan, quality audit) that keep no transaction open.
+    pub(crate) async fn contact_documents(
+        &self,
+        after: Option<Uuid>,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let mut q = Query::select();
+        q.columns([name("id"), name("data")])
+            .from(name("contacts"))
+            .and_where(Expr::col(name("deleted_at")).is_null())
+            .order_by(name("id"), sea_query::Order::Asc)
+            .limit(5000);
+        if let Some(id) = after {
+            q.and_where(Expr::col(name("id")).gt(id));
+        }
+        let mut tx = self.db.read().await?;
+        tx.all(&q).await
+    }
+
     /// Display names of organisations by id (for exports and lists of people).
     pub async fn organization_display_names(
         &self,
