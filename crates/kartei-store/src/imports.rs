@@ -202,25 +202,13 @@ impl Store {
         }
         let mut rows: Vec<Vec<sea_query::SimpleExpr>> = items
             .iter()
-            .map(|(id, _)| {
-                vec![
-                    job.into(),
-                    (*id).into(),
-                    "create".into(),
-                    None::<String>.into(),
-                ]
-            })
+            .map(|(id, _)| item_row(job, *id, "create", None))
             .collect();
         for (id, patch) in &batch.updates {
             let before = current_data(&mut tx, *id).await?;
             self.update_in::<ContactData>(&mut tx, &defs, actor, *id, None, patch.clone())
                 .await?;
-            rows.push(vec![
-                job.into(),
-                (*id).into(),
-                "update".into(),
-                Some(before).into(),
-            ]);
+            rows.push(item_row(job, *id, "update", Some(before)));
         }
         crate::index::insert_rows(
             &mut tx,
@@ -347,14 +335,7 @@ impl Store {
         // the future from being sent to another thread.
         let rows: Vec<Vec<sea_query::SimpleExpr>> = items
             .iter()
-            .map(|(id, _)| {
-                vec![
-                    job.into(),
-                    (*id).into(),
-                    "create_organization".into(),
-                    None::<String>.into(),
-                ]
-            })
+            .map(|(id, _)| item_row(job, *id, "create_organization", None))
             .collect();
         crate::index::insert_rows(
             &mut tx,
@@ -495,6 +476,16 @@ impl Store {
             .find(|j| j.id == job)
             .unwrap_or(found))
     }
+}
+
+/// A row of `import_items`: what the import did to a record, with its data before.
+fn item_row(
+    job: Uuid,
+    record: Uuid,
+    action: &str,
+    before: Option<String>,
+) -> Vec<sea_query::SimpleExpr> {
+    vec![job.into(), record.into(), action.into(), before.into()]
 }
 
 /// The stored document of a contact, as it is now.

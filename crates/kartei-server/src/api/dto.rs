@@ -1,6 +1,7 @@
 //! What the API sends back: records with their bookkeeping, pages, tags.
 
 use chrono::{DateTime, Utc};
+use kartei_core::i18n::Lang;
 use kartei_core::record::RecordData;
 use kartei_store::records::Record;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,19 @@ pub struct DuplicateParams {
 pub struct ReasonOut {
     pub code: kartei_core::matching::Reason,
     pub message: String,
+}
+
+impl ReasonOut {
+    /// Reasons with their messages in the reader's language.
+    pub fn list(reasons: Vec<kartei_core::matching::Reason>, lang: Lang) -> Vec<ReasonOut> {
+        reasons
+            .into_iter()
+            .map(|r| ReasonOut {
+                code: r,
+                message: r.message(lang).to_string(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

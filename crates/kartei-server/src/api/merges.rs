@@ -101,14 +101,7 @@ pub async fn candidates(
                 a: named(c.a),
                 b: named(c.b),
                 score: c.score,
-                reasons: c
-                    .reasons
-                    .into_iter()
-                    .map(|r| ReasonOut {
-                        code: r,
-                        message: r.message(lang).to_string(),
-                    })
-                    .collect(),
+                reasons: ReasonOut::list(c.reasons, lang),
                 cluster: c.cluster,
             })
             .collect(),

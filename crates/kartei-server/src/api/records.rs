@@ -454,14 +454,7 @@ pub mod duplicates {
             .into_iter()
             .map(|(record, m)| DuplicateOut {
                 score: m.score,
-                reasons: m
-                    .reasons
-                    .into_iter()
-                    .map(|r| ReasonOut {
-                        code: r,
-                        message: r.message(lang).to_string(),
-                    })
-                    .collect(),
+                reasons: ReasonOut::list(m.reasons, lang),
                 contact: RecordOut::new(record, sensitive),
             })
             .collect();

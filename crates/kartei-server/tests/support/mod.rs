@@ -114,12 +114,12 @@ impl Api {
             req = req.header("content-type", "application/x-www-form-urlencoded");
         }
         let body = Body::from(form.unwrap_or("").to_string());
-        let response = self
-            .app
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
+        self.text_reply(req.body(body).unwrap()).await
+    }
+
+    /// Sends a request; the answer's status, headers and body as text.
+    async fn text_reply(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let response = self.app.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
@@ -143,18 +143,7 @@ impl Api {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let response = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, headers, String::from_utf8_lossy(&bytes).to_string())
+        self.text_reply(req.body(Body::from(body)).unwrap()).await
     }
 
     pub async fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
