@@ -10,6 +10,7 @@ use kartei_core::organization::OrganizationData;
 use kartei_formats::csv;
 use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
 use kartei_formats::vcard_read::Card;
+use kartei_store::bulk::Valid;
 use kartei_store::imports::{ImportBatch, ImportJob, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
@@ -21,7 +22,8 @@ pub const BATCH: usize = 5000;
 
 /// What happens to one row.
 pub enum Plan {
-    Create(Box<ContactData>, Option<String>),
+    /// The checked contact and the name of its organisation.
+    Create(Box<Valid<ContactData>>, Option<String>),
     Update(Uuid, Value),
     Skip,
     /// (column, message) of every problem.
@@ -393,27 +395,38 @@ pub async fn check(
             }
         };
         let verdict = match checked {
-            Ok(c) => validator.check(c).map(drop),
+            Ok(c) => validator.check(c),
             Err(e) => Err(e),
         };
-        match verdict {
-            Ok(()) => {}
-            Err(StoreError::Invalid(fields)) => problems.extend(fields.into_iter().map(|f| {
-                (
-                    column_of(&f.field, &table.headers, targets).unwrap_or(f.field),
-                    f.code.message(lang).to_string(),
-                )
-            })),
+        let valid = match verdict {
+            Ok(valid) => Some(valid),
+            Err(StoreError::Invalid(fields)) => {
+                problems.extend(fields.into_iter().map(|f| {
+                    (
+                        column_of(&f.field, &table.headers, targets).unwrap_or(f.field),
+                        f.code.message(lang).to_string(),
+                    )
+                }));
+                None
+            }
             Err(e) => return Err(e),
-        }
-        if !problems.is_empty() {
-            plans.push(Plan::Invalid(problems));
-            continue;
-        }
+        };
+        let valid = match valid {
+            Some(valid) if problems.is_empty() => valid,
+            _ => {
+                plans.push(Plan::Invalid(problems));
+                continue;
+            }
+        };
         plans.push(match (existing, options.on_match.as_str()) {
             (Some(_), "skip") => Plan::Skip,
             (Some(id), _) => Plan::Update(id, patch),
-            (None, _) => Plan::Create(Box::new(contact), draft.organization),
+            (None, _) => {
+                // The placeholder goes; the organisation's id is set when it is written.
+                let mut valid = valid;
+                valid.set_organization(None);
+                Plan::Create(Box::new(valid), draft.organization)
+            }
         });
     }
 
@@ -493,7 +506,7 @@ pub async fn write(
         .iter()
         .filter(|p| matches!(p, Plan::Create(..) | Plan::Update(..)))
         .count();
-    let bulk = store.begin_bulk(writes).await?;
+    let mut bulk = store.begin_bulk(writes).await?;
     let mut plans: Vec<Option<Plan>> = checked.plans.into_iter().map(Some).collect();
     let mut at = start;
     while at < total {
@@ -507,14 +520,14 @@ pub async fn write(
             match plan {
                 Plan::Create(c, org) => {
                     let mut c = *c;
-                    c.organization_id = org.and_then(|o| organizations.get(&o).copied().flatten());
+                    c.set_organization(org.and_then(|o| organizations.get(&o).copied().flatten()));
                     batch.creates.push(c);
                 }
                 Plan::Update(id, patch) => batch.updates.push((id, patch)),
                 Plan::Skip | Plan::Invalid(_) => {}
             }
         }
-        store.import_batch(actor, job.id, batch).await?;
+        store.import_batch(actor, job.id, batch, &mut bulk).await?;
         at = end;
         progress(Progress::Written(at, total));
     }

@@ -42,7 +42,7 @@ pub type LedgerRow = (Uuid, DateTime<Utc>, &'static str, i64, String, Option<Uui
 
 /// A bulk load in progress: remembers fuzzy terms already written and the custom fields.
 pub struct BulkLoad {
-    known_terms: HashSet<String>,
+    pub(crate) known_terms: HashSet<String>,
     validator: Validator,
     deferred: bool,
 }
@@ -58,16 +58,38 @@ pub struct Validator {
     today: NaiveDate,
 }
 
+/// A record that passed [`Validator::check`]: normalised, every field valid. Only its
+/// links may still change (they are checked when it is written).
+#[derive(Debug, Clone)]
+pub struct Valid<R>(R);
+
+impl<R> Valid<R> {
+    pub fn get(&self) -> &R {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> R {
+        self.0
+    }
+}
+
+impl Valid<kartei_core::contact::ContactData> {
+    /// Links the contact to an organisation (one the import creates, say).
+    pub fn set_organization(&mut self, organization: Option<Uuid>) {
+        self.0.organization_id = organization;
+    }
+}
+
 impl Validator {
     /// Checks one record; the normalised record or every failing field.
-    pub fn check<R: RecordData>(&self, data: R) -> Result<R, StoreError> {
+    pub fn check<R: RecordData>(&self, data: R) -> Result<Valid<R>, StoreError> {
         let ctx = Context {
             default_region: &self.region,
             today: self.today,
             custom_fields: &self.defs,
             pipelines: &self.pipelines,
         };
-        data.normalise(&ctx).map_err(StoreError::Invalid)
+        data.normalise(&ctx).map(Valid).map_err(StoreError::Invalid)
     }
 
     /// Validates a batch and gives each record its id; the first invalid record fails it.
@@ -183,9 +205,8 @@ impl Store {
         timing: Timing<'_>,
     ) -> Result<Vec<Uuid>, StoreError> {
         let mut tx = self.db.write().await?;
-        for (_, data) in &items {
-            crate::records::check_references(&mut tx, data).await?;
-        }
+        let records: Vec<&R> = items.iter().map(|(_, r)| r).collect();
+        crate::records::check_all_references(&mut tx, &records).await?;
         let mut terms = load.known_terms.clone();
         insert_records(
             &mut tx,
@@ -218,7 +239,7 @@ impl Store {
         visits: &[(Uuid, Uuid, Uuid, DateTime<Utc>)],
     ) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        let rows: Vec<Vec<sea_query::SimpleExpr>> = visits
+        let rows: Vec<Vec<sea_query::Value>> = visits
             .iter()
             .map(|(d, p, s, at)| {
                 vec![
@@ -248,7 +269,7 @@ impl Store {
         entries: &[LedgerRow],
     ) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        let rows: Vec<Vec<sea_query::SimpleExpr>> = entries
+        let rows: Vec<Vec<sea_query::Value>> = entries
             .iter()
             .map(|(c, at, kind, points, reason, order)| {
                 vec![

@@ -165,6 +165,70 @@ impl Tx {
         .rows_affected()))
     }
 
+    /// `INSERT INTO table (columns) VALUES (…), (…)` of plain values, `rows` rows of
+    /// `values.len() / rows` each. Written without the query builder: bulk loads insert
+    /// millions of derived rows, and building each through expressions cost more than
+    /// the database's own work for them.
+    pub async fn insert_values(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        values: Vec<sea_query::Value>,
+        ignore_duplicates: bool,
+    ) -> Result<u64, StoreError> {
+        let width = columns.len().max(1);
+        let rows = values.len() / width;
+        if rows == 0 {
+            return Ok(0);
+        }
+        let dialect = self.dialect();
+        let mut sql = String::with_capacity(64 + values.len() * 6);
+        sql.push_str("INSERT INTO \"");
+        sql.push_str(table);
+        sql.push_str("\" (");
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('"');
+            sql.push_str(c);
+            sql.push('"');
+        }
+        sql.push_str(") VALUES ");
+        let mut n = 0usize;
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                match dialect {
+                    Dialect::Sqlite => sql.push('?'),
+                    Dialect::Postgres => {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        if ignore_duplicates {
+            sql.push_str(" ON CONFLICT DO NOTHING");
+        }
+        let values = sea_query_binder::SqlxValues(sea_query::Values(values));
+        Ok(match self {
+            Tx::Sqlite(tx) => sqlx::query_with(&sql, values)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(tx) => sqlx::query_with(&sql, values)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
     /// `DELETE FROM table WHERE column = id`; returns the rows removed.
     pub async fn delete_where(
         &mut self,

@@ -3,6 +3,7 @@
 //! on from. A crash leaves whole batches only; the same file resumes where it stopped.
 //! Undo (within 30 days) trashes what the import created and puts back what it changed.
 
+use crate::bulk::{BulkLoad, Valid};
 use crate::db::Tx;
 use crate::error::StoreError;
 use crate::records::{delete_in, insert_checked, insert_records, Timing};
@@ -87,7 +88,8 @@ pub enum MatchColumn {
 
 /// One batch of an import.
 pub struct ImportBatch {
-    pub creates: Vec<ContactData>,
+    /// New contacts, checked by [`crate::bulk::Validator::check`].
+    pub creates: Vec<Valid<ContactData>>,
     /// Matched contacts and the merge patch the row makes.
     pub updates: Vec<(Uuid, Value)>,
     /// The row after this batch.
@@ -169,19 +171,21 @@ impl Store {
         actor: &Actor,
         job: Uuid,
         batch: ImportBatch,
+        load: &mut BulkLoad,
     ) -> Result<(), StoreError> {
         let defs = self.custom_fields(None).await?;
-        let ctx_defs = defs.clone();
-        let mut items: Vec<(Uuid, ContactData)> = Vec::with_capacity(batch.creates.len());
-        for c in batch.creates {
-            let mut c = c
-                .normalise(&self.context(&ctx_defs, &[]))
-                .map_err(StoreError::Invalid)?;
-            c.needs_check = self.review_days.is_some();
-            items.push((Uuid::now_v7(), c));
-        }
+        let mut terms = load.known_terms.clone();
+        let items: Vec<(Uuid, ContactData)> = batch
+            .creates
+            .into_iter()
+            .map(|c| {
+                let mut c = c.into_inner();
+                c.needs_check = self.review_days.is_some();
+                (Uuid::now_v7(), c)
+            })
+            .collect();
         let mut tx = self.db.write().await?;
-        insert_checked(&mut tx, actor, &items, &defs).await?;
+        insert_checked(&mut tx, actor, &items, &defs, &mut terms).await?;
         if let Some(days) = self.review_days {
             let tasks: Vec<(Uuid, ActivityData)> = items
                 .iter()
@@ -195,12 +199,12 @@ impl Store {
                 actor,
                 &tasks,
                 &defs,
-                &mut HashSet::new(),
+                &mut terms,
                 Timing::Now(now()),
             )
             .await?;
         }
-        let mut rows: Vec<Vec<sea_query::SimpleExpr>> = items
+        let mut rows: Vec<Vec<sea_query::Value>> = items
             .iter()
             .map(|(id, _)| item_row(job, *id, "create", None))
             .collect();
@@ -246,7 +250,9 @@ impl Store {
             Some(&summary),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        load.known_terms = terms;
+        Ok(())
     }
 
     /// Live contacts by the value of an index column (`email`, `external_id`): for
@@ -330,10 +336,10 @@ impl Store {
         let items = validator.validate(organizations)?;
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
-        insert_checked(&mut tx, actor, &items, &defs).await?;
+        insert_checked(&mut tx, actor, &items, &defs, &mut HashSet::new()).await?;
         // Collected first: an iterator borrowing `items` across the await would keep
         // the future from being sent to another thread.
-        let rows: Vec<Vec<sea_query::SimpleExpr>> = items
+        let rows: Vec<Vec<sea_query::Value>> = items
             .iter()
             .map(|(id, _)| item_row(job, *id, "create_organization", None))
             .collect();
@@ -484,7 +490,7 @@ fn item_row(
     record: Uuid,
     action: &str,
     before: Option<String>,
-) -> Vec<sea_query::SimpleExpr> {
+) -> Vec<sea_query::Value> {
     vec![job.into(), record.into(), action.into(), before.into()]
 }
 

@@ -6,7 +6,7 @@ use crate::sql::{chunk_size, name};
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::fuzzy::deletion_variants;
 use kartei_core::record::RecordData;
-use sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
+use sea_query::{Expr, Query, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -126,25 +126,25 @@ pub(crate) async fn insert_rows(
     tx: &mut Tx,
     table: &str,
     columns: &[&str],
-    rows: impl Iterator<Item = Vec<SimpleExpr>>,
+    rows: impl Iterator<Item = Vec<Value>>,
     ignore_duplicates: bool,
 ) -> Result<(), StoreError> {
     let per_chunk = chunk_size(columns.len());
     let mut rows = rows.peekable();
     while rows.peek().is_some() {
-        let mut insert = Query::insert();
-        insert
-            .into_table(name(table))
-            .columns(columns.iter().map(|c| Alias::new(*c)));
+        let mut values = Vec::with_capacity(per_chunk * columns.len());
         for row in rows.by_ref().take(per_chunk) {
-            insert
-                .values(row)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if row.len() != columns.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "{table}: {} values for {} columns",
+                    row.len(),
+                    columns.len()
+                )));
+            }
+            values.extend(row);
         }
-        if ignore_duplicates {
-            insert.on_conflict(OnConflict::new().do_nothing().to_owned());
-        }
-        tx.execute(&insert).await?;
+        tx.insert_values(table, columns, values, ignore_duplicates)
+            .await?;
     }
     Ok(())
 }

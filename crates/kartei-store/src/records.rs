@@ -270,7 +270,7 @@ impl Store {
             changed
                 .index_values()
                 .iter()
-                .map(|(c, v)| (name(c), index_value(v))),
+                .map(|(c, v)| (name(c), index_value(v).into())),
         );
         let updated = tx
             .execute(
@@ -401,39 +401,66 @@ pub(crate) async fn check_references<R: RecordData>(
     tx: &mut Tx,
     data: &R,
 ) -> Result<(), StoreError> {
-    let mut failed = Vec::new();
-    for (field, reference) in data.references() {
-        let (table, id, live) = match reference {
-            Reference::Organization(id) => ("organizations", id, true),
-            Reference::User(id) => ("users", id, false),
-            Reference::Contact(id) => ("contacts", id, true),
-            Reference::Deal(id) => ("deals", id, true),
-            Reference::Pipeline(id) => ("pipelines", id, true),
-            Reference::Product(id) => ("products", id, true),
-            Reference::ProductCategory(id) => ("product_categories", id, true),
-            Reference::Order(id) => ("orders", id, true),
-        };
-        let mut query = Query::select();
-        query
-            .expr(Expr::val(1))
-            .from(name(table))
-            .and_where(Expr::col(name("id")).eq(id));
-        if live {
-            query.and_where(Expr::col(name("deleted_at")).is_null());
-        }
-        let found: Option<(i32,)> = tx.optional(&query).await?;
-        if found.is_none() {
-            failed.push(kartei_core::validation::FieldError::new(
-                field,
-                ErrorCode::UnknownReference,
-            ));
+    check_all_references(tx, &[data]).await
+}
+
+/// The table a reference points into, and whether the record must be live.
+fn reference_target(reference: &Reference) -> (&'static str, Uuid, bool) {
+    match *reference {
+        Reference::Organization(id) => ("organizations", id, true),
+        Reference::User(id) => ("users", id, false),
+        Reference::Contact(id) => ("contacts", id, true),
+        Reference::Deal(id) => ("deals", id, true),
+        Reference::Pipeline(id) => ("pipelines", id, true),
+        Reference::Product(id) => ("products", id, true),
+        Reference::ProductCategory(id) => ("product_categories", id, true),
+        Reference::Order(id) => ("orders", id, true),
+    }
+}
+
+/// Checks the links of many records with one query per linked table and chunk; the
+/// first record with a missing link fails with every field of it that is missing.
+pub(crate) async fn check_all_references<R: RecordData>(
+    tx: &mut Tx,
+    records: &[&R],
+) -> Result<(), StoreError> {
+    let mut wanted: HashMap<(&'static str, bool), HashSet<Uuid>> = HashMap::new();
+    for data in records {
+        for (_, reference) in data.references() {
+            let (table, id, live) = reference_target(&reference);
+            wanted.entry((table, live)).or_default().insert(id);
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(failed))
+    let mut found: HashSet<Uuid> = HashSet::new();
+    for ((table, live), ids) in wanted {
+        let ids: Vec<Uuid> = ids.into_iter().collect();
+        for chunk in ids.chunks(crate::sql::chunk_size(1)) {
+            let mut query = Query::select();
+            query
+                .column(name("id"))
+                .from(name(table))
+                .and_where(Expr::col(name("id")).is_in(chunk.iter().copied()));
+            if live {
+                query.and_where(Expr::col(name("deleted_at")).is_null());
+            }
+            let rows: Vec<(Uuid,)> = tx.all(&query).await?;
+            found.extend(rows.into_iter().map(|(id,)| id));
+        }
     }
+    for data in records {
+        let failed: Vec<_> = data
+            .references()
+            .into_iter()
+            .filter(|(_, reference)| !found.contains(&reference_target(reference).1))
+            .map(|(field, _)| {
+                kartei_core::validation::FieldError::new(field, ErrorCode::UnknownReference)
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(StoreError::Invalid(failed));
+        }
+    }
+    Ok(())
 }
 
 /// Names (as folded sort keys) of the given organisations, for contacts' search tokens.
@@ -475,19 +502,11 @@ pub(crate) async fn insert_checked<R: RecordData>(
     actor: &Actor,
     items: &[(Uuid, R)],
     defs: &[CustomFieldDef],
+    known_terms: &mut HashSet<String>,
 ) -> Result<(), StoreError> {
-    for (_, r) in items {
-        check_references(tx, r).await?;
-    }
-    insert_records(
-        tx,
-        actor,
-        items,
-        defs,
-        &mut HashSet::new(),
-        Timing::Now(now()),
-    )
-    .await
+    let records: Vec<&R> = items.iter().map(|(_, r)| r).collect();
+    check_all_references(tx, &records).await?;
+    insert_records(tx, actor, items, defs, known_terms, Timing::Now(now())).await
 }
 
 pub(crate) async fn insert_records<R: RecordData>(
@@ -518,7 +537,7 @@ pub(crate) async fn insert_records<R: RecordData>(
             Timing::Now(t) => t,
             Timing::Each(times) => times.get(i).copied().unwrap_or_else(now),
         };
-        let mut row: Vec<SimpleExpr> = vec![
+        let mut row: Vec<sea_query::Value> = vec![
             (*id).into(),
             1i64.into(),
             when.into(),
@@ -588,7 +607,7 @@ pub(crate) async fn rewrite<R: RecordData>(
                 .data
                 .index_values()
                 .iter()
-                .map(|(c, v)| (name(c), index_value(v))),
+                .map(|(c, v)| (name(c), index_value(v).into())),
         );
         tx.execute(
             Query::update()

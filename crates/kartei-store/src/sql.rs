@@ -12,15 +12,14 @@ pub fn qcol(alias: &str, column: &str) -> Expr {
     Expr::col((Alias::new(alias), Alias::new(column)))
 }
 
-pub fn index_value(v: &IndexValue) -> SimpleExpr {
-    let value: Value = match v {
+pub fn index_value(v: &IndexValue) -> Value {
+    match v {
         IndexValue::Text(t) => t.clone().into(),
         IndexValue::Int(i) => (*i).into(),
         IndexValue::Date(d) => (*d).into(),
         IndexValue::Timestamp(t) => (*t).into(),
         IndexValue::Uuid(u) => (*u).into(),
-    };
-    value.into()
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.

@@ -297,7 +297,7 @@ impl Store {
                 }
             }
         };
-        let rows: Vec<Vec<sea_query::SimpleExpr>> = record_ids
+        let rows: Vec<Vec<sea_query::Value>> = record_ids
             .iter()
             .map(|record_id| vec![tag.id.into(), (*record_id).into()])
             .collect();

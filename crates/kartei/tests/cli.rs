@@ -610,6 +610,8 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
         let first: kartei_core::contact::ContactData =
             serde_json::from_value(serde_json::json!({"first_name": "Anna", "last_name": "Erst"}))
                 .unwrap();
+        let first = store.validator().await.unwrap().check(first).unwrap();
+        let mut load = store.begin_bulk(1).await.unwrap();
         store
             .import_batch(
                 &actor,
@@ -619,6 +621,7 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
                     updates: vec![],
                     next_row: 1,
                 },
+                &mut load,
             )
             .await
             .unwrap();
