@@ -63,8 +63,8 @@ impl Job {
     }
 }
 
-/// A file uploaded for an import, kept in memory until it is imported or the server
-/// stops.
+/// A file uploaded for an import, read into rows: kept in memory until it is imported
+/// (its bytes are kept in the database too, for after a restart).
 pub struct Upload {
     pub user: uuid::Uuid,
     pub file_name: String,
@@ -221,7 +221,13 @@ async fn run_import(
     )
     .await;
     let state = match result {
-        Ok(job) => ImportRun::Done(job),
+        Ok(job) => {
+            // Its file is no longer needed (a failed run keeps it, to resume).
+            if let Err(e) = store.delete_import_upload(id).await {
+                tracing::warn!("an imported upload stays kept: {e}");
+            }
+            ImportRun::Done(job)
+        }
         Err(e) => {
             tracing::error!("import failed: {e}");
             ImportRun::Failed(e.to_string())

@@ -980,7 +980,10 @@ async fn imports_in_the_browser_pages(api: Api) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let location = headers["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/imports/u/"), "{location}");
-    let (status, _, page) = api
+    // The upload is kept in the database: a restarted server (nothing in memory) still
+    // shows its mapping.
+    let restarted = Api::new((*api.store).clone());
+    let (status, _, page) = restarted
         .send_form(
             "GET",
             &location,
@@ -1054,6 +1057,60 @@ async fn imports_in_the_browser_pages(api: Api) {
         upload_page.contains("<option value=\"Kundenliste\">Kundenliste</option>"),
         "{upload_page}"
     );
+    // Saved mappings are renamed (a built-in name is refused) and deleted.
+    let preset = |body: String| {
+        let api = &api;
+        let cookie = cookie.clone();
+        async move {
+            let (status, headers, _) = api
+                .send_form(
+                    "POST",
+                    "/imports/presets",
+                    &[("cookie", &cookie)],
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(status, StatusCode::SEE_OTHER);
+            headers["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        preset(format!("_csrf={csrf}&from=Kundenliste&to=HubSpot")).await,
+        "/imports?notice=imp.preset_taken"
+    );
+    assert_eq!(
+        preset(format!("_csrf={csrf}&from=Kundenliste&to=Kunden+K%C3%B6ln")).await,
+        "/imports?notice=imp.preset_renamed"
+    );
+    let (_, _, upload_page) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    assert!(
+        upload_page.contains("<option value=\"Kunden Köln\">"),
+        "{upload_page}"
+    );
+    assert!(!upload_page.contains("Kundenliste"), "{upload_page}");
+    let (status, _, _) = api
+        .send_form(
+            "POST",
+            "/imports/presets",
+            &[("cookie", &cookie)],
+            Some("_csrf=falsch&from=Kunden+K%C3%B6ln&delete=1"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a forged form changes nothing"
+    );
+    assert_eq!(
+        preset(format!("_csrf={csrf}&from=Kunden+K%C3%B6ln&delete=1")).await,
+        "/imports?notice=imp.preset_deleted"
+    );
+    let (_, _, upload_page) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    assert!(!upload_page.contains("Kunden Köln"), "{upload_page}");
     let t = api.token("ina-api", Role::User).await;
     assert_eq!(
         api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"],
@@ -1088,6 +1145,11 @@ async fn imports_in_the_browser_pages(api: Api) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(done.contains("1 created, 0 updated"), "{done}");
+    // Imported, its file is forgotten.
+    let (status, _, _) = Api::new((*api.store).clone())
+        .send_form("GET", &location, &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let items = api.call(&t, "GET", "/api/v1/contacts", None).await.body["items"].clone();
     assert_eq!(items.as_array().unwrap().len(), 1);
     assert_eq!(items[0]["external_id"], "K-1");

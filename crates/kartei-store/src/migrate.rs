@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_merges.sql"),
         postgres: include_str!("../migrations/postgres/0007_merges.sql"),
     },
+    Migration {
+        version: 8,
+        name: "import_uploads",
+        sqlite: include_str!("../migrations/sqlite/0008_import_uploads.sql"),
+        postgres: include_str!("../migrations/postgres/0008_import_uploads.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

@@ -18,7 +18,7 @@ use kartei_core::access::Permission;
 use kartei_core::i18n::Lang;
 use kartei_core::import::Target;
 use kartei_core::record::Entity;
-use kartei_store::imports::ImportJob;
+use kartei_store::imports::{ImportJob, StoredUpload};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -61,6 +61,8 @@ struct ImportsPage {
     shell: Shell,
     imports: Vec<ImportJob>,
     presets: Vec<(String, String)>,
+    /// Names of the mappings users saved (these can be renamed and deleted).
+    saved: Vec<String>,
 }
 
 impl ImportsPage {
@@ -119,10 +121,18 @@ async fn list(
         q.notice.as_deref(),
     )
     .await?;
+    let saved = state
+        .store
+        .import_presets()
+        .await?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     let page = ImportsPage {
         shell,
         imports: state.store.imports().await?,
         presets: presets(&state).await?,
+        saved,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -178,11 +188,21 @@ async fn upload(
     }
     let id = Uuid::now_v7();
     let mapping: Vec<String> = targets.iter().map(target_name).collect();
+    // Kept in the database too, so a restart of the server loses no upload.
+    let stored = StoredUpload {
+        file_name,
+        sheet,
+        content: bytes,
+    };
+    state
+        .store
+        .save_import_upload(id, session.user.id, &stored)
+        .await?;
     state.jobs.add_upload(
         id,
         Upload {
             user: session.user.id,
-            file_name,
+            file_name: stored.file_name,
             table,
         },
     );
@@ -195,6 +215,30 @@ async fn upload(
     )
     .unwrap_or_default();
     Ok(Redirect::to(&format!("/imports/u/{id}?{query}")).into_response())
+}
+
+/// The user's upload: from memory, or read again from the database after a restart.
+async fn upload_of(state: &AppState, id: Uuid, user: Uuid) -> Result<Arc<Upload>, WebError> {
+    if let Some(upload) = state.jobs.upload(id, user) {
+        return Ok(upload);
+    }
+    let stored = state
+        .store
+        .import_upload(id, user)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    // It was readable when it came; a file that no longer is counts as gone.
+    let table =
+        Table::read(&stored.content, stored.sheet.as_deref()).map_err(|_| WebError::NotFound)?;
+    state.jobs.add_upload(
+        id,
+        Upload {
+            user,
+            file_name: stored.file_name,
+            table,
+        },
+    );
+    state.jobs.upload(id, user).ok_or(WebError::NotFound)
 }
 
 /// One column of the mapping form.
@@ -334,10 +378,7 @@ async fn mapping(
     if state.jobs.import_run(id).is_some() {
         return Ok(Redirect::to(&format!("/imports/u/{id}/progress")).into_response());
     }
-    let upload = state
-        .jobs
-        .upload(id, session.user.id)
-        .ok_or(WebError::NotFound)?;
+    let upload = upload_of(&state, id, session.user.id).await?;
     let choices = Choices {
         targets: chosen_targets(&upload.table, |k| q.get(k).cloned()),
         match_by: "email".into(),
@@ -353,10 +394,7 @@ async fn submit(
     Posted { session, form }: Posted,
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
-    let upload = state
-        .jobs
-        .upload(id, session.user.id)
-        .ok_or(WebError::NotFound)?;
+    let upload = upload_of(&state, id, session.user.id).await?;
     let targets = chosen_targets(&upload.table, |k| form.get(k).map(str::to_string));
     let match_by = match form.get("match_by") {
         Some(m @ ("email" | "external_id" | "none")) => m.to_string(),
@@ -491,6 +529,39 @@ async fn undo(
     Ok(Redirect::to(&with_notice("/imports", notice)).into_response())
 }
 
+/// Renames a saved mapping (`from`, `to`) or deletes it (`delete`).
+async fn preset(
+    State(state): State<AppState>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let from = form.get("from").unwrap_or_default();
+    let result = if form.get("delete").is_some() {
+        state
+            .store
+            .delete_import_preset(from)
+            .await
+            .map(|_| "imp.preset_deleted")
+    } else {
+        let to = form.get("to").unwrap_or_default();
+        state
+            .store
+            .rename_import_preset(from, to)
+            .await
+            .map(|_| "imp.preset_renamed")
+    };
+    let notice = match result {
+        Ok(notice) => notice,
+        Err(kartei_store::StoreError::Invalid(fields)) => match fields.first().map(|f| f.code) {
+            Some(kartei_core::validation::ErrorCode::AlreadyExists) => "imp.preset_taken",
+            _ => "imp.preset_bad_name",
+        },
+        Err(kartei_store::StoreError::NotFound) => "imp.preset_missing",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&with_notice("/imports", notice)).into_response())
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/imports", get(list))
@@ -501,4 +572,5 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/u/{id}", get(mapping).post(submit))
         .route("/imports/u/{id}/progress", get(progress))
         .route("/imports/{id}/undo", post(undo))
+        .route("/imports/presets", post(preset))
 }

@@ -1,0 +1,173 @@
+//! Imports through the store on SQLite and PostgreSQL: a batch of checked contacts is
+//! written whole or not at all, what it writes is found by search, and saved column
+//! mappings can be renamed and deleted.
+
+use kartei_core::contact::ContactData;
+use kartei_core::validation::ErrorCode;
+use kartei_store::imports::ImportBatch;
+use kartei_store::search::SearchRequest;
+use kartei_store::{both_databases, Actor, Store, StoreError};
+use serde_json::json;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn contact(v: serde_json::Value) -> ContactData {
+    serde_json::from_value(v).unwrap()
+}
+
+fn code(e: StoreError) -> ErrorCode {
+    match e {
+        StoreError::Invalid(f) => f[0].code,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn found(store: &Store, q: &str) -> usize {
+    store
+        .search::<ContactData>(&SearchRequest {
+            q: q.into(),
+            filter: None,
+            cursor: None,
+            limit: 50,
+        })
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
+    let actor = Actor::system("t");
+    let store = store.with_review_days(None);
+    let validator = store.validator().await.unwrap();
+    let job = store.start_import(&actor, "a.csv", "hash-a").await.unwrap();
+    let mut load = store.begin_bulk(3).await.unwrap();
+
+    // The second contact links an organisation that does not exist: the batch fails
+    // with that field and writes nothing, not even the valid first contact.
+    let good = validator
+        .check(contact(json!({"first_name": "Jörg", "last_name": "Bäumer",
+            "emails": [{"address": "joerg@example.de"}]})))
+        .unwrap();
+    let mut dangling = validator
+        .check(contact(json!({"first_name": "Ute", "last_name": "Quast"})))
+        .unwrap();
+    dangling.set_organization(Some(Uuid::now_v7()));
+    let failed = store
+        .import_batch(
+            &actor,
+            job.id,
+            ImportBatch {
+                creates: vec![good.clone(), dangling],
+                updates: vec![],
+                next_row: 2,
+            },
+            &mut load,
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(fields) = failed else {
+        panic!("expected a field error");
+    };
+    assert_eq!(fields[0].field, "organization_id");
+    assert_eq!(fields[0].code, ErrorCode::UnknownReference);
+    assert_eq!(found(&store, "Bäumer").await, 0);
+    let job_now = store
+        .imports()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == job.id)
+        .unwrap();
+    assert_eq!((job_now.created, job_now.next_row), (0, 0));
+
+    // Without it the batch goes in, search tokens and all (typo included).
+    let other = validator
+        .check(contact(json!({"first_name": "Ute", "last_name": "Quast"})))
+        .unwrap();
+    store
+        .import_batch(
+            &actor,
+            job.id,
+            ImportBatch {
+                creates: vec![good, other],
+                updates: vec![],
+                next_row: 2,
+            },
+            &mut load,
+        )
+        .await
+        .unwrap();
+    store.finish_bulk(load).await.unwrap();
+    assert_eq!(found(&store, "Bäumer").await, 1);
+    assert_eq!(found(&store, "Baumer").await, 1);
+    assert_eq!(found(&store, "Quats").await, 1, "one typo away");
+    assert_eq!(found(&store, "joerg@example").await, 1);
+    let job_now = store
+        .imports()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == job.id)
+        .unwrap();
+    assert_eq!((job_now.created, job_now.next_row), (2, 2));
+}
+
+both_databases!(a_batch_is_written_whole_or_not_at_all);
+
+async fn saved_mappings_are_renamed_and_deleted(store: Store) {
+    let actor = Actor::system("t");
+    let mapping: BTreeMap<String, String> =
+        [("Vorname".to_string(), "first_name".to_string())].into();
+    store
+        .save_import_preset(&actor, " Messe 2026 ", &mapping)
+        .await
+        .unwrap();
+    store
+        .save_import_preset(&actor, "Shop", &mapping)
+        .await
+        .unwrap();
+    let names = |store: &Store| {
+        let store = store.clone();
+        async move {
+            store
+                .import_presets()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(&store).await, ["Messe 2026", "Shop"]);
+
+    // Taken names, built-in names and empty names are refused and change nothing.
+    let taken = store.rename_import_preset("Messe 2026", "Shop").await;
+    assert_eq!(code(taken.unwrap_err()), ErrorCode::AlreadyExists);
+    let builtin = store.rename_import_preset("Shop", "HubSpot").await;
+    assert_eq!(code(builtin.unwrap_err()), ErrorCode::AlreadyExists);
+    let empty = store.rename_import_preset("Shop", "  ").await;
+    assert_eq!(code(empty.unwrap_err()), ErrorCode::OutOfRange);
+    assert!(matches!(
+        store.rename_import_preset("Gibt es nicht", "Neu").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(names(&store).await, ["Messe 2026", "Shop"]);
+
+    store
+        .rename_import_preset("Messe 2026", "Messe Köln")
+        .await
+        .unwrap();
+    let presets = store.import_presets().await.unwrap();
+    assert_eq!(presets[0].0, "Messe Köln");
+    assert_eq!(presets[0].1, mapping, "the mapping stays with the new name");
+
+    store.delete_import_preset("Shop").await.unwrap();
+    assert!(matches!(
+        store.delete_import_preset("Shop").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(names(&store).await, ["Messe Köln"]);
+}
+
+both_databases!(saved_mappings_are_renamed_and_deleted);
