@@ -10,15 +10,18 @@ use kartei_core::organization::OrganizationData;
 use kartei_formats::csv;
 use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
 use kartei_formats::vcard_read::Card;
-use kartei_store::bulk::Valid;
+use kartei_store::bulk::{Valid, Validator};
 use kartei_store::imports::{ImportBatch, ImportJob, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Rows written per transaction.
 pub const BATCH: usize = 5000;
+
+/// Rows planned at a time: lookups are batched and memory stays bounded.
+const CHUNK: usize = 20_000;
 
 /// What happens to one row.
 pub enum Plan {
@@ -224,23 +227,25 @@ pub struct Options {
     pub lang: Lang,
 }
 
-/// Every row's plan, and the organisations named (with their ids when they exist).
+/// What a check found: counts, the invalid rows, and the organisations named (with
+/// their ids when they exist). The plans themselves are not kept: a run plans again,
+/// a chunk at a time, so memory stays bounded however long the file.
 pub struct Checked {
-    pub plans: Vec<Plan>,
+    /// The mapping the rows were checked with; the run writes with it.
+    targets: Vec<Target>,
+    /// New, update, skip, invalid.
+    counts: [usize; 4],
+    /// Row index (0 = the first row after the header) and its problems.
+    invalid: Vec<(usize, Vec<(String, String)>)>,
     pub organizations: HashMap<String, Option<Uuid>>,
 }
 
 impl Checked {
     /// New, update, skip, invalid, new organisations.
     pub fn counts(&self) -> [usize; 5] {
-        let count = |f: fn(&Plan) -> bool| self.plans.iter().filter(|p| f(p)).count();
-        [
-            count(|p| matches!(p, Plan::Create(..))),
-            count(|p| matches!(p, Plan::Update(..))),
-            count(|p| matches!(p, Plan::Skip)),
-            count(|p| matches!(p, Plan::Invalid(_))),
-            self.organizations.values().filter(|v| v.is_none()).count(),
-        ]
+        let [new, update, skip, invalid] = self.counts;
+        let new_orgs = self.organizations.values().filter(|v| v.is_none()).count();
+        [new, update, skip, invalid, new_orgs]
     }
 
     /// The invalid rows as they came, with an error column, as CSV in the file's
@@ -254,19 +259,17 @@ impl Checked {
         let mut head = table.headers.clone();
         head.push(lang.pick("Fehler", "Error").to_string());
         out.push_str(&csv::line(&head, delimiter));
-        for (row, plan) in table.rows.iter().zip(&self.plans) {
-            if let Plan::Invalid(problems) = plan {
-                let mut cells = row.clone();
-                cells.resize(table.headers.len(), String::new());
-                cells.push(
-                    problems
-                        .iter()
-                        .map(|(c, m)| format!("{c}: {m}"))
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                );
-                out.push_str(&csv::line(&cells, delimiter));
-            }
+        for (i, problems) in &self.invalid {
+            let mut cells = table.rows.get(*i).cloned().unwrap_or_default();
+            cells.resize(table.headers.len(), String::new());
+            cells.push(
+                problems
+                    .iter()
+                    .map(|(c, m)| format!("{c}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            );
+            out.push_str(&csv::line(&cells, delimiter));
         }
         out
     }
@@ -274,31 +277,76 @@ impl Checked {
     /// (row as a spreadsheet numbers it, column, message) of every problem.
     pub fn problems(&self) -> Vec<(usize, String, String)> {
         let mut out = Vec::new();
-        for (i, plan) in self.plans.iter().enumerate() {
-            if let Plan::Invalid(problems) = plan {
-                for (column, message) in problems {
-                    // The header is row 1.
-                    out.push((i + 2, column.clone(), message.clone()));
-                }
+        for (i, problems) in &self.invalid {
+            for (column, message) in problems {
+                // The header is row 1.
+                out.push((i + 2, column.clone(), message.clone()));
             }
         }
         out
     }
 }
 
-/// Checks every row; nothing is written.
+/// Checks every row, a chunk at a time; nothing is written.
 pub async fn check(
     store: &Store,
     table: &Table,
     targets: &[Target],
     options: &Options,
 ) -> Result<Checked, StoreError> {
+    let validator = store.validator().await?;
+    let mut checked = Checked {
+        targets: targets.to_vec(),
+        counts: [0; 4],
+        invalid: Vec::new(),
+        organizations: HashMap::new(),
+    };
+    let mut start = 0;
+    while start < table.rows.len() {
+        let end = (start + CHUNK).min(table.rows.len());
+        let planned =
+            plan_rows(store, table, start..end, targets, options, &validator, None).await?;
+        for (i, plan) in planned.plans.into_iter().enumerate() {
+            let slot = match plan {
+                Plan::Create(..) => 0,
+                Plan::Update(..) => 1,
+                Plan::Skip => 2,
+                Plan::Invalid(problems) => {
+                    checked.invalid.push((start + i, problems));
+                    3
+                }
+            };
+            checked.counts[slot] += 1;
+        }
+        checked.organizations.extend(planned.organizations);
+        start = end;
+    }
+    Ok(checked)
+}
+
+/// The plans of some rows, and the organisations they name.
+struct Planned {
+    plans: Vec<Plan>,
+    organizations: HashMap<String, Option<Uuid>>,
+}
+
+/// Plans the rows in `range`. Lookups go to the database in large batches (matches by
+/// e-mail or external id, organisations by name); validation needs no database.
+/// Contacts of the running import (`own`) are not matches: a row meets the contacts
+/// that were there before, as the check before the run saw them.
+async fn plan_rows(
+    store: &Store,
+    table: &Table,
+    range: std::ops::Range<usize>,
+    targets: &[Target],
+    options: &Options,
+    validator: &Validator,
+    own: Option<&HashSet<Uuid>>,
+) -> Result<Planned, StoreError> {
     let lang = options.lang;
-    // Check every row first. Lookups go to the database in large batches (matches by
-    // e-mail or external id, organisations by name); validation needs no database.
-    let mut plans = Vec::with_capacity(table.rows.len());
+    let mut plans = Vec::with_capacity(range.len());
     let drafts: Vec<kartei_core::import::RowDraft> = match &table.cards {
-        Some(cards) => cards
+        Some(cards) => cards[range.clone()]
             .iter()
             .map(|c| kartei_core::import::RowDraft {
                 contact: c.contact.clone(),
@@ -307,13 +355,11 @@ pub async fn check(
                 errors: Vec::new(),
             })
             .collect(),
-        None => table
-            .rows
+        None => table.rows[range]
             .iter()
             .map(|row| row_to_contact(&table.headers, targets, row))
             .collect(),
     };
-    let validator = store.validator().await?;
     let mut org_names: Vec<String> = drafts
         .iter()
         .filter_map(|d| d.organization.clone())
@@ -347,6 +393,9 @@ pub async fn check(
         for (k, id) in store.merged_external_ids(&missing).await? {
             matches.entry(k).or_insert(id);
         }
+    }
+    if let Some(own) = own {
+        matches.retain(|_, id| !own.contains(id));
     }
     for draft in drafts {
         let mut problems: Vec<(String, String)> = draft
@@ -430,7 +479,7 @@ pub async fn check(
         });
     }
 
-    Ok(Checked {
+    Ok(Planned {
         plans,
         organizations,
     })
@@ -457,13 +506,15 @@ pub enum Progress {
     Written(usize, usize),
 }
 
-/// Writes the checked rows as an import job, in batches; `progress` hears each batch.
+/// Writes the checked rows as an import job with the mapping they were checked with:
+/// planned again a chunk at a time (the database may have changed since the check),
+/// written in batches of one transaction each; `progress` hears each batch.
 pub async fn write(
     store: &Store,
     actor: &Actor,
     file_name: &str,
     table: &Table,
-    checked: Checked,
+    checked: &Checked,
     options: &Options,
     progress: impl Fn(Progress),
 ) -> Result<ImportJob, StoreError> {
@@ -475,61 +526,53 @@ pub async fn write(
         }
         None => store.start_import(actor, file_name, hash).await?,
     };
-    let mut organizations = checked.organizations;
-    let new_orgs: Vec<String> = organizations
-        .iter()
-        .filter(|(_, id)| id.is_none())
-        .map(|(n, _)| n.clone())
-        .collect();
-    let created = store
-        .import_organizations(
-            actor,
-            job.id,
-            new_orgs
-                .iter()
-                .map(|n| OrganizationData {
-                    name: Some(n.clone()),
-                    owner_id: options.owner,
-                    ..OrganizationData::default()
-                })
-                .collect(),
-        )
-        .await?;
-    for (n, id) in new_orgs.into_iter().zip(created) {
-        organizations.insert(n, Some(id));
-    }
-    let total = checked.plans.len();
+    let total = table.rows.len();
     let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
     // A large import rebuilds the secondary indexes once at the end instead of updating
     // them row by row (an interrupted import leaves them listed for the next start).
-    let writes = checked.plans[start..]
-        .iter()
-        .filter(|p| matches!(p, Plan::Create(..) | Plan::Update(..)))
-        .count();
-    let mut bulk = store.begin_bulk(writes).await?;
-    let mut plans: Vec<Option<Plan>> = checked.plans.into_iter().map(Some).collect();
+    let [new, update, ..] = checked.counts();
+    let mut bulk = store.begin_bulk((new + update).min(total - start)).await?;
+    let validator = store.validator().await?;
+    // Contacts this import made (before an interruption, too) are not matches.
+    let mut own = store.contacts_created_by_import(job.id).await?;
     let mut at = start;
     while at < total {
-        let end = (at + BATCH).min(total);
-        let mut batch = ImportBatch {
-            creates: Vec::new(),
-            updates: Vec::new(),
-            next_row: end as i64,
-        };
-        for plan in plans[at..end].iter_mut().filter_map(Option::take) {
-            match plan {
-                Plan::Create(c, org) => {
-                    let mut c = *c;
-                    c.set_organization(org.and_then(|o| organizations.get(&o).copied().flatten()));
-                    batch.creates.push(c);
+        let chunk_end = (at + CHUNK).min(total);
+        let planned = plan_rows(
+            store,
+            table,
+            at..chunk_end,
+            &checked.targets,
+            options,
+            &validator,
+            Some(&own),
+        )
+        .await?;
+        let organizations =
+            create_organizations(store, actor, job.id, options, planned.organizations).await?;
+        let mut plans = planned.plans.into_iter();
+        while at < chunk_end {
+            let end = (at + BATCH).min(chunk_end);
+            let mut batch = ImportBatch {
+                creates: Vec::new(),
+                updates: Vec::new(),
+                next_row: end as i64,
+            };
+            for plan in plans.by_ref().take(end - at) {
+                match plan {
+                    Plan::Create(c, org) => {
+                        let mut c = *c;
+                        c.set_organization(org.and_then(|o| organizations.get(&o).copied()));
+                        batch.creates.push(c);
+                    }
+                    Plan::Update(id, patch) => batch.updates.push((id, patch)),
+                    Plan::Skip | Plan::Invalid(_) => {}
                 }
-                Plan::Update(id, patch) => batch.updates.push((id, patch)),
-                Plan::Skip | Plan::Invalid(_) => {}
             }
+            own.extend(store.import_batch(actor, job.id, batch, &mut bulk).await?);
+            at = end;
+            progress(Progress::Written(at, total));
         }
-        store.import_batch(actor, job.id, batch, &mut bulk).await?;
-        at = end;
-        progress(Progress::Written(at, total));
     }
     store.finish_bulk(bulk).await?;
     store.finish_import(job.id).await?;
@@ -539,6 +582,43 @@ pub async fn write(
         .into_iter()
         .find(|j| j.id == job.id)
         .unwrap_or(job))
+}
+
+/// The ids of the organisations rows name: those there are, and the new ones created
+/// now as items of the import (undo removes them too).
+async fn create_organizations(
+    store: &Store,
+    actor: &Actor,
+    job: Uuid,
+    options: &Options,
+    named: HashMap<String, Option<Uuid>>,
+) -> Result<HashMap<String, Uuid>, StoreError> {
+    let mut ids = HashMap::with_capacity(named.len());
+    let mut new_names = Vec::new();
+    for (name, id) in named {
+        match id {
+            Some(id) => {
+                ids.insert(name, id);
+            }
+            None => new_names.push(name),
+        }
+    }
+    let created = store
+        .import_organizations(
+            actor,
+            job,
+            new_names
+                .iter()
+                .map(|n| OrganizationData {
+                    name: Some(n.clone()),
+                    owner_id: options.owner,
+                    ..OrganizationData::default()
+                })
+                .collect(),
+        )
+        .await?;
+    ids.extend(new_names.into_iter().zip(created));
+    Ok(ids)
 }
 
 pub fn target_name(t: &Target) -> String {

@@ -211,7 +211,7 @@ async fn run_import(
         &actor,
         &upload.file_name,
         &upload.table,
-        checked,
+        &checked,
         &options,
         move |p| {
             if let crate::import::Progress::Written(at, total) = p {

@@ -184,7 +184,7 @@ impl Store {
         job: Uuid,
         batch: ImportBatch,
         load: &mut BulkLoad,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Uuid>, StoreError> {
         let defs = self.custom_fields(None).await?;
         let mut terms = load.known_terms.clone();
         let items: Vec<(Uuid, ContactData)> = batch
@@ -264,7 +264,23 @@ impl Store {
         .await?;
         tx.commit().await?;
         load.known_terms = terms;
-        Ok(())
+        Ok(items.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// The contacts an import created (for a resumed import: they are its own, not
+    /// matches of its rows).
+    pub async fn contacts_created_by_import(&self, job: Uuid) -> Result<HashSet<Uuid>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(Uuid,)> = tx
+            .all(
+                Query::select()
+                    .column(name("record_id"))
+                    .from(name("import_items"))
+                    .and_where(Expr::col(name("import_id")).eq(job))
+                    .and_where(Expr::col(name("action")).eq("create")),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Live contacts by the value of an index column (`email`, `external_id`): for

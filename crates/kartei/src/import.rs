@@ -192,7 +192,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         &actor,
         &file_name,
         &table,
-        checked,
+        &checked,
         &options,
         |p| match p {
             Progress::Resuming(row) => eprintln!(

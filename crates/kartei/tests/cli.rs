@@ -827,3 +827,56 @@ async fn import_on_postgres() {
     let (url, _scratch) = kartei_store::testing::postgres_url().await;
     imports(url).await;
 }
+
+/// A file longer than one planning chunk (20,000 rows): a row repeating an earlier
+/// row's e-mail stays a new contact in the run as in the check (rows meet the contacts
+/// that were there before the import), an organisation named in both chunks is created
+/// once, and undo removes all of it.
+#[tokio::test]
+async fn a_long_import_is_planned_in_chunks() {
+    let (database, _scratch) = kartei_store::testing::sqlite_url();
+    let dir = std::env::temp_dir().join(format!("kartei-chunks-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lang.csv");
+    let mut text = String::from("Vorname;Nachname;Firma;E-Mail\n");
+    for i in 0..25_000 {
+        let firma = if i % 1000 == 0 { "Gemeinsam GmbH" } else { "" };
+        let mail = if i == 24_000 { 10 } else { i };
+        text.push_str(&format!("Vor{i};Nach{i};{firma};p{mail}@example.de\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let (ok, out, err) = kartei(
+        &database,
+        &["import", file.to_str().unwrap(), "--lang", "en"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "Check: 25000 new, 0 update, 0 skipped (duplicate), 0 invalid, 1 new organisations"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(": 25000 created, 0 updated"), "{out}");
+    let count = |entity: &str| {
+        let (ok, json, err) = kartei(
+            &database,
+            &["export", "--entity", entity, "--format", "json"],
+            None,
+        );
+        assert!(ok, "{err}");
+        serde_json::from_str::<serde_json::Value>(&json)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count("contact"), 25_000);
+    assert_eq!(count("organization"), 1);
+    let id = import_id(&out);
+    let (ok, _, err) = kartei(&database, &["import", "--undo", &id], None);
+    assert!(ok, "{err}");
+    assert_eq!(count("contact"), 0);
+    assert_eq!(count("organization"), 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
