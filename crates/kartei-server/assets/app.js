@@ -359,7 +359,39 @@ function rememberTimeZone() {
   document.cookie = `kartei_tz=${minutes}; path=/; SameSite=Lax; max-age=31536000`;
 }
 
+// An import file goes up with a progress bar; the page the server answers with (the
+// mapping, or the upload page with a notice) is then opened. Without this script the
+// form posts as usual.
+function uploadProgress() {
+  const form = $("#upload-form");
+  const bar = $("#upload-progress");
+  if (!form || !bar || !window.FormData) return;
+  const percent = $("#upload-percent");
+  form.addEventListener("submit", (e) => {
+    if (e.defaultPrevented) return;
+    e.preventDefault();
+    const button = $("button", form);
+    if (button) button.disabled = true;
+    bar.hidden = false;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (p) => {
+      if (!p.lengthComputable) return;
+      const done = Math.round((100 * p.loaded) / p.total);
+      bar.value = done;
+      percent.textContent = `${done} %`;
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status < 400 && xhr.responseURL) window.location.assign(xhr.responseURL);
+      else form.submit();
+    });
+    xhr.addEventListener("error", () => form.submit());
+    xhr.send(new FormData(form));
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  uploadProgress();
   localTimes();
   tagColours();
   selection();

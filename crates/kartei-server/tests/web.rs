@@ -516,6 +516,8 @@ fn duplicates_story(
     .unwrap();
     b.click_and_wait(&b.find("a[href='/imports']"));
     b.type_into(&b.find("#imp-file"), csv.to_str().unwrap());
+    // The page script sends the file with a progress bar, then opens the mapping.
+    b.find("#upload-progress");
     b.click_and_wait(&b.find("#upload-form button"));
     b.wait_until("the mapping", || b.try_find("#mapping-form").map(|_| ()));
     b.click_and_wait(&b.find("#check-button"));

@@ -312,6 +312,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.samples", "Beispiele", "Examples"),
     ("imp.save_preset", "Zuordnung speichern als (optional)", "Save the mapping as (optional)"),
     ("imp.saved_presets", "Gespeicherte Zuordnungen", "Saved mappings"),
+    ("imp.uploading", "Hochladen", "Uploading"),
     ("imp.new_name", "Neuer Name", "New name"),
     ("imp.rename", "Umbenennen", "Rename"),
     ("imp.delete_preset", "Löschen", "Delete"),
