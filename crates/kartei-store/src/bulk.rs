@@ -32,6 +32,7 @@ const BULK_TABLES: &[&str] = &[
     "record_tags",
     "audit_log",
     "import_items",
+    "record_links",
 ];
 
 /// Below this many records, maintaining indexes row by row is cheaper than rebuilding.

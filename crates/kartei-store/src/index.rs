@@ -11,7 +11,12 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Tables of rows derived from one record, keyed by `record_id`.
-pub(crate) const DERIVED_TABLES: [&str; 3] = ["search_tokens", "custom_values", "match_keys"];
+pub(crate) const DERIVED_TABLES: [&str; 4] = [
+    "search_tokens",
+    "custom_values",
+    "match_keys",
+    "record_links",
+];
 
 /// Derived rows of a batch of records, written in a few multi-row statements.
 #[derive(Default)]
@@ -20,6 +25,8 @@ pub(crate) struct IndexRows {
     variants: Vec<(String, String)>,
     custom: Vec<(Uuid, String, Uuid)>,
     match_keys: Vec<(String, Uuid)>,
+    /// (contact, record) for every contact a record links.
+    links: Vec<(Uuid, Uuid)>,
     record_ids: Vec<Uuid>,
 }
 
@@ -59,6 +66,11 @@ impl IndexRows {
         }
         self.match_keys
             .extend(data.match_keys().into_iter().map(|k| (k, id)));
+        self.links.extend(
+            crate::records::contacts_of(data.references())
+                .into_iter()
+                .map(|c| (c, id)),
+        );
         self.record_ids.push(id);
     }
 
@@ -105,6 +117,16 @@ impl IndexRows {
             self.match_keys
                 .into_iter()
                 .map(|(k, id)| vec![k.into(), id.into()]),
+            false,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "record_links",
+            &["contact_id", "record_id"],
+            self.links
+                .into_iter()
+                .map(|(c, id)| vec![c.into(), id.into()]),
             false,
         )
         .await?;

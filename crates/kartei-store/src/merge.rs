@@ -16,6 +16,7 @@ use kartei_core::activity::ActivityData;
 use kartei_core::commerce::OrderData;
 use kartei_core::contact::ContactData;
 use kartei_core::contact_merge::merged;
+use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::deal::DealData;
 use kartei_core::record::{Entity, RecordData};
 use kartei_core::support::{FeedbackData, TicketData};
@@ -107,27 +108,28 @@ fn decode(r: MergeRow) -> Merge {
     }
 }
 
-/// Which live or trashed records link `contact`: by their contact column, and for kinds
-/// with lists of contacts (deal contacts, meeting attendees) anywhere in their document.
-fn linking(entity: Entity, contact: Uuid) -> sea_query::SimpleExpr {
-    let column = qcol("c", "contact_id").eq(contact);
-    match entity {
-        Entity::Activity | Entity::Deal => {
-            column.or(qcol("c", "data").like(format!("%{contact}%")))
-        }
-        _ => column,
-    }
+/// Which live or trashed records link `contact` (by their contact column, as meeting
+/// attendee, as one of a deal's contacts): found through `record_links`.
+fn linking(contact: Uuid) -> sea_query::SimpleExpr {
+    qcol("c", "id").in_subquery(
+        Query::select()
+            .column(name("record_id"))
+            .from(name("record_links"))
+            .and_where(Expr::col(name("contact_id")).eq(contact))
+            .to_owned(),
+    )
 }
 
 /// Moves the records of `R` that link `from` over to `to`; returns them as they were.
 async fn move_records<R: RecordData>(
     tx: &mut Tx,
     actor: &Actor,
+    defs: &[CustomFieldDef],
     from: Uuid,
     to: Uuid,
 ) -> Result<Vec<Moved>, StoreError> {
     let mut q = select_records(R::ENTITY);
-    q.and_where(linking(R::ENTITY, from));
+    q.and_where(linking(from));
     let rows: Vec<RecordRow> = tx.all(&q).await?;
     let mut moved = Vec::new();
     for (id, version, _, _, _, data) in rows {
@@ -145,7 +147,7 @@ async fn move_records<R: RecordData>(
     if ids.is_empty() {
         return Ok(moved);
     }
-    rewrite::<R>(tx, qcol("c", "id").is_in(ids.clone()), &[], |_, r| {
+    rewrite::<R>(tx, qcol("c", "id").is_in(ids.clone()), defs, |_, r| {
         r.replace_contact(from, to);
     })
     .await?;
@@ -174,6 +176,7 @@ async fn move_records<R: RecordData>(
 async fn restore_records<R: RecordData>(
     tx: &mut Tx,
     actor: &Actor,
+    defs: &[CustomFieldDef],
     moved: &[&Moved],
 ) -> Result<(), StoreError> {
     if moved.is_empty() {
@@ -200,8 +203,7 @@ async fn restore_records<R: RecordData>(
         .iter()
         .map(|m| Ok((m.id, serde_json::from_value(m.before.clone())?)))
         .collect::<Result<_, StoreError>>()?;
-    let defs = Vec::new();
-    rewrite::<R>(tx, qcol("c", "id").is_in(ids), &defs, |id, r| {
+    rewrite::<R>(tx, qcol("c", "id").is_in(ids), defs, |id, r| {
         if let Some(b) = befores.get(&id) {
             *r = b.clone();
         }
@@ -303,11 +305,11 @@ impl Store {
         let keep = crate::records::live::<ContactData>(&mut tx, survivor).await?;
         let gone = crate::records::live::<ContactData>(&mut tx, other).await?;
         let mut records = Vec::new();
-        records.extend(move_records::<ActivityData>(&mut tx, actor, other, survivor).await?);
-        records.extend(move_records::<DealData>(&mut tx, actor, other, survivor).await?);
-        records.extend(move_records::<OrderData>(&mut tx, actor, other, survivor).await?);
-        records.extend(move_records::<TicketData>(&mut tx, actor, other, survivor).await?);
-        records.extend(move_records::<FeedbackData>(&mut tx, actor, other, survivor).await?);
+        records.extend(move_records::<ActivityData>(&mut tx, actor, &defs, other, survivor).await?);
+        records.extend(move_records::<DealData>(&mut tx, actor, &defs, other, survivor).await?);
+        records.extend(move_records::<OrderData>(&mut tx, actor, &defs, other, survivor).await?);
+        records.extend(move_records::<TicketData>(&mut tx, actor, &defs, other, survivor).await?);
+        records.extend(move_records::<FeedbackData>(&mut tx, actor, &defs, other, survivor).await?);
         // Tags the survivor lacks.
         let tag_rows: Vec<(Uuid, Uuid)> = tx
             .all(
@@ -554,11 +556,11 @@ impl Store {
                 .filter(|m| m.entity == e.as_str())
                 .collect()
         };
-        restore_records::<ActivityData>(&mut tx, actor, &of(Entity::Activity)).await?;
-        restore_records::<DealData>(&mut tx, actor, &of(Entity::Deal)).await?;
-        restore_records::<OrderData>(&mut tx, actor, &of(Entity::Order)).await?;
-        restore_records::<TicketData>(&mut tx, actor, &of(Entity::Ticket)).await?;
-        restore_records::<FeedbackData>(&mut tx, actor, &of(Entity::Feedback)).await?;
+        restore_records::<ActivityData>(&mut tx, actor, &defs, &of(Entity::Activity)).await?;
+        restore_records::<DealData>(&mut tx, actor, &defs, &of(Entity::Deal)).await?;
+        restore_records::<OrderData>(&mut tx, actor, &defs, &of(Entity::Order)).await?;
+        restore_records::<TicketData>(&mut tx, actor, &defs, &of(Entity::Ticket)).await?;
+        restore_records::<FeedbackData>(&mut tx, actor, &defs, &of(Entity::Feedback)).await?;
         if !undo.tags_added.is_empty() {
             tx.execute(
                 Query::delete()

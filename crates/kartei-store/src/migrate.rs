@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_import_uploads.sql"),
         postgres: include_str!("../migrations/postgres/0008_import_uploads.sql"),
     },
+    Migration {
+        version: 9,
+        name: "record_links",
+        sqlite: include_str!("../migrations/sqlite/0009_record_links.sql"),
+        postgres: include_str!("../migrations/postgres/0009_record_links.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
@@ -104,6 +110,9 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
         // Keys are computed in Rust (Kölner Phonetik), so SQL cannot fill the new table.
         backfill_match_keys(db).await?;
     }
+    if applied_now.contains(&9) && !applied_now.contains(&1) {
+        backfill_record_links(db).await?;
+    }
     Ok(applied_now)
 }
 
@@ -142,6 +151,13 @@ pub async fn restore_deferred_indexes(db: &Db) -> Result<(), StoreError> {
     tx.commit().await
 }
 
+/// Indexes a bulk load keeps (an import matches its rows through them).
+const KEPT_DURING_LOADS: &[&str] = &[
+    "contacts_email",
+    "contacts_external_id",
+    "organizations_sort_name",
+];
+
 /// Drops the secondary indexes of `tables` before a bulk load, remembering their
 /// definitions in the same transaction so that a crash cannot lose them.
 pub async fn defer_indexes(db: &Db, tables: &[&str]) -> Result<usize, StoreError> {
@@ -170,6 +186,12 @@ pub async fn defer_indexes(db: &Db, tables: &[&str]) -> Result<usize, StoreError
             .await?
         }
     };
+    // The indexes an import looks rows up by stay: without them every chunk of a large
+    // import would read the whole table to match its e-mails.
+    let definitions: Vec<(String, String)> = definitions
+        .into_iter()
+        .filter(|(name, _)| !KEPT_DURING_LOADS.contains(&name.as_str()))
+        .collect();
     for (name, definition) in &definitions {
         tx.execute(
             Query::insert()
@@ -206,6 +228,45 @@ pub async fn describe_schema(db: &Db) -> Result<Vec<(String, String)>, StoreErro
         }
     };
     fetch_raw(&mut tx, sql).await
+}
+
+/// Records the contact links of records stored before migration 9.
+async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
+    for entity in crate::merge::ATTACHED {
+        let table = entity.table();
+        let mut after: Option<uuid::Uuid> = None;
+        loop {
+            let mut tx = db.write().await?;
+            let mut q = crate::records::select_records(entity);
+            q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
+                .limit(5000);
+            if let Some(id) = after {
+                q.and_where(crate::sql::qcol("c", "id").gt(id));
+            }
+            let rows: Vec<crate::records::RecordRow> = tx.all(&q).await?;
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            let mut links = Vec::new();
+            for (id, .., data) in rows {
+                for contact in crate::records::linked_contacts(entity, &data)? {
+                    links.push(vec![contact.into(), id.into()]);
+                }
+            }
+            crate::index::insert_rows(
+                &mut tx,
+                "record_links",
+                &["contact_id", "record_id"],
+                links.into_iter(),
+                false,
+            )
+            .await?;
+            tx.commit().await?;
+            after = Some(last);
+        }
+        tracing::info!("linked contacts of {table} recorded");
+    }
+    Ok(())
 }
 
 /// Computes the duplicate-detection keys of contacts stored before migration 2.

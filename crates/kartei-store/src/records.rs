@@ -396,6 +396,61 @@ pub(crate) async fn current_version(
     Ok(row.map(|(v,)| v))
 }
 
+/// What can be asked of a stored document whose kind is known only at run time.
+pub(crate) trait AnyRecord {
+    fn display_name(&self) -> String;
+    fn references(&self) -> Vec<(&'static str, Reference)>;
+}
+
+impl<R: RecordData> AnyRecord for R {
+    fn display_name(&self) -> String {
+        RecordData::display_name(self)
+    }
+
+    fn references(&self) -> Vec<(&'static str, Reference)> {
+        RecordData::references(self)
+    }
+}
+
+/// Reads a stored document of the given kind.
+pub(crate) fn decode_any(entity: Entity, data: &str) -> Result<Box<dyn AnyRecord>, StoreError> {
+    fn boxed<R: RecordData + 'static>(data: &str) -> Result<Box<dyn AnyRecord>, StoreError> {
+        Ok(Box::new(serde_json::from_str::<R>(data)?))
+    }
+    use kartei_core::{activity, commerce, contact, deal, organization, support};
+    match entity {
+        Entity::Contact => boxed::<contact::ContactData>(data),
+        Entity::Organization => boxed::<organization::OrganizationData>(data),
+        Entity::Activity => boxed::<activity::ActivityData>(data),
+        Entity::Pipeline => boxed::<deal::PipelineData>(data),
+        Entity::Deal => boxed::<deal::DealData>(data),
+        Entity::ProductCategory => boxed::<commerce::ProductCategoryData>(data),
+        Entity::Product => boxed::<commerce::ProductData>(data),
+        Entity::Order => boxed::<commerce::OrderData>(data),
+        Entity::Ticket => boxed::<support::TicketData>(data),
+        Entity::Feedback => boxed::<support::FeedbackData>(data),
+    }
+}
+
+/// The contacts a stored record links (its contact, attendees, a deal's contacts).
+pub(crate) fn linked_contacts(entity: Entity, data: &str) -> Result<Vec<Uuid>, StoreError> {
+    Ok(contacts_of(decode_any(entity, data)?.references()))
+}
+
+/// The contacts among links.
+pub(crate) fn contacts_of(references: Vec<(&'static str, Reference)>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = references
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Reference::Contact(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Checks that linked organisations and users exist (and are not in the trash).
 pub(crate) async fn check_references<R: RecordData>(
     tx: &mut Tx,

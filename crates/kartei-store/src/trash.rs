@@ -8,8 +8,7 @@ use crate::sql::{name, qcol};
 use crate::{now, Actor, Store};
 use chrono::{DateTime, Duration, Utc};
 use kartei_core::contact::ContactData;
-use kartei_core::organization::OrganizationData;
-use kartei_core::record::{Entity, RecordData};
+use kartei_core::record::Entity;
 use sea_query::{Alias, Expr, Order, Query};
 use serde::Serialize;
 use uuid::Uuid;
@@ -25,22 +24,7 @@ pub struct TrashItem {
 }
 
 fn display_name(entity: Entity, data: &str) -> Result<String, StoreError> {
-    fn name<R: RecordData>(data: &str) -> Result<String, StoreError> {
-        Ok(serde_json::from_str::<R>(data)?.display_name())
-    }
-    use kartei_core::{activity, commerce, deal, support};
-    match entity {
-        Entity::Contact => name::<ContactData>(data),
-        Entity::Organization => name::<OrganizationData>(data),
-        Entity::Activity => name::<activity::ActivityData>(data),
-        Entity::Pipeline => name::<deal::PipelineData>(data),
-        Entity::Deal => name::<deal::DealData>(data),
-        Entity::ProductCategory => name::<commerce::ProductCategoryData>(data),
-        Entity::Product => name::<commerce::ProductData>(data),
-        Entity::Order => name::<commerce::OrderData>(data),
-        Entity::Ticket => name::<support::TicketData>(data),
-        Entity::Feedback => name::<support::FeedbackData>(data),
-    }
+    Ok(crate::records::decode_any(entity, data)?.display_name())
 }
 
 impl Store {

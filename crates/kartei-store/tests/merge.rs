@@ -344,3 +344,92 @@ async fn scans_are_kept_for_review_and_distinct_pairs_stay_out(store: Store) {
         .is_some());
 }
 both_databases!(scans_are_kept_for_review_and_distinct_pairs_stay_out);
+
+/// A database from before contact links were indexed (migration 9) gets them filled in
+/// when it opens: a merge then still finds the meetings and deals that list the contact.
+async fn links_of_older_records_are_filled_in(url: String) {
+    let actor = Actor::system("t");
+    let (keep, other, meeting, deal) = {
+        let store = Store::open(&url, "DE")
+            .await
+            .unwrap()
+            .with_review_days(None);
+        let contact = |first: &str| {
+            let store = store.clone();
+            let actor = actor.clone();
+            let first = first.to_string();
+            async move {
+                store
+                    .create(
+                        &actor,
+                        from::<ContactData>(json!({"first_name": first, "last_name": "Alt"})),
+                    )
+                    .await
+                    .unwrap()
+            }
+        };
+        let (keep, other, third) = (
+            contact("Eva").await,
+            contact("Evi").await,
+            contact("Udo").await,
+        );
+        let meeting = store
+            .create(
+                &actor,
+                from::<ActivityData>(json!({"kind": "meeting", "subject": "Termin",
+                "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T11:00:00Z",
+                "contact_id": third.id, "attendee_contact_ids": [other.id]})),
+            )
+            .await
+            .unwrap();
+        let pipeline = store
+            .create(
+                &actor,
+                from::<PipelineData>(json!({"name": "Vertrieb", "stages": [{"name": "Neu"}]})),
+            )
+            .await
+            .unwrap();
+        let deal = store
+            .create(
+                &actor,
+                from::<DealData>(json!({"title": "Altvertrag", "pipeline_id": pipeline.id,
+                "stage_id": pipeline.data.stages[0].id, "contact_ids": [other.id]})),
+            )
+            .await
+            .unwrap();
+        // Back to the schema before migration 9.
+        let mut tx = store.db().write().await.unwrap();
+        tx.raw("DROP TABLE record_links").await.unwrap();
+        tx.raw("DELETE FROM schema_migrations WHERE version = 9")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+        (keep.id, other.id, meeting.id, deal.id)
+    };
+    let store = Store::open(&url, "DE")
+        .await
+        .unwrap()
+        .with_review_days(None);
+    store
+        .merge_contacts(&actor, keep, other, &BTreeSet::new(), None)
+        .await
+        .unwrap();
+    let m = store.get::<ActivityData>(meeting).await.unwrap();
+    assert_eq!(m.data.attendee_contact_ids, [keep]);
+    let d = store.get::<DealData>(deal).await.unwrap();
+    assert_eq!(d.data.contact_ids, [keep]);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_are_filled_in_on_sqlite() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    links_of_older_records_are_filled_in(url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_are_filled_in_on_postgres() {
+    let (url, _scratch) = kartei_store::testing::postgres_url().await;
+    links_of_older_records_are_filled_in(url).await;
+}
