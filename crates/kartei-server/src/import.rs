@@ -14,7 +14,7 @@ use kartei_store::bulk::{Valid, Validator};
 use kartei_store::imports::{ImportBatch, ImportJob, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Rows written per transaction.
@@ -304,8 +304,10 @@ pub async fn check(
     let mut start = 0;
     while start < table.rows.len() {
         let end = (start + CHUNK).min(table.rows.len());
+        let drafts = drafts_of(table, start..end, targets);
+        let matches = matches_of(store, options, &drafts).await?;
         let planned =
-            plan_rows(store, table, start..end, targets, options, &validator, None).await?;
+            plan_rows(store, table, drafts, targets, options, &validator, &matches).await?;
         for (i, plan) in planned.plans.into_iter().enumerate() {
             let slot = match plan {
                 Plan::Create(..) => 0,
@@ -330,23 +332,14 @@ struct Planned {
     organizations: HashMap<String, Option<Uuid>>,
 }
 
-/// Plans the rows in `range`. Lookups go to the database in large batches (matches by
-/// e-mail or external id, organisations by name); validation needs no database.
-/// Contacts of the running import (`own`) are not matches: a row meets the contacts
-/// that were there before, as the check before the run saw them.
-async fn plan_rows(
-    store: &Store,
+/// The rows in `range` as drafts of contacts.
+fn drafts_of(
     table: &Table,
     range: std::ops::Range<usize>,
     targets: &[Target],
-    options: &Options,
-    validator: &Validator,
-    own: Option<&HashSet<Uuid>>,
-) -> Result<Planned, StoreError> {
-    let lang = options.lang;
-    let mut plans = Vec::with_capacity(range.len());
-    let drafts: Vec<kartei_core::import::RowDraft> = match &table.cards {
-        Some(cards) => cards[range.clone()]
+) -> Vec<kartei_core::import::RowDraft> {
+    match &table.cards {
+        Some(cards) => cards[range]
             .iter()
             .map(|c| kartei_core::import::RowDraft {
                 contact: c.contact.clone(),
@@ -359,21 +352,16 @@ async fn plan_rows(
             .iter()
             .map(|row| row_to_contact(&table.headers, targets, row))
             .collect(),
-    };
-    let mut org_names: Vec<String> = drafts
-        .iter()
-        .filter_map(|d| d.organization.clone())
-        .collect();
-    org_names.sort_unstable();
-    org_names.dedup();
-    let known_orgs = store.organizations_named(&org_names).await?;
-    let organizations: HashMap<String, Option<Uuid>> = org_names
-        .into_iter()
-        .map(|n| {
-            let id = known_orgs.get(&n).copied();
-            (n, id)
-        })
-        .collect();
+    }
+}
+
+/// The existing contacts the drafts match (by e-mail or external id), by match key;
+/// looked up in large batches.
+async fn matches_of(
+    store: &Store,
+    options: &Options,
+    drafts: &[kartei_core::import::RowDraft],
+) -> Result<HashMap<String, Uuid>, StoreError> {
     let keys: Vec<String> = drafts
         .iter()
         .filter_map(|d| match_key(&options.match_by, d))
@@ -394,9 +382,36 @@ async fn plan_rows(
             matches.entry(k).or_insert(id);
         }
     }
-    if let Some(own) = own {
-        matches.retain(|_, id| !own.contains(id));
-    }
+    Ok(matches)
+}
+
+/// Plans the drafted rows against the matches found for them. Organisations are looked
+/// up by name in one batch; validation needs no database.
+async fn plan_rows(
+    store: &Store,
+    table: &Table,
+    drafts: Vec<kartei_core::import::RowDraft>,
+    targets: &[Target],
+    options: &Options,
+    validator: &Validator,
+    matches: &HashMap<String, Uuid>,
+) -> Result<Planned, StoreError> {
+    let lang = options.lang;
+    let mut plans = Vec::with_capacity(drafts.len());
+    let mut org_names: Vec<String> = drafts
+        .iter()
+        .filter_map(|d| d.organization.clone())
+        .collect();
+    org_names.sort_unstable();
+    org_names.dedup();
+    let known_orgs = store.organizations_named(&org_names).await?;
+    let organizations: HashMap<String, Option<Uuid>> = org_names
+        .into_iter()
+        .map(|n| {
+            let id = known_orgs.get(&n).copied();
+            (n, id)
+        })
+        .collect();
     for draft in drafts {
         let mut problems: Vec<(String, String)> = draft
             .errors
@@ -533,19 +548,31 @@ pub async fn write(
     let [new, update, ..] = checked.counts();
     let mut bulk = store.begin_bulk((new + update).min(total - start)).await?;
     let validator = store.validator().await?;
-    // Contacts this import made (before an interruption, too) are not matches.
-    let mut own = store.contacts_created_by_import(job.id).await?;
+    // Rows meet the contacts that were there before the import: matches are looked up
+    // before anything is written, and those the import made before an interruption are
+    // not matches when it resumes.
+    let mut matches = HashMap::new();
+    let mut from = start;
+    while from < total {
+        let to = (from + CHUNK).min(total);
+        let drafts = drafts_of(table, from..to, &checked.targets);
+        matches.extend(matches_of(store, options, &drafts).await?);
+        from = to;
+    }
+    let own = store.contacts_created_by_import(job.id).await?;
+    matches.retain(|_, id| !own.contains(id));
     let mut at = start;
     while at < total {
         let chunk_end = (at + CHUNK).min(total);
+        let drafts = drafts_of(table, at..chunk_end, &checked.targets);
         let planned = plan_rows(
             store,
             table,
-            at..chunk_end,
+            drafts,
             &checked.targets,
             options,
             &validator,
-            Some(&own),
+            &matches,
         )
         .await?;
         let organizations =
@@ -569,7 +596,7 @@ pub async fn write(
                     Plan::Skip | Plan::Invalid(_) => {}
                 }
             }
-            own.extend(store.import_batch(actor, job.id, batch, &mut bulk).await?);
+            store.import_batch(actor, job.id, batch, &mut bulk).await?;
             at = end;
             progress(Progress::Written(at, total));
         }

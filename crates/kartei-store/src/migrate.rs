@@ -151,12 +151,9 @@ pub async fn restore_deferred_indexes(db: &Db) -> Result<(), StoreError> {
     tx.commit().await
 }
 
-/// Indexes a bulk load keeps (an import matches its rows through them).
-const KEPT_DURING_LOADS: &[&str] = &[
-    "contacts_email",
-    "contacts_external_id",
-    "organizations_sort_name",
-];
+/// Indexes a bulk load keeps: an import looks up the organisations its rows name,
+/// chunk by chunk, among those it created itself.
+const KEPT_DURING_LOADS: &[&str] = &["organizations_sort_name"];
 
 /// Drops the secondary indexes of `tables` before a bulk load, remembering their
 /// definitions in the same transaction so that a crash cannot lose them.
@@ -186,8 +183,8 @@ pub async fn defer_indexes(db: &Db, tables: &[&str]) -> Result<usize, StoreError
             .await?
         }
     };
-    // The indexes an import looks rows up by stay: without them every chunk of a large
-    // import would read the whole table to match its e-mails.
+    // The index an import looks organisations up by stays: without it every chunk of a
+    // large import would read the whole table.
     let definitions: Vec<(String, String)> = definitions
         .into_iter()
         .filter(|(name, _)| !KEPT_DURING_LOADS.contains(&name.as_str()))
