@@ -237,7 +237,8 @@ pub struct Checked {
     counts: [usize; 4],
     /// Row index (0 = the first row after the header) and its problems.
     invalid: Vec<(usize, Vec<(String, String)>)>,
-    pub organizations: HashMap<String, Option<Uuid>>,
+    /// Organisations named, with their ids when they exist (for the count of new ones).
+    organizations: HashMap<String, Option<Uuid>>,
 }
 
 impl Checked {
