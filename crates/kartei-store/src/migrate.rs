@@ -230,38 +230,19 @@ pub async fn describe_schema(db: &Db) -> Result<Vec<(String, String)>, StoreErro
 /// Records the contact links of records stored before migration 9.
 async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
     for entity in crate::merge::ATTACHED {
-        let table = entity.table();
-        let mut after: Option<uuid::Uuid> = None;
-        loop {
-            let mut tx = db.write().await?;
-            let mut q = crate::records::select_records(entity);
-            q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
-                .limit(5000);
-            if let Some(id) = after {
-                q.and_where(crate::sql::qcol("c", "id").gt(id));
-            }
-            let rows: Vec<crate::records::RecordRow> = tx.all(&q).await?;
-            let Some(last) = rows.last().map(|r| r.0) else {
-                break;
-            };
-            let mut links = Vec::new();
-            for (id, .., data) in rows {
-                for contact in crate::records::linked_contacts(entity, &data)? {
-                    links.push(vec![contact.into(), id.into()]);
-                }
-            }
-            crate::index::insert_rows(
-                &mut tx,
-                "record_links",
-                &["contact_id", "record_id"],
-                links.into_iter(),
-                false,
-            )
-            .await?;
-            tx.commit().await?;
-            after = Some(last);
-        }
-        tracing::info!("linked contacts of {table} recorded");
+        backfill(
+            db,
+            entity,
+            "record_links",
+            &["contact_id", "record_id"],
+            |id, data| {
+                Ok(crate::records::linked_contacts(entity, data)?
+                    .into_iter()
+                    .map(|contact| vec![contact.into(), id.into()])
+                    .collect())
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -270,40 +251,52 @@ async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
 async fn backfill_match_keys(db: &Db) -> Result<(), StoreError> {
     use kartei_core::contact::ContactData;
     use kartei_core::record::{Entity, RecordData};
+    backfill(
+        db,
+        Entity::Contact,
+        "match_keys",
+        &["key", "record_id"],
+        |id, data| {
+            Ok(serde_json::from_str::<ContactData>(data)?
+                .match_keys()
+                .into_iter()
+                .map(|k| vec![k.into(), id.into()])
+                .collect())
+        },
+    )
+    .await
+}
+
+/// Fills a table derived from stored records (those computed in Rust, which SQL cannot
+/// fill), 5,000 records per transaction: `rows` gives each record's rows.
+async fn backfill(
+    db: &Db,
+    entity: kartei_core::record::Entity,
+    table: &str,
+    columns: &[&str],
+    rows: impl Fn(uuid::Uuid, &str) -> Result<Vec<Vec<sea_query::Value>>, StoreError>,
+) -> Result<(), StoreError> {
     let mut after: Option<uuid::Uuid> = None;
     loop {
         let mut tx = db.write().await?;
-        let mut q = crate::records::select_records(Entity::Contact);
+        let mut q = crate::records::select_records(entity);
         q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
             .limit(5000);
         if let Some(id) = after {
             q.and_where(crate::sql::qcol("c", "id").gt(id));
         }
-        let rows: Vec<crate::records::RecordRow> = tx.all(&q).await?;
-        let Some(last) = rows.last().map(|r| r.0) else {
+        let records: Vec<crate::records::RecordRow> = tx.all(&q).await?;
+        let Some(last) = records.last().map(|r| r.0) else {
             break;
         };
-        let mut keys = Vec::new();
-        for row in rows {
-            let record = crate::records::decode::<ContactData>(row)?;
-            keys.extend(
-                record
-                    .data
-                    .match_keys()
-                    .into_iter()
-                    .map(|k| vec![k.into(), record.id.into()]),
-            );
+        let mut derived = Vec::new();
+        for (id, .., data) in &records {
+            derived.extend(rows(*id, data)?);
         }
-        crate::index::insert_rows(
-            &mut tx,
-            "match_keys",
-            &["key", "record_id"],
-            keys.into_iter(),
-            false,
-        )
-        .await?;
+        crate::index::insert_rows(&mut tx, table, columns, derived.into_iter(), false).await?;
         tx.commit().await?;
         after = Some(last);
     }
+    tracing::info!("{table} of {} filled in", entity.table());
     Ok(())
 }

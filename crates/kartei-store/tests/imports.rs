@@ -36,6 +36,11 @@ async fn found(store: &Store, q: &str) -> usize {
         .len()
 }
 
+async fn job_of(store: &Store, id: Uuid) -> kartei_store::imports::ImportJob {
+    let jobs = store.imports().await.unwrap();
+    jobs.into_iter().find(|j| j.id == id).unwrap()
+}
+
 async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
     let actor = Actor::system("t");
     let store = store.with_review_days(None);
@@ -72,13 +77,7 @@ async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
     assert_eq!(fields[0].field, "organization_id");
     assert_eq!(fields[0].code, ErrorCode::UnknownReference);
     assert_eq!(found(&store, "Bäumer").await, 0);
-    let job_now = store
-        .imports()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.id == job.id)
-        .unwrap();
+    let job_now = job_of(&store, job.id).await;
     assert_eq!((job_now.created, job_now.next_row), (0, 0));
 
     // Without it the batch goes in, search tokens and all (typo included).
@@ -103,13 +102,7 @@ async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
     assert_eq!(found(&store, "Baumer").await, 1);
     assert_eq!(found(&store, "Quats").await, 1, "one typo away");
     assert_eq!(found(&store, "joerg@example").await, 1);
-    let job_now = store
-        .imports()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.id == job.id)
-        .unwrap();
+    let job_now = job_of(&store, job.id).await;
     assert_eq!((job_now.created, job_now.next_row), (2, 2));
 }
 

@@ -345,8 +345,9 @@ async fn scans_are_kept_for_review_and_distinct_pairs_stay_out(store: Store) {
 }
 both_databases!(scans_are_kept_for_review_and_distinct_pairs_stay_out);
 
-/// A database from before contact links were indexed (migration 9) gets them filled in
-/// when it opens: a merge then still finds the meetings and deals that list the contact.
+/// A database from before duplicate keys and contact links (migrations 2 and 9) gets
+/// them filled in when it opens: a new contact's likely duplicates are found, and a merge
+/// still finds the meetings and deals that list the contact.
 async fn links_of_older_records_are_filled_in(url: String) {
     let actor = Actor::system("t");
     let (keep, other, meeting, deal) = {
@@ -397,10 +398,11 @@ async fn links_of_older_records_are_filled_in(url: String) {
             )
             .await
             .unwrap();
-        // Back to the schema before migration 9.
+        // Back to the schema before migrations 2 and 9 (the tables filled in Rust).
         let mut tx = store.db().write().await.unwrap();
         tx.raw("DROP TABLE record_links").await.unwrap();
-        tx.raw("DELETE FROM schema_migrations WHERE version = 9")
+        tx.raw("DROP TABLE match_keys").await.unwrap();
+        tx.raw("DELETE FROM schema_migrations WHERE version IN (2, 9)")
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -411,6 +413,10 @@ async fn links_of_older_records_are_filled_in(url: String) {
         .await
         .unwrap()
         .with_review_days(None);
+    // The duplicate keys are back: a new "Eva Alt" finds the stored one.
+    let draft = from::<ContactData>(json!({"first_name": "Eva", "last_name": "Alt"}));
+    let found = store.likely_duplicates(&draft, None, 10).await.unwrap();
+    assert!(found.iter().any(|(r, _)| r.id == keep), "{found:?}");
     store
         .merge_contacts(&actor, keep, other, &BTreeSet::new(), None)
         .await
