@@ -159,12 +159,9 @@ impl Jobs {
         }
         lock(&self.uploads).remove(&id);
         let runs = Arc::clone(&self.import_runs);
-        // On a thread of its own, driven by the server's runtime: the import's future
-        // borrows across awaits in ways the compiler cannot prove sendable.
-        let handle = tokio::runtime::Handle::current();
-        std::thread::spawn(move || {
-            handle.block_on(run_import(store, id, upload, actor, targets, options, runs))
-        });
+        tokio::spawn(off_thread(move || {
+            run_import(store, id, upload, actor, targets, options, runs)
+        }));
         true
     }
 }
