@@ -1,4 +1,5 @@
-//! File formats, pure: bytes in, bytes out, no I/O of their own.
+//! File formats, pure: bytes in, bytes out, no files of their own (a reader of long
+//! files is handed the reader to read from).
 
 pub mod csv;
 pub mod csv_read;

@@ -8,13 +8,17 @@ use kartei_core::i18n::Lang;
 use kartei_core::import::{column_of, row_to_contact, suggest, Target};
 use kartei_core::organization::OrganizationData;
 use kartei_formats::csv;
-use kartei_formats::csv_read::{decode, detect_delimiter, parse, Encoding};
+use kartei_formats::csv_read::{decode, detect_delimiter, detect_encoding, Encoding, Records};
 use kartei_formats::vcard_read::Card;
 use kartei_store::bulk::{Valid, Validator};
 use kartei_store::imports::{ImportBatch, ImportJob, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Rows written per transaction.
@@ -47,6 +51,55 @@ impl From<StoreError> for ImportError {
     }
 }
 
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::File(m) => f.write_str(m),
+            ImportError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<std::io::Error> for ImportError {
+    fn from(e: std::io::Error) -> Self {
+        ImportError::File(e.to_string())
+    }
+}
+
+/// Where a file's bytes are: on disk (a file of any size, read again for each pass) or
+/// in memory (an upload, whose size the web limits).
+#[derive(Debug, Clone)]
+pub enum Content {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+impl Content {
+    fn open(&self) -> std::io::Result<Box<dyn BufRead + Send>> {
+        Ok(match self {
+            Content::Path(path) => Box::new(BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(path)?,
+            )),
+            Content::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes))),
+        })
+    }
+
+    fn whole(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Content::Path(path) => std::fs::read(path),
+            Content::Bytes(bytes) => Ok(bytes.to_vec()),
+        }
+    }
+
+    /// The first bytes, enough to tell the kind of file and its delimiter.
+    fn start(&self) -> std::io::Result<Vec<u8>> {
+        let mut head = Vec::new();
+        self.open()?.take(1 << 16).read_to_end(&mut head)?;
+        Ok(head)
+    }
+}
+
 /// Where the rows came from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
@@ -55,44 +108,61 @@ pub enum Source {
     VCard,
 }
 
-/// A file read into rows.
+/// The rows of a file. CSV is read from its content again on each pass, so a file of a
+/// million rows is never held as rows; workbooks (a sheet holds at most 1,048,576 rows)
+/// and vCards are read whole.
+enum Body {
+    Csv(Content),
+    Rows(Vec<Vec<String>>),
+    Cards(Vec<Card>),
+}
+
+/// A file read far enough to map its columns: the header, the first rows and the
+/// number of rows.
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    /// vCards keep what they are; their rows only carry the display name.
-    pub cards: Option<Vec<Card>>,
+    /// Rows after the header.
+    pub len: usize,
+    /// The first rows, to show what the columns hold.
+    pub samples: Vec<Vec<String>>,
     pub source: Source,
     /// The same file (and sheet) resumes an interrupted import.
     pub hash: String,
+    body: Body,
 }
+
+/// Rows kept as samples.
+const SAMPLES: usize = 20;
 
 impl Table {
     /// Reads a CSV (any delimiter, UTF-8 or Windows-1252), an XLSX workbook (`sheet`, or
     /// the first) or vCards.
-    pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
-        let xlsx = kartei_formats::xlsx::looks_like_xlsx(bytes);
+    pub fn read(content: Content, sheet: Option<&str>) -> Result<Table, ImportError> {
+        let head = content.start()?;
+        let xlsx = kartei_formats::xlsx::looks_like_xlsx(&head);
         if sheet.is_some() && !xlsx {
             return Err(ImportError::File(
                 "a sheet is for XLSX workbooks; this file is not one".into(),
             ));
         }
         if xlsx {
-            let sheets = kartei_formats::xlsx::sheet_names(bytes)
+            let bytes = content.whole()?;
+            let sheets = kartei_formats::xlsx::sheet_names(&bytes)
                 .map_err(|e| ImportError::File(e.to_string()))?;
-            let mut rows = kartei_formats::xlsx::read_sheet(bytes, sheet)
+            let mut rows = kartei_formats::xlsx::read_sheet(&bytes, sheet)
                 .map_err(|e| ImportError::File(e.to_string()))?;
             if rows.is_empty() {
                 return Err(ImportError::File("no rows".into()));
             }
-            let mut whole = String::new();
+            let mut hash = Sha256::new();
             for row in &rows {
-                whole.push_str(&csv::line(row, ';'));
+                hash.update(csv::line(row, ';').as_bytes());
             }
             let headers = rows.remove(0);
             return Ok(Table {
                 headers,
-                rows,
-                cards: None,
+                len: rows.len(),
+                samples: rows.iter().take(SAMPLES).cloned().collect(),
                 source: Source::Xlsx {
                     sheet: sheet
                         .map(str::to_string)
@@ -100,41 +170,87 @@ impl Table {
                         .unwrap_or_default(),
                     sheets,
                 },
-                hash: crate::auth::hash_secret(&whole),
+                hash: hex(hash),
+                body: Body::Rows(rows),
             });
         }
-        let (text, encoding) = decode(bytes);
-        let hash = crate::auth::hash_secret(&text);
-        let vcard = text
+        let (start, _) = decode(&head);
+        let vcard = start
             .trim_start()
             .get(..11)
             .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VCARD"));
         if vcard {
+            let bytes = content.whole()?;
+            let (text, _) = decode(&bytes);
             let cards = kartei_formats::vcard_read::parse(&text);
-            let rows = cards.iter().map(|c| vec![c.display.clone()]).collect();
             return Ok(Table {
                 headers: vec!["Name".to_string()],
-                rows,
-                cards: Some(cards),
+                len: cards.len(),
+                samples: cards
+                    .iter()
+                    .take(SAMPLES)
+                    .map(|c| vec![c.display.clone()])
+                    .collect(),
                 source: Source::VCard,
-                hash,
+                hash: hex(Sha256::new_with_prefix(&text)),
+                body: Body::Cards(cards),
             });
         }
-        let delimiter = detect_delimiter(&text);
-        let mut rows = parse(&text, delimiter);
-        if rows.is_empty() {
-            return Err(ImportError::File("no rows".into()));
+        // Three passes over a CSV file: its encoding (and hash), then its rows counted,
+        // the delimiter found from its start.
+        let mut hash = Sha256::new();
+        let encoding = detect_encoding(content.open()?, |block| hash.update(block))?;
+        let delimiter = detect_delimiter(&start);
+        let mut records = Records::new(content.open()?, encoding, delimiter);
+        let headers = records
+            .next()
+            .transpose()?
+            .ok_or_else(|| ImportError::File("no rows".into()))?;
+        let mut samples = Vec::new();
+        let mut len = 0;
+        for record in records {
+            let record = record?;
+            if samples.len() < SAMPLES {
+                samples.push(record);
+            }
+            len += 1;
         }
-        let headers = rows.remove(0);
         Ok(Table {
             headers,
-            rows,
-            cards: None,
+            len,
+            samples,
             source: Source::Csv {
                 encoding,
                 delimiter,
             },
-            hash,
+            hash: hex(hash),
+            body: Body::Csv(content),
+        })
+    }
+
+    /// Reads the rows in order from row `from` (0 = the first after the header).
+    fn cursor(&self, from: usize) -> Result<Cursor<'_>, ImportError> {
+        let records = match (&self.body, &self.source) {
+            (
+                Body::Csv(content),
+                Source::Csv {
+                    encoding,
+                    delimiter,
+                },
+            ) => {
+                let mut records = Records::new(content.open()?, *encoding, *delimiter);
+                // The header, then the rows before `from`.
+                for _ in 0..=from {
+                    records.next().transpose()?;
+                }
+                Some(records)
+            }
+            _ => None,
+        };
+        Ok(Cursor {
+            table: self,
+            at: from.min(self.len),
+            records,
         })
     }
 
@@ -217,6 +333,75 @@ impl Table {
     }
 }
 
+/// A pass over a table's rows, in order.
+struct Cursor<'a> {
+    table: &'a Table,
+    /// The row read next.
+    at: usize,
+    /// A CSV file's records, read as the pass goes.
+    records: Option<Records<Box<dyn BufRead + Send>>>,
+}
+
+impl Cursor<'_> {
+    /// The next `n` rows (fewer at the end) as their cells; a vCard's is its name.
+    fn rows(&mut self, n: usize) -> Result<Vec<Vec<String>>, ImportError> {
+        let end = (self.at + n).min(self.table.len);
+        let range = self.at..end;
+        self.at = end;
+        match (&self.table.body, &mut self.records) {
+            (Body::Csv(_), Some(records)) => {
+                let mut rows = Vec::with_capacity(range.len());
+                for _ in range {
+                    // The row count was taken when the file was first read.
+                    let row = records.next().transpose()?.ok_or_else(|| {
+                        ImportError::File("the file became shorter while it was read".into())
+                    })?;
+                    rows.push(row);
+                }
+                Ok(rows)
+            }
+            (Body::Cards(cards), _) => Ok(cards[range]
+                .iter()
+                .map(|c| vec![c.display.clone()])
+                .collect()),
+            (Body::Rows(rows), _) => Ok(rows[range].to_vec()),
+            (Body::Csv(_), None) => Ok(Vec::new()),
+        }
+    }
+
+    /// The next `n` rows (fewer at the end) as drafts of contacts.
+    fn drafts(
+        &mut self,
+        n: usize,
+        targets: &[Target],
+    ) -> Result<Vec<kartei_core::import::RowDraft>, ImportError> {
+        if let Body::Cards(cards) = &self.table.body {
+            let end = (self.at + n).min(self.table.len);
+            let drafts = cards[self.at..end]
+                .iter()
+                .map(|c| kartei_core::import::RowDraft {
+                    contact: c.contact.clone(),
+                    organization: c.organization.clone(),
+                    external_id: c.uid.clone(),
+                    errors: Vec::new(),
+                })
+                .collect();
+            self.at = end;
+            return Ok(drafts);
+        }
+        Ok(self
+            .rows(n)?
+            .iter()
+            .map(|row| row_to_contact(&self.table.headers, targets, row))
+            .collect())
+    }
+}
+
+/// A hash as hex digits.
+fn hex(hash: Sha256) -> String {
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// How rows meet existing contacts and who owns new ones.
 pub struct Options {
     /// `email`, `external_id` or `none`.
@@ -251,7 +436,7 @@ impl Checked {
 
     /// The invalid rows as they came, with an error column, as CSV in the file's
     /// delimiter (`;` for workbooks and vCards), with a byte-order mark for Excel.
-    pub fn errors_csv(&self, table: &Table, lang: Lang) -> String {
+    pub fn errors_csv(&self, table: &Table, lang: Lang) -> Result<String, ImportError> {
         let delimiter = match table.source {
             Source::Csv { delimiter, .. } => delimiter,
             _ => ';',
@@ -260,19 +445,27 @@ impl Checked {
         let mut head = table.headers.clone();
         head.push(lang.pick("Fehler", "Error").to_string());
         out.push_str(&csv::line(&head, delimiter));
-        for (i, problems) in &self.invalid {
-            let mut cells = table.rows.get(*i).cloned().unwrap_or_default();
-            cells.resize(table.headers.len(), String::new());
-            cells.push(
-                problems
-                    .iter()
-                    .map(|(c, m)| format!("{c}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            );
-            out.push_str(&csv::line(&cells, delimiter));
+        let mut invalid = self.invalid.iter().peekable();
+        let mut cursor = table.cursor(0)?;
+        let mut start = 0;
+        while invalid.peek().is_some() && start < table.len {
+            let rows = cursor.rows(CHUNK)?;
+            let end = start + rows.len();
+            while let Some((i, problems)) = invalid.next_if(|(i, _)| *i < end) {
+                let mut cells = rows[i - start].clone();
+                cells.resize(table.headers.len(), String::new());
+                cells.push(
+                    problems
+                        .iter()
+                        .map(|(c, m)| format!("{c}: {m}"))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                );
+                out.push_str(&csv::line(&cells, delimiter));
+            }
+            start = end;
         }
-        out
+        Ok(out)
     }
 
     /// (row as a spreadsheet numbers it, column, message) of every problem.
@@ -294,7 +487,7 @@ pub async fn check(
     table: &Table,
     targets: &[Target],
     options: &Options,
-) -> Result<Checked, StoreError> {
+) -> Result<Checked, ImportError> {
     let validator = store.validator().await?;
     let mut checked = Checked {
         targets: targets.to_vec(),
@@ -302,10 +495,14 @@ pub async fn check(
         invalid: Vec::new(),
         organizations: HashMap::new(),
     };
+    let mut cursor = table.cursor(0)?;
     let mut start = 0;
-    while start < table.rows.len() {
-        let end = (start + CHUNK).min(table.rows.len());
-        let drafts = drafts_of(table, start..end, targets);
+    while start < table.len {
+        let drafts = cursor.drafts(CHUNK, targets)?;
+        if drafts.is_empty() {
+            break;
+        }
+        let end = start + drafts.len();
         let matches = matches_of(store, options, &drafts).await?;
         let planned =
             plan_rows(store, table, drafts, targets, options, &validator, &matches).await?;
@@ -331,29 +528,6 @@ pub async fn check(
 struct Planned {
     plans: Vec<Plan>,
     organizations: HashMap<String, Option<Uuid>>,
-}
-
-/// The rows in `range` as drafts of contacts.
-fn drafts_of(
-    table: &Table,
-    range: std::ops::Range<usize>,
-    targets: &[Target],
-) -> Vec<kartei_core::import::RowDraft> {
-    match &table.cards {
-        Some(cards) => cards[range]
-            .iter()
-            .map(|c| kartei_core::import::RowDraft {
-                contact: c.contact.clone(),
-                organization: c.organization.clone(),
-                external_id: c.uid.clone(),
-                errors: Vec::new(),
-            })
-            .collect(),
-        None => table.rows[range]
-            .iter()
-            .map(|row| row_to_contact(&table.headers, targets, row))
-            .collect(),
-    }
 }
 
 /// The existing contacts the drafts match (by e-mail or external id), by match key;
@@ -533,7 +707,7 @@ pub async fn write(
     checked: &Checked,
     options: &Options,
     progress: impl Fn(Progress),
-) -> Result<ImportJob, StoreError> {
+) -> Result<ImportJob, ImportError> {
     let hash = &table.hash;
     let job = match store.unfinished_import(hash).await? {
         Some(job) => {
@@ -542,7 +716,7 @@ pub async fn write(
         }
         None => store.start_import(actor, file_name, hash).await?,
     };
-    let total = table.rows.len();
+    let total = table.len;
     let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
     // A large import rebuilds the secondary indexes once at the end instead of updating
     // them row by row (an interrupted import leaves them listed for the next start).
@@ -553,19 +727,24 @@ pub async fn write(
     // before anything is written, and those the import made before an interruption are
     // not matches when it resumes.
     let mut matches = HashMap::new();
-    let mut from = start;
-    while from < total {
-        let to = (from + CHUNK).min(total);
-        let drafts = drafts_of(table, from..to, &checked.targets);
+    let mut cursor = table.cursor(start)?;
+    loop {
+        let drafts = cursor.drafts(CHUNK, &checked.targets)?;
+        if drafts.is_empty() {
+            break;
+        }
         matches.extend(matches_of(store, options, &drafts).await?);
-        from = to;
     }
     let own = store.contacts_created_by_import(job.id).await?;
     matches.retain(|_, id| !own.contains(id));
+    let mut cursor = table.cursor(start)?;
     let mut at = start;
     while at < total {
-        let chunk_end = (at + CHUNK).min(total);
-        let drafts = drafts_of(table, at..chunk_end, &checked.targets);
+        let drafts = cursor.drafts(CHUNK, &checked.targets)?;
+        if drafts.is_empty() {
+            break;
+        }
+        let chunk_end = at + drafts.len();
         let planned = plan_rows(
             store,
             table,
@@ -678,4 +857,43 @@ fn update_patch(c: &ContactData) -> Value {
         });
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Windows-1252 file with a line break inside a quoted field.
+    const FILE: &[u8] = b"Vorname;Nachname;Notiz\r\nJ\xf6rg;M\xfcller;\"Zeile 1\r\nZeile 2\"\r\nErika;Mustermann;\r\nHans;Stra\xdfer;x\r\n";
+
+    #[test]
+    fn a_file_on_disk_reads_as_the_same_upload_and_is_read_again_per_pass() {
+        let path = std::env::temp_dir().join(format!("kartei-table-{}.csv", Uuid::now_v7()));
+        std::fs::write(&path, FILE).unwrap();
+        let on_disk = Table::read(Content::Path(path.clone()), None).unwrap();
+        let uploaded = Table::read(Content::Bytes(FILE.into()), None).unwrap();
+        for table in [&on_disk, &uploaded] {
+            assert_eq!(table.headers, ["Vorname", "Nachname", "Notiz"]);
+            assert_eq!(table.len, 3);
+            assert_eq!(
+                table.source,
+                Source::Csv {
+                    encoding: Encoding::Windows1252,
+                    delimiter: ';'
+                }
+            );
+            assert_eq!(table.samples[0][2], "Zeile 1\r\nZeile 2");
+        }
+        assert_eq!(on_disk.hash, uploaded.hash);
+        // A pass from the second row on.
+        let rows = on_disk.cursor(1).unwrap().rows(10).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][1], "Straßer");
+        // A file that lost rows after it was counted is an error, not a short import.
+        let second = FILE.windows(5).position(|w| w == b"Erika").unwrap();
+        std::fs::write(&path, &FILE[..second]).unwrap();
+        let err = on_disk.cursor(0).unwrap().rows(10).unwrap_err();
+        assert!(err.to_string().contains("shorter"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }

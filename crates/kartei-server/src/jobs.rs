@@ -155,7 +155,7 @@ impl Jobs {
             if matches!(runs.get(&id), Some(ImportRun::Running(..))) {
                 return false;
             }
-            runs.insert(id, ImportRun::Running(0, upload.table.rows.len()));
+            runs.insert(id, ImportRun::Running(0, upload.table.len));
         }
         lock(&self.uploads).remove(&id);
         let runs = Arc::clone(&self.import_runs);

@@ -9,7 +9,7 @@ use crate::run::CliError;
 use kartei_core::i18n::Lang;
 use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
-    check, target_name, write, ImportError, Options, Progress, Source, Table,
+    check, target_name, write, Content, ImportError, Options, Progress, Source, Table,
 };
 use kartei_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
@@ -70,13 +70,11 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     if !matches!(args.on_match.as_str(), "update" | "skip") {
         return Err(CliError::Usage("--on-match is update or skip".into()));
     }
-    let bytes =
-        std::fs::read(&file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     let usage = |e: ImportError| match e {
         ImportError::File(m) => CliError::Usage(format!("{}: {m}", file.display())),
         ImportError::Store(e) => e.into(),
     };
-    let table = Table::read(&bytes, args.sheet.as_deref()).map_err(usage)?;
+    let table = Table::read(Content::Path(file.clone()), args.sheet.as_deref()).map_err(usage)?;
     let mut targets = table.suggested();
     if let Some(key) = &args.preset {
         table
@@ -112,7 +110,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             lang.pick("Zuordnung gespeichert als", "Mapping saved as")
         );
     }
-    let rows = table.rows.len();
+    let rows = table.len;
     match &table.source {
         Source::VCard => eprintln!("{}: {rows} vCards", file.display()),
         Source::Xlsx { sheet, sheets } => eprintln!(
@@ -156,7 +154,9 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         owner,
         lang,
     };
-    let checked = check(store, &table, &targets, &options).await?;
+    let checked = check(store, &table, &targets, &options)
+        .await
+        .map_err(usage)?;
     let [new, update, skip, invalid, new_orgs] = checked.counts();
     println!(
         "{}: {new} {}, {update} {}, {skip} {}, {invalid} {}, {new_orgs} {}",
@@ -171,7 +171,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         println!("{} {row}, {column}: {message}", lang.pick("Zeile", "row"));
     }
     if let Some(path) = &args.errors {
-        std::fs::write(path, checked.errors_csv(&table, lang))
+        std::fs::write(path, checked.errors_csv(&table, lang).map_err(usage)?)
             .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     }
     if args.dry_run {
@@ -209,7 +209,8 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             }
         },
     )
-    .await?;
+    .await
+    .map_err(usage)?;
     eprintln!();
     println!(
         "Import {}: {} {}, {} {} ({}: kartei import --undo {})",

@@ -5,7 +5,7 @@
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
 use super::texts::Tr;
-use crate::import::{check, target_name, Options, Source, Table};
+use crate::import::{check, target_name, Content, ImportError, Options, Source, Table};
 use crate::jobs::{ImportRun, Upload};
 use crate::AppState;
 use askama::Template;
@@ -170,7 +170,8 @@ async fn upload(
         return Ok(Redirect::to(&with_notice("/imports", "imp.no_file")).into_response());
     };
     let sheet = sheet.filter(|s| !s.trim().is_empty());
-    let table = match Table::read(&bytes, sheet.as_deref()) {
+    let bytes: Arc<[u8]> = bytes.into();
+    let table = match Table::read(Content::Bytes(Arc::clone(&bytes)), sheet.as_deref()) {
         Ok(t) => t,
         Err(_) => {
             return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response())
@@ -192,7 +193,7 @@ async fn upload(
     let stored = StoredUpload {
         file_name,
         sheet,
-        content: bytes,
+        content: bytes.to_vec(),
     };
     state
         .store
@@ -228,8 +229,11 @@ async fn upload_of(state: &AppState, id: Uuid, user: Uuid) -> Result<Arc<Upload>
         .await?
         .ok_or(WebError::NotFound)?;
     // It was readable when it came; a file that no longer is counts as gone.
-    let table =
-        Table::read(&stored.content, stored.sheet.as_deref()).map_err(|_| WebError::NotFound)?;
+    let table = Table::read(
+        Content::Bytes(stored.content.into()),
+        stored.sheet.as_deref(),
+    )
+    .map_err(|_| WebError::NotFound)?;
     state.jobs.add_upload(
         id,
         Upload {
@@ -330,7 +334,7 @@ async fn map_page(
             index: i,
             header: h.clone(),
             samples: table
-                .rows
+                .samples
                 .iter()
                 .filter_map(|r| r.get(i).filter(|v| !v.trim().is_empty()))
                 .take(3)
@@ -358,7 +362,7 @@ async fn map_page(
         id,
         file_name: upload.file_name.clone(),
         source,
-        rows: table.rows.len(),
+        rows: table.len,
         columns,
         targets: target_options(lang, &defs),
         match_by: choices.match_by.clone(),
@@ -440,7 +444,8 @@ async fn submit(
         check(&store, &table.table, &chosen, &options).await
     })
     .await
-    .ok_or(WebError::Internal)??;
+    .ok_or(WebError::Internal)?
+    .map_err(import_failed)?;
     if form.get("action") == Some("errors") {
         let name = format!(
             "{}-{}.csv",
@@ -458,7 +463,9 @@ async fn submit(
                     format!("attachment; filename=\"{}\"", name.replace('"', "")),
                 ),
             ],
-            checked.errors_csv(&upload.table, session.lang),
+            checked
+                .errors_csv(&upload.table, session.lang)
+                .map_err(import_failed)?,
         )
             .into_response());
     }
@@ -573,4 +580,16 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/u/{id}/progress", get(progress))
         .route("/imports/{id}/undo", post(undo))
         .route("/imports/presets", post(preset))
+}
+
+/// A check of an upload that failed: the database's trouble as such; a file that could
+/// be read when it came and no longer can is the server's.
+fn import_failed(e: ImportError) -> WebError {
+    match e {
+        ImportError::Store(e) => e.into(),
+        ImportError::File(m) => {
+            tracing::error!("an upload could not be read again: {m}");
+            WebError::Internal
+        }
+    }
 }
