@@ -1,10 +1,10 @@
 //! Imports through the store on SQLite and PostgreSQL: a batch of checked contacts is
 //! written whole or not at all, what it writes is found by search, and saved column
-//! mappings can be renamed and deleted.
+//! mappings can be renamed and deleted, and undo says what it left as it was.
 
 use kartei_core::contact::ContactData;
 use kartei_core::validation::ErrorCode;
-use kartei_store::imports::ImportBatch;
+use kartei_store::imports::{ImportBatch, KeptReason};
 use kartei_store::search::SearchRequest;
 use kartei_store::{both_databases, Actor, Store, StoreError};
 use serde_json::json;
@@ -164,3 +164,115 @@ async fn saved_mappings_are_renamed_and_deleted(store: Store) {
 }
 
 both_databases!(saved_mappings_are_renamed_and_deleted);
+
+/// Undo trashes what an import made and puts back what it changed, but leaves as they
+/// are, and names, the records changed or merged away since: nothing is overwritten or
+/// skipped without a word.
+async fn undo_leaves_later_changes_and_says_so(store: Store) {
+    let actor = Actor::system("t");
+    let store = store.with_review_days(None);
+    let validator = store.validator().await.unwrap();
+    let anna = store
+        .create(
+            &actor,
+            contact(json!({"first_name": "Anna", "last_name": "Alt"})),
+        )
+        .await
+        .unwrap();
+    let bernd = store
+        .create(
+            &actor,
+            contact(json!({"first_name": "Bernd", "last_name": "Berg"})),
+        )
+        .await
+        .unwrap();
+    let dieter_by_hand = store
+        .create(
+            &actor,
+            contact(json!({"first_name": "Dieter", "last_name": "Neumann"})),
+        )
+        .await
+        .unwrap();
+
+    let job = store.start_import(&actor, "b.csv", "hash-b").await.unwrap();
+    let mut load = store.begin_bulk(4).await.unwrap();
+    let creates = ["Carla", "Dieter"]
+        .map(|first| {
+            validator
+                .check(contact(json!({"first_name": first, "last_name": "Neu"})))
+                .unwrap()
+        })
+        .to_vec();
+    let ids = store
+        .import_batch(
+            &actor,
+            job.id,
+            ImportBatch {
+                creates,
+                updates: vec![
+                    (anna.id, json!({"job_title": "Einkauf"})),
+                    (bernd.id, json!({"job_title": "Vertrieb"})),
+                ],
+                next_row: 4,
+            },
+            &mut load,
+        )
+        .await
+        .unwrap();
+    store.finish_bulk(load).await.unwrap();
+    store.finish_import(job.id).await.unwrap();
+    let (carla, dieter) = (ids[0], ids[1]);
+
+    // After the import: Bernd is edited by hand, the imported Dieter is merged into the
+    // one made by hand.
+    store
+        .update::<ContactData>(&actor, bernd.id, None, json!({"job_title": "Leitung"}))
+        .await
+        .unwrap();
+    store
+        .merge_contacts(
+            &actor,
+            dieter_by_hand.id,
+            dieter,
+            &std::collections::BTreeSet::new(),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let undone = store.undo_import(&actor, job.id).await.unwrap();
+    assert_eq!((undone.trashed, undone.restored), (1, 1));
+    let mut kept: Vec<(Uuid, KeptReason)> = undone.kept.iter().map(|k| (k.id, k.reason)).collect();
+    kept.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        kept,
+        vec![
+            (bernd.id, KeptReason::ChangedSince),
+            (
+                dieter,
+                KeptReason::MergedInto {
+                    survivor: dieter_by_hand.id
+                }
+            ),
+        ]
+    );
+    assert!(undone.kept.iter().any(|k| k.name.contains("Berg")));
+    assert!(undone.job.undone_at.is_some());
+    let job_title = |c: kartei_store::records::Record<ContactData>| c.data.job_title;
+    assert_eq!(job_title(store.get(anna.id).await.unwrap()), None);
+    assert_eq!(
+        job_title(store.get(bernd.id).await.unwrap()).as_deref(),
+        Some("Leitung")
+    );
+    assert!(matches!(
+        store.get::<ContactData>(carla).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.get::<ContactData>(dieter_by_hand.id).await.is_ok());
+    assert_eq!(
+        code(store.undo_import(&actor, job.id).await.unwrap_err()),
+        ErrorCode::OutOfRange
+    );
+}
+
+both_databases!(undo_leaves_later_changes_and_says_so);

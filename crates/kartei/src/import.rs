@@ -11,6 +11,8 @@ use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
     check, target_name, write, Content, ImportError, Options, Progress, Source, Table,
 };
+use kartei_server::web::texts::Tr;
+use kartei_store::imports::KeptReason;
 use kartei_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
 use std::io::Write;
@@ -38,7 +40,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     }
     if let Some(id) = args.undo {
         let actor = Actor::system("import undo");
-        let job = store.undo_import(&actor, id).await.map_err(|e| match e {
+        let undone = store.undo_import(&actor, id).await.map_err(|e| match e {
             StoreError::Invalid(_) => CliError::Usage(
                 lang.pick(
                     "Dieser Import ist schon rückgängig gemacht oder älter als 30 Tage.",
@@ -48,14 +50,28 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             ),
             other => other.into(),
         })?;
+        let t = |key| Tr(lang).t(key);
         println!(
-            "{}: {} {}, {} {}",
-            lang.pick("Rückgängig gemacht", "Undone"),
-            job.created,
-            lang.pick("in den Papierkorb", "moved to the trash"),
-            job.updated,
-            lang.pick("wiederhergestellt", "restored")
+            "{} {} {}, {} {}",
+            t("imp.undone_notice"),
+            undone.trashed,
+            t("imp.trashed"),
+            undone.restored,
+            t("imp.restored")
         );
+        if !undone.kept.is_empty() {
+            println!("{} ({}):", t("imp.kept_title"), undone.kept.len());
+        }
+        for k in &undone.kept {
+            let why = match k.reason {
+                KeptReason::MergedInto { survivor } => {
+                    format!("{} ({survivor})", t("imp.kept_merged"))
+                }
+                KeptReason::ChangedSince => t("imp.kept_changed").to_string(),
+                KeptReason::Deleted => t("imp.kept_deleted").to_string(),
+            };
+            println!("  {} {} {:?}: {why}", k.entity.as_str(), k.id, k.name);
+        }
         return Ok(());
     }
     let file = args

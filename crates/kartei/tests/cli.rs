@@ -573,7 +573,10 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
 
     // Undo: the update is taken back, then the first import's contact goes to the trash.
     let (ok, out, err) = kartei(&database, &["import", "--undo", &second_import], None);
-    assert!(ok && out.contains("Rückgängig gemacht"), "{out} {err}");
+    assert!(
+        ok && out.contains("rückgängig gemacht") && out.contains("1 wiederhergestellt"),
+        "{out} {err}"
+    );
     let (_, json, _) = kartei(&database, &["export", "--format", "json"], None);
     let contacts: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(

@@ -18,7 +18,7 @@ use kartei_core::access::Permission;
 use kartei_core::i18n::Lang;
 use kartei_core::import::Target;
 use kartei_core::record::Entity;
-use kartei_store::imports::{ImportJob, StoredUpload};
+use kartei_store::imports::{ImportJob, KeptReason, StoredUpload, Undone};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -528,12 +528,69 @@ async fn undo(
     Posted { session, .. }: Posted,
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
-    let notice = match state.store.undo_import(&session.actor(), id).await {
-        Ok(_) => "imp.undone_notice",
-        Err(kartei_store::StoreError::Invalid(_)) => "imp.undo_refused",
+    let undone = match state.store.undo_import(&session.actor(), id).await {
+        Ok(undone) => undone,
+        Err(kartei_store::StoreError::Invalid(_)) => {
+            return Ok(Redirect::to(&with_notice("/imports", "imp.undo_refused")).into_response())
+        }
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&with_notice("/imports", notice)).into_response())
+    // A page of its own rather than a notice: it lists what was left as it was.
+    let shell = Shell::load(&state, &session, "nav.imports", "/imports", None).await?;
+    let kept = undone
+        .kept
+        .iter()
+        .take(KEPT_SHOWN)
+        .map(|k| {
+            let label = if k.name.is_empty() {
+                k.id.to_string()
+            } else {
+                k.name.clone()
+            };
+            let (reason, survivor) = match k.reason {
+                KeptReason::MergedInto { survivor } => ("imp.kept_merged", Some(survivor)),
+                KeptReason::ChangedSince => ("imp.kept_changed", None),
+                KeptReason::Deleted => ("imp.kept_deleted", None),
+            };
+            KeptRow {
+                label,
+                // A record in the trash has no page of its own.
+                href: (k.reason == KeptReason::ChangedSince)
+                    .then(|| format!("/{}/{}", k.entity.collection(), k.id)),
+                reason,
+                survivor,
+            }
+        })
+        .collect();
+    Ok(Html(
+        UndonePage {
+            shell,
+            undone,
+            kept,
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+/// Records listed on the page after an undo (all are counted).
+const KEPT_SHOWN: usize = 200;
+
+/// A record an undo left as it was.
+struct KeptRow {
+    label: String,
+    href: Option<String>,
+    /// Text key of the reason.
+    reason: &'static str,
+    survivor: Option<Uuid>,
+}
+
+#[derive(Template)]
+#[template(path = "import_undone.html")]
+struct UndonePage {
+    shell: Shell,
+    undone: Undone,
+    kept: Vec<KeptRow>,
 }
 
 /// Renames a saved mapping (`from`, `to`) or deletes it (`delete`).

@@ -338,6 +338,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.done", "Import fertig:", "Import done:"),
     ("imp.failed", "Der Import ist fehlgeschlagen:", "The import failed:"),
     ("imp.undone_notice", "Import rückgängig gemacht.", "Import undone."),
+    ("imp.trashed", "in den Papierkorb gelegt", "moved to the trash"),
+    ("imp.restored", "wiederhergestellt", "restored"),
+    ("imp.kept_title", "Unverändert gelassen", "Left as they are"),
+    ("imp.kept_merged", "inzwischen mit einem anderen Kontakt zusammengeführt, der behält, was er übernommen hat", "merged into another contact since, which keeps what it took over"),
+    ("imp.kept_survivor", "zum Kontakt", "open the contact"),
+    ("imp.kept_changed", "nach dem Import geändert; die alten Werte würden diese Änderungen überschreiben", "changed after the import; the earlier values would overwrite those changes"),
+    ("imp.kept_deleted", "inzwischen gelöscht", "deleted since"),
     ("imp.undo_refused", "Dieser Import ist schon rückgängig gemacht oder älter als 30 Tage.", "This import is undone already or older than 30 days."),
     // Data quality
     ("quality.title", "Datenqualität", "Data quality"),
