@@ -4,13 +4,16 @@
 //! job that resumes after a crash and can be undone.
 
 use kartei_core::contact::ContactData;
+use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::import::{column_of, row_to_contact, suggest, Target};
 use kartei_core::organization::OrganizationData;
+use kartei_core::record::Entity;
 use kartei_formats::csv;
 use kartei_formats::csv_read::{decode, detect_delimiter, detect_encoding, Encoding, Records};
 use kartei_formats::vcard_read::Card;
 use kartei_store::bulk::{Valid, Validator};
+use kartei_store::duplicates::LIKELY_FROM;
 use kartei_store::imports::{ImportBatch, ImportJob, MatchColumn};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::{json, Value};
@@ -503,7 +506,7 @@ pub async fn check(
             break;
         }
         let end = start + drafts.len();
-        let matches = matches_of(store, options, &drafts).await?;
+        let matches = matches_of(store, options, &validator, &drafts).await?;
         let planned =
             plan_rows(store, table, drafts, targets, options, &validator, &matches).await?;
         for (i, plan) in planned.plans.into_iter().enumerate() {
@@ -530,23 +533,64 @@ struct Planned {
     organizations: HashMap<String, Option<Uuid>>,
 }
 
-/// The existing contacts the drafts match (by e-mail or external id), by match key;
-/// looked up in large batches.
+/// How `match_by` finds existing contacts: by a column of theirs, or by the duplicate
+/// score.
+enum Matching {
+    Column(MatchColumn),
+    Score,
+    Nothing,
+}
+
+impl Matching {
+    fn of(match_by: &str) -> Matching {
+        match match_by {
+            "email" => Matching::Column(MatchColumn::Email),
+            "external_id" => Matching::Column(MatchColumn::ExternalId),
+            "customer_number" => Matching::Column(MatchColumn::CustomerNumber),
+            "score" => Matching::Score,
+            other => match other.strip_prefix("custom.") {
+                Some(key) => Matching::Column(MatchColumn::Custom(key.to_string())),
+                None => Matching::Nothing,
+            },
+        }
+    }
+}
+
+/// The ways rows can find existing contacts, as `match_by` names them: e-mail, external
+/// id, customer number, a contact custom field (`custom.KEY`), the duplicate score
+/// (the best candidate scoring as a likely duplicate), or not at all (`none`).
+pub fn match_by_choices(defs: &[CustomFieldDef]) -> Vec<String> {
+    let mut choices: Vec<String> = ["email", "external_id", "customer_number"]
+        .map(str::to_string)
+        .to_vec();
+    choices.extend(
+        defs.iter()
+            .filter(|d| d.entity == Entity::Contact && d.kind != CustomKind::MultiChoice)
+            .map(|d| format!("custom.{}", d.key)),
+    );
+    choices.extend(["score", "none"].map(str::to_string));
+    choices
+}
+
+/// The existing contacts the drafts match, by match key; values are looked up in large
+/// batches, the duplicate score row by row.
 async fn matches_of(
     store: &Store,
     options: &Options,
+    validator: &Validator,
     drafts: &[kartei_core::import::RowDraft],
 ) -> Result<HashMap<String, Uuid>, StoreError> {
     let keys: Vec<String> = drafts
         .iter()
-        .filter_map(|d| match_key(&options.match_by, d))
+        .filter_map(|d| match_key(&options.match_by, d, validator))
         .collect();
-    let mut matches = match options.match_by.as_str() {
-        "email" => store.contacts_by(MatchColumn::Email, &keys).await?,
-        "external_id" => store.contacts_by(MatchColumn::ExternalId, &keys).await?,
-        _ => HashMap::new(),
+    let column = match Matching::of(&options.match_by) {
+        Matching::Column(column) => column,
+        Matching::Score => return score_matches(store, keys).await,
+        Matching::Nothing => return Ok(HashMap::new()),
     };
-    if options.match_by == "external_id" {
+    let mut matches = store.contacts_by(column.clone(), &keys).await?;
+    if column == MatchColumn::ExternalId {
         // A contact merged away lives on in its survivor.
         let missing: Vec<String> = keys
             .iter()
@@ -555,6 +599,28 @@ async fn matches_of(
             .collect();
         for (k, id) in store.merged_external_ids(&missing).await? {
             matches.entry(k).or_insert(id);
+        }
+    }
+    Ok(matches)
+}
+
+/// For each checked contact (as its match key, the contact in JSON), the existing
+/// contact that is most likely the same person, if one scores as a likely duplicate.
+async fn score_matches(
+    store: &Store,
+    keys: Vec<String>,
+) -> Result<HashMap<String, Uuid>, StoreError> {
+    let mut matches = HashMap::new();
+    for key in keys {
+        if matches.contains_key(&key) {
+            continue;
+        }
+        let contact: ContactData = serde_json::from_str(&key)?;
+        let best = store.likely_duplicates(&contact, None, 1).await?;
+        if let Some((found, score)) = best.first() {
+            if score.score >= LIKELY_FROM {
+                matches.insert(key, found.id);
+            }
         }
     }
     Ok(matches)
@@ -593,23 +659,14 @@ async fn plan_rows(
             .iter()
             .map(|(c, e)| (c.clone(), e.message(lang).to_string()))
             .collect();
-        let mut contact = draft.contact;
-        contact.external_id = draft.external_id.clone();
-        contact.owner_id = options.owner;
         let existing = if problems.is_empty() {
-            match_key(
-                &options.match_by,
-                &kartei_core::import::RowDraft {
-                    contact: contact.clone(),
-                    organization: None,
-                    external_id: contact.external_id.clone(),
-                    errors: Vec::new(),
-                },
-            )
-            .and_then(|k| matches.get(&k).copied())
+            match_key(&options.match_by, &draft, validator).and_then(|k| matches.get(&k).copied())
         } else {
             None
         };
+        let mut contact = draft.contact;
+        contact.external_id = draft.external_id.clone();
+        contact.owner_id = options.owner;
         let mut patch = update_patch(&contact);
         // The owner of an existing contact stays as it is.
         if let Value::Object(m) = &mut patch {
@@ -675,16 +732,32 @@ async fn plan_rows(
     })
 }
 
-/// The value a row is matched by: its first e-mail address or its external id.
-fn match_key(match_by: &str, d: &kartei_core::import::RowDraft) -> Option<String> {
-    match match_by {
-        "email" => d
+/// The value a row is matched by: its first e-mail address, its external id, customer
+/// number or custom field value, or for the duplicate score the row's contact as checked
+/// (in JSON; a row that fails the check matches nothing).
+fn match_key(
+    match_by: &str,
+    d: &kartei_core::import::RowDraft,
+    validator: &Validator,
+) -> Option<String> {
+    let text = |v: Option<&String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    match Matching::of(match_by) {
+        Matching::Column(MatchColumn::Email) => d
             .contact
             .emails
             .first()
             .map(|e| e.address.trim().to_lowercase()),
-        "external_id" => d.external_id.clone(),
-        _ => None,
+        Matching::Column(MatchColumn::ExternalId) => d.external_id.clone(),
+        Matching::Column(MatchColumn::CustomerNumber) => text(d.contact.customer_number.as_ref()),
+        Matching::Column(MatchColumn::Custom(key)) => match d.contact.custom.get(&key) {
+            Some(Value::String(v)) => text(Some(v)),
+            _ => None,
+        },
+        Matching::Score => {
+            let checked = validator.check(d.contact.clone()).ok()?;
+            serde_json::to_string(checked.get()).ok()
+        }
+        Matching::Nothing => None,
     }
 }
 
@@ -733,7 +806,7 @@ pub async fn write(
         if drafts.is_empty() {
             break;
         }
-        matches.extend(matches_of(store, options, &drafts).await?);
+        matches.extend(matches_of(store, options, &validator, &drafts).await?);
     }
     let own = store.contacts_created_by_import(job.id).await?;
     matches.retain(|_, id| !own.contains(id));

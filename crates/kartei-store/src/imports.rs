@@ -80,10 +80,14 @@ fn decode(r: JobRow) -> ImportJob {
 }
 
 /// The index column an import matches existing contacts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MatchColumn {
     Email,
     ExternalId,
+    CustomerNumber,
+    /// A custom field of contacts, by key; values are compared as the field keeps them
+    /// (a number field finds "1.250,5" as 1250.5).
+    Custom(String),
 }
 
 /// How long an uploaded file waits for its import.
@@ -293,6 +297,8 @@ impl Store {
         let column = match column {
             MatchColumn::Email => "email",
             MatchColumn::ExternalId => "external_id",
+            MatchColumn::CustomerNumber => "customer_number",
+            MatchColumn::Custom(key) => return self.contacts_by_custom(&key, values).await,
         };
         // The index columns hold folded values; the answer is keyed by the values given.
         let mut by_key: std::collections::HashMap<String, Vec<&String>> =
@@ -318,6 +324,61 @@ impl Store {
                 .await?;
             for (key, id) in rows {
                 for v in key.and_then(|k| by_key.get(&k)).into_iter().flatten() {
+                    found.entry((*v).clone()).or_insert(id);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Live contacts by the value of custom field `key`, keyed by the values given
+    /// (the first contact when several share one). A value the field cannot hold finds
+    /// nothing; an unknown field is an error.
+    async fn contacts_by_custom(
+        &self,
+        key: &str,
+        values: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
+        let defs = self.custom_fields(Some(Entity::Contact)).await?;
+        let def = defs
+            .iter()
+            .find(|d| d.key == key)
+            .ok_or_else(|| StoreError::field("match_by", ErrorCode::UnknownField))?;
+        let mut by_key: std::collections::HashMap<String, Vec<&String>> =
+            std::collections::HashMap::new();
+        for v in values {
+            let Ok(value) = def.normalise_value(Value::String(v.clone())) else {
+                continue;
+            };
+            for k in def.index_keys(&value) {
+                by_key.entry(k).or_default().push(v);
+            }
+        }
+        let keys: Vec<String> = by_key.keys().cloned().collect();
+        let mut found = std::collections::HashMap::new();
+        let mut tx = self.db.read().await?;
+        for chunk in keys.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(String, Uuid)> = tx
+                .all(
+                    Query::select()
+                        .column((name("v"), name("value")))
+                        .column((name("v"), name("record_id")))
+                        .from_as(name("custom_values"), name("v"))
+                        .inner_join(
+                            name("contacts"),
+                            Expr::col((name("contacts"), name("id")))
+                                .equals((name("v"), name("record_id"))),
+                        )
+                        .and_where(Expr::col((name("v"), name("field_id"))).eq(def.id))
+                        .and_where(
+                            Expr::col((name("v"), name("value"))).is_in(chunk.iter().cloned()),
+                        )
+                        .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
+                        .order_by((name("v"), name("record_id")), Order::Asc),
+                )
+                .await?;
+            for (key, id) in rows {
+                for v in by_key.get(&key).into_iter().flatten() {
                     found.entry((*v).clone()).or_insert(id);
                 }
             }

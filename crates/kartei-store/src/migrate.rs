@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_record_links.sql"),
         postgres: include_str!("../migrations/postgres/0009_record_links.sql"),
     },
+    Migration {
+        version: 10,
+        name: "customer_number",
+        sqlite: include_str!("../migrations/sqlite/0010_customer_number.sql"),
+        postgres: include_str!("../migrations/postgres/0010_customer_number.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

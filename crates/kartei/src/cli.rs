@@ -237,7 +237,9 @@ pub struct ImportArgs {
     /// Check and report only; nothing is written.
     #[arg(long)]
     pub dry_run: bool,
-    /// How rows find existing contacts: `email`, `external_id` or `none`.
+    /// How rows find existing contacts: `email`, `external_id`, `customer_number`,
+    /// `custom.KEY` (a contact custom field), `score` (the best likely duplicate, by the
+    /// duplicate score) or `none`.
     #[arg(long, default_value = "email")]
     pub match_by: String,
     /// What happens to a row that matches: `update` (fill in its values) or `skip`.

@@ -7,9 +7,11 @@
 use crate::cli::ImportArgs;
 use crate::run::CliError;
 use kartei_core::i18n::Lang;
+use kartei_core::record::Entity;
 use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
-    check, target_name, write, Content, ImportError, Options, Progress, Source, Table,
+    check, match_by_choices, target_name, write, Content, ImportError, Options, Progress, Source,
+    Table,
 };
 use kartei_server::web::texts::Tr;
 use kartei_store::imports::KeptReason;
@@ -78,10 +80,12 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         .file
         .clone()
         .ok_or_else(|| CliError::Usage("a file to import, --undo ID or --list".into()))?;
-    if !matches!(args.match_by.as_str(), "email" | "external_id" | "none") {
-        return Err(CliError::Usage(
-            "--match-by is email, external_id or none".into(),
-        ));
+    let match_by = match_by_choices(&store.custom_fields(Some(Entity::Contact)).await?);
+    if !match_by.contains(&args.match_by) {
+        return Err(CliError::Usage(format!(
+            "--match-by is one of: {}",
+            match_by.join(", ")
+        )));
     }
     if !matches!(args.on_match.as_str(), "update" | "skip") {
         return Err(CliError::Usage("--on-match is update or skip".into()));

@@ -5,7 +5,9 @@
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
 use super::texts::Tr;
-use crate::import::{check, target_name, Content, ImportError, Options, Source, Table};
+use crate::import::{
+    check, match_by_choices, target_name, Content, ImportError, Options, Source, Table,
+};
 use crate::jobs::{ImportRun, Upload};
 use crate::AppState;
 use askama::Template;
@@ -263,6 +265,8 @@ struct MapPage {
     rows: usize,
     columns: Vec<ColumnRow>,
     targets: Vec<(String, String)>,
+    /// What rows can be matched by (value, label).
+    match_choices: Vec<(String, String)>,
     match_by: String,
     on_match: String,
     /// After a check.
@@ -364,6 +368,20 @@ async fn map_page(
         source,
         rows: table.len,
         columns,
+        match_choices: match_by_choices(&defs)
+            .into_iter()
+            .map(|m| {
+                let label = match m.strip_prefix("custom.") {
+                    Some(key) => defs
+                        .iter()
+                        .find(|d| d.key == key)
+                        .map_or(key, |d| crate::columns::custom_label(d, lang))
+                        .to_string(),
+                    None => Tr(lang).t(&format!("imp.match_{m}")).to_string(),
+                };
+                (m, label)
+            })
+            .collect(),
         targets: target_options(lang, &defs),
         match_by: choices.match_by.clone(),
         on_match: choices.on_match.clone(),
@@ -400,8 +418,9 @@ async fn submit(
     session.require(Permission::WriteRecords)?;
     let upload = upload_of(&state, id, session.user.id).await?;
     let targets = chosen_targets(&upload.table, |k| form.get(k).map(str::to_string));
+    let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
     let match_by = match form.get("match_by") {
-        Some(m @ ("email" | "external_id" | "none")) => m.to_string(),
+        Some(m) if match_by_choices(&defs).iter().any(|c| c == m) => m.to_string(),
         _ => "email".to_string(),
     };
     let on_match = match form.get("on_match") {
