@@ -133,7 +133,7 @@ pub struct BenchArgs {
     pub iterations: usize,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// `contact` or `organization`.
     #[arg(long, default_value = "contact")]
@@ -152,6 +152,14 @@ pub struct ExportArgs {
     /// Only records this quick search finds.
     #[arg(long)]
     pub q: Option<String>,
+    /// Order of a list export: a column key, `-` before it for descending (`-city`);
+    /// by name when not given. A search is in the order of its matches.
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// A shared saved view (by name): its search, filter, sort and columns, each where
+    /// the options above give none.
+    #[arg(long)]
+    pub view: Option<String>,
     /// Language of headers, dates and numbers: `de` or `en`.
     #[arg(long, default_value = "de")]
     pub lang: String,

@@ -1,5 +1,6 @@
-//! `kartei export`: contacts or organisations of any filter or search as CSV (for
-//! spreadsheets), JSON (the API's shape) or vCard 4.0 (for phones and mail programs).
+//! `kartei export`: contacts or organisations of any filter, search or shared saved
+//! view as CSV (for spreadsheets), XLSX, JSON (the API's shape) or vCard 4.0 (for phones
+//! and mail programs).
 
 use crate::cli::ExportArgs;
 use crate::run::CliError;
@@ -11,6 +12,7 @@ use kartei_core::{contact::ContactData, organization::OrganizationData};
 use kartei_formats::csv;
 use kartei_server::api::dto::RecordOut;
 use kartei_server::columns::{CellContext, Columns, ExportColumns};
+use kartei_server::web::list::ListState;
 use kartei_store::list::{ListRequest, Page};
 use kartei_store::records::Record;
 use kartei_store::search::SearchRequest;
@@ -26,6 +28,7 @@ struct Pager<'a, R> {
     store: &'a Store,
     q: Option<String>,
     filter: Option<kartei_core::filter::TypedFilter>,
+    sort: Sort,
     cursor: Option<String>,
     done: bool,
     count: usize,
@@ -49,10 +52,16 @@ impl<'a, R: RecordData> Pager<'a, R> {
             }
             None => None,
         };
+        let sort = match &args.sort {
+            Some(key) => Sort::parse(R::ENTITY, defs, key)
+                .map_err(|_| CliError::Usage(format!("--sort {key:?}: not a column to sort by")))?,
+            None => Sort::by_name(),
+        };
         Ok(Pager {
             store,
             q: args.q.clone(),
             filter,
+            sort,
             cursor: None,
             done: false,
             count: 0,
@@ -80,7 +89,7 @@ impl<'a, R: RecordData> Pager<'a, R> {
                 self.store
                     .list(&ListRequest {
                         filter,
-                        sort: Sort::by_name(),
+                        sort: self.sort.clone(),
                         cursor,
                         limit: PAGE,
                         with_total: false,
@@ -105,6 +114,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let defs = store.custom_fields(Some(entity)).await?;
+    let args = &with_view(store, args, entity).await?;
     let count = match (entity, args.format.as_str()) {
         (Entity::Contact, "csv" | "xlsx") => {
             table_export::<ContactData>(store, args, &defs, lang, &mut out).await?
@@ -153,6 +163,49 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
     out.flush()?;
     eprintln!("exported {count} records");
     Ok(())
+}
+
+/// The arguments with a saved view's search, filter, sort and columns where they give
+/// none. Only shared views: a private one belongs to the person who saved it.
+async fn with_view(
+    store: &Store,
+    args: &ExportArgs,
+    entity: Entity,
+) -> Result<ExportArgs, CliError> {
+    let Some(view_name) = &args.view else {
+        return Ok(args.clone());
+    };
+    // Nobody's own views: the shared ones only.
+    let views = store.saved_views(Uuid::nil()).await?;
+    let view = views
+        .iter()
+        .find(|v| v.entity == entity && v.name == *view_name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = views
+                .iter()
+                .filter(|v| v.entity == entity)
+                .map(|v| v.name.as_str())
+                .collect();
+            CliError::Usage(format!(
+                "no shared view {view_name:?} of {}s (shared: {})",
+                entity.as_str(),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        })?;
+    let saved: ListState = serde_json::from_str(&view.query)
+        .map_err(|e| CliError::Usage(format!("view {view_name:?} cannot be read: {e}")))?;
+    let mut args = args.clone();
+    args.q = args.q.or(saved.q.filter(|q| !q.trim().is_empty()));
+    args.filter = args.filter.or(saved.filter);
+    args.sort = args.sort.or(saved.sort);
+    if args.columns.is_empty() {
+        args.columns = saved.cols;
+    }
+    Ok(args)
 }
 
 /// CSV (streamed) or XLSX (built in memory, then written) of the chosen columns.

@@ -395,6 +395,51 @@ async fn exports(database: String) {
         None,
     );
     assert!(!ok && err.contains("filter.field"), "{err}");
+
+    // A shared saved view exports with its filter, sort and columns; a private one is
+    // its owner's and not found.
+    let store = kartei_store::Store::open(&database, "DE").await.unwrap();
+    let actor = kartei_store::Actor::system("t");
+    let owner = store
+        .add_user(&actor, "vera", kartei_core::access::Role::User, "x")
+        .await
+        .unwrap();
+    let query = serde_json::json!({"filter": filter, "sort": "-city", "cols": ["name", "city"]});
+    for (name, shared) in [("Kunden nach Ort", true), ("Meine Kunden", false)] {
+        store
+            .create_saved_view(
+                &actor,
+                owner.id,
+                kartei_core::record::Entity::Contact,
+                name,
+                shared,
+                &query.to_string(),
+            )
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    let (ok, csv, err) = kartei(
+        &database,
+        &["export", "--view", "Kunden nach Ort", "--lang", "en"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Name,City");
+    assert_eq!(lines.len() - 1, items.len(), "the view's filter: {csv}");
+    let cities: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    let mut descending = cities.clone();
+    descending.sort_by(|a, b| b.cmp(a));
+    assert_eq!(cities, descending, "the view's sort");
+    let (ok, _, err) = kartei(&database, &["export", "--view", "Meine Kunden"], None);
+    assert!(
+        !ok && err.contains("Kunden nach Ort"),
+        "a private view is not exported: {err}"
+    );
 }
 
 #[tokio::test]
