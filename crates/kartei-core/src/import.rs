@@ -5,6 +5,8 @@
 
 use crate::channels::{Address, EmailEntry, PhoneEntry};
 use crate::contact::ContactData;
+use crate::custom_field::CustomFieldDef;
+use crate::record::Entity;
 use crate::text::fold;
 use crate::validation::{ErrorCode, FieldError};
 use chrono::NaiveDate;
@@ -193,9 +195,36 @@ pub fn suggest(headers: &[String]) -> Vec<Target> {
             }
         }
     }
-    // A target taken twice keeps its first column (a second "E-Mail" is ignored, not merged).
+    first_only(&mut targets);
+    targets
+}
+
+/// The suggested meaning of each column as [`suggest`] finds it, and where that finds
+/// none, a contact custom field whose German or English label (or key) is the header.
+pub fn suggest_with_custom(headers: &[String], defs: &[CustomFieldDef]) -> Vec<Target> {
+    let mut targets = suggest(headers);
+    for (target, header) in targets.iter_mut().zip(headers) {
+        if *target != Target::Ignore {
+            continue;
+        }
+        let key = header_key(header);
+        if let Some(def) = defs.iter().find(|d| {
+            d.entity == Entity::Contact
+                && [&d.label_de, &d.label_en, &d.key]
+                    .iter()
+                    .any(|l| header_key(l) == key)
+        }) {
+            *target = Target::Custom(def.key.clone());
+        }
+    }
+    first_only(&mut targets);
+    targets
+}
+
+/// A target taken twice keeps its first column (a second "E-Mail" is ignored, not merged).
+fn first_only(targets: &mut [Target]) {
     let mut seen: Vec<Target> = Vec::new();
-    for t in &mut targets {
+    for t in targets {
         if *t != Target::Ignore {
             if seen.contains(t) {
                 *t = Target::Ignore;
@@ -204,7 +233,6 @@ pub fn suggest(headers: &[String]) -> Vec<Target> {
             }
         }
     }
-    targets
 }
 
 /// A German, ISO or US date.

@@ -6,7 +6,7 @@
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
-use kartei_core::import::{column_of, row_to_contact, suggest, Target};
+use kartei_core::import::{column_of, row_to_contact, suggest_with_custom, Target};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_formats::csv;
@@ -257,11 +257,11 @@ impl Table {
         })
     }
 
-    /// What each column probably holds, from its header.
-    pub fn suggested(&self) -> Vec<Target> {
+    /// What each column probably holds, from its header (custom fields by their labels).
+    pub fn suggested(&self, defs: &[CustomFieldDef]) -> Vec<Target> {
         match self.source {
             Source::VCard => vec![Target::FullName],
-            _ => suggest(&self.headers),
+            _ => suggest_with_custom(&self.headers, defs),
         }
     }
 

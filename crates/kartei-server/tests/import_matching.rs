@@ -60,9 +60,9 @@ async fn rows_find_contacts_by_a_chosen_column_or_the_score(store: Store) {
     assert!(match_by_choices(&defs).contains(&"custom.altnummer".to_string()));
 
     let table = Table::read(Content::Bytes(FILE.as_bytes().into()), None).unwrap();
-    // The old number's column is mapped to the custom field, as on the mapping page.
-    let mut targets = table.suggested();
-    targets[3] = Target::Custom("altnummer".into());
+    // The old number's column is suggested for the custom field of that label.
+    let targets = table.suggested(&defs);
+    assert_eq!(targets[3], Target::Custom("altnummer".into()));
     // New, update, skip, invalid, new organisations: each way finds Jürgen in its row
     // only, Erika is new every time.
     for (match_by, updates) in [

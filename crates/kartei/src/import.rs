@@ -80,7 +80,8 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         .file
         .clone()
         .ok_or_else(|| CliError::Usage("a file to import, --undo ID or --list".into()))?;
-    let match_by = match_by_choices(&store.custom_fields(Some(Entity::Contact)).await?);
+    let defs = store.custom_fields(Some(Entity::Contact)).await?;
+    let match_by = match_by_choices(&defs);
     if !match_by.contains(&args.match_by) {
         return Err(CliError::Usage(format!(
             "--match-by is one of: {}",
@@ -95,7 +96,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         ImportError::Store(e) => e.into(),
     };
     let table = Table::read(Content::Path(file.clone()), args.sheet.as_deref()).map_err(usage)?;
-    let mut targets = table.suggested();
+    let mut targets = table.suggested(&defs);
     if let Some(key) = &args.preset {
         table
             .apply_preset(store, &mut targets, key)

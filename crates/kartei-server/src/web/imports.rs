@@ -179,7 +179,8 @@ async fn upload(
             return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response())
         }
     };
-    let mut targets = table.suggested();
+    let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
+    let mut targets = table.suggested(&defs);
     if let Some(key) = preset.filter(|p| !p.is_empty()) {
         if table
             .apply_preset(&state.store, &mut targets, &key)
@@ -306,8 +307,12 @@ fn target_options(
 }
 
 /// The targets the form (or the address) chose; the suggestions where it chose none.
-fn chosen_targets(table: &Table, get: impl Fn(&str) -> Option<String>) -> Vec<Target> {
-    let suggested = table.suggested();
+fn chosen_targets(
+    table: &Table,
+    defs: &[kartei_core::custom_field::CustomFieldDef],
+    get: impl Fn(&str) -> Option<String>,
+) -> Vec<Target> {
+    let suggested = table.suggested(defs);
     (0..table.headers.len().max(suggested.len()))
         .map(|i| {
             get(&format!("t{i}"))
@@ -402,7 +407,11 @@ async fn mapping(
     }
     let upload = upload_of(&state, id, session.user.id).await?;
     let choices = Choices {
-        targets: chosen_targets(&upload.table, |k| q.get(k).cloned()),
+        targets: chosen_targets(
+            &upload.table,
+            &state.store.custom_fields(Some(Entity::Contact)).await?,
+            |k| q.get(k).cloned(),
+        ),
         match_by: "email".into(),
         on_match: "update".into(),
     };
@@ -417,8 +426,8 @@ async fn submit(
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
     let upload = upload_of(&state, id, session.user.id).await?;
-    let targets = chosen_targets(&upload.table, |k| form.get(k).map(str::to_string));
     let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
+    let targets = chosen_targets(&upload.table, &defs, |k| form.get(k).map(str::to_string));
     let match_by = match form.get("match_by") {
         Some(m) if match_by_choices(&defs).iter().any(|c| c == m) => m.to_string(),
         _ => "email".to_string(),
