@@ -1184,6 +1184,62 @@ async fn imports_in_the_browser_pages(api: Api) {
 }
 api_story!(imports_in_the_browser_pages);
 
+/// The trash page lists deleted records of every kind, not only people, and restores
+/// them.
+async fn the_trash_page_holds_every_kind(api: Api) {
+    let t = api.token("tim", Role::User).await;
+    let (cookie, csrf) = web_session(&api, "tara").await;
+    let contact = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"last_name": "Kranz"})),
+        )
+        .await
+        .body["id"]
+        .clone();
+    let ticket = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/tickets",
+            Some(json!({"subject": "Drucker defekt", "contact_id": contact})),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
+    let id = ticket.body["id"].as_str().unwrap().to_string();
+    let gone = api
+        .call(&t, "DELETE", &format!("/api/v1/tickets/{id}"), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let (status, _, page) = api
+        .send_form("GET", "/trash", &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let restore = format!("/trash/ticket/{id}/restore");
+    assert!(
+        page.contains("Drucker defekt") && page.contains(&restore),
+        "{page}"
+    );
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            &restore,
+            &[("cookie", &cookie)],
+            Some(&format!("_csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/trash?notice=trash.restored");
+    let back = api
+        .call(&t, "GET", &format!("/api/v1/tickets/{id}"), None)
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_eq!(back.body["subject"], "Drucker defekt");
+}
+api_story!(the_trash_page_holds_every_kind);
+
 /// The web pages: sign-in by form, the session cookie's flags, the CSRF token on every
 /// form, the security headers, and the language from Accept-Language.
 async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {

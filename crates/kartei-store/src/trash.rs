@@ -145,11 +145,12 @@ impl Store {
         tx.commit().await
     }
 
-    /// Purges everything deleted more than [`TRASH_DAYS`] days ago. Returns how many.
+    /// Purges everything deleted more than [`TRASH_DAYS`] days ago, of every kind.
+    /// Returns how many.
     pub async fn purge_expired(&self, actor: &Actor) -> Result<u64, StoreError> {
         let cutoff = now() - Duration::days(TRASH_DAYS);
         let mut purged = 0;
-        for entity in [Entity::Contact, Entity::Organization] {
+        for entity in Entity::ALL {
             let mut tx = self.db.read().await?;
             let ids: Vec<(Uuid,)> = tx
                 .all(

@@ -734,27 +734,45 @@ async fn the_trash_forgets_after_thirty_days(store: Store) {
         .create(&actor(), contact(json!({"last_name": "Neu"})))
         .await
         .unwrap();
+    let note = store
+        .create(
+            &actor(),
+            serde_json::from_value::<kartei_core::activity::ActivityData>(
+                json!({"kind": "note", "body": "Rückruf", "contact_id": recent.id}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     for c in [&old, &recent] {
         store
             .delete(&actor(), Entity::Contact, c.id, None)
             .await
             .unwrap();
     }
-    // Backdate one deletion: tests cannot wait 30 days.
+    store
+        .delete(&actor(), Entity::Activity, note.id, None)
+        .await
+        .unwrap();
+    // Backdate two deletions, a contact's and a note's: tests cannot wait 30 days.
     let mut tx = store.db().write().await.unwrap();
-    tx.execute(
-        Query::update()
-            .table(Alias::new("contacts"))
-            .value(
-                Alias::new("deleted_at"),
-                kartei_store::now() - chrono::Duration::days(31),
-            )
-            .and_where(Expr::col(Alias::new("id")).eq(old.id)),
-    )
-    .await
-    .unwrap();
+    for (table, id) in [("contacts", old.id), ("activities", note.id)] {
+        tx.execute(
+            Query::update()
+                .table(Alias::new(table))
+                .value(
+                    Alias::new("deleted_at"),
+                    kartei_store::now() - chrono::Duration::days(31),
+                )
+                .and_where(Expr::col(Alias::new("id")).eq(id)),
+        )
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
-    assert_eq!(store.purge_expired(&actor()).await.unwrap(), 1);
+    assert_eq!(store.purge_expired(&actor()).await.unwrap(), 2);
+    let (notes, _) = store.trash(Entity::Activity, None, 10).await.unwrap();
+    assert!(notes.is_empty(), "every kind is purged: {notes:?}");
     let (trash, _) = store.trash(Entity::Contact, None, 10).await.unwrap();
     assert_eq!(
         trash.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),

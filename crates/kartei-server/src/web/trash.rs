@@ -1,4 +1,4 @@
-//! The trash: deleted contacts and organisations, restorable for 30 days.
+//! The trash: deleted records of every kind, restorable for 30 days.
 
 use super::admin::NoticeQuery;
 use super::error::WebError;
@@ -42,7 +42,7 @@ async fn trash(
 ) -> Result<Response, WebError> {
     session.require(Permission::ReadRecords)?;
     let mut items = Vec::new();
-    for entity in [Entity::Contact, Entity::Organization] {
+    for entity in Entity::ALL {
         items.extend(state.store.trash(entity, None, TRASH_PAGE).await?.0);
     }
     items.sort_by_key(|i| std::cmp::Reverse(i.deleted_at));
