@@ -48,7 +48,10 @@ pub fn fills(c: &ContactData) -> [bool; 13] {
 }
 
 /// A finding of the audit about one contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Finding {
     /// Neither an e-mail address nor a phone number.
     Unreachable,

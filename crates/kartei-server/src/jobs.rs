@@ -89,7 +89,7 @@ pub struct Jobs {
     /// Its result is kept in the database (`duplicate_candidates`).
     pub duplicate_scan: Arc<Job>,
     pub quality: Arc<Job>,
-    /// The last audit, in memory until the server stops.
+    /// The last audit (also kept in the database, read from there after a restart).
     pub quality_report: Arc<Mutex<Option<DatedReport>>>,
     /// Uploaded files waiting for their mapping, by upload id.
     pub uploads: Mutex<std::collections::HashMap<uuid::Uuid, Arc<Upload>>>,
@@ -115,13 +115,29 @@ impl Jobs {
                 .quality_report(|n| job.report("contacts", n))
                 .await
                 .map_err(|e| e.to_string())?;
-            *lock(&slot) = Some((Utc::now(), report));
+            let at = Utc::now();
+            store
+                .save_quality_report(at, &report)
+                .await
+                .map_err(|e| e.to_string())?;
+            *lock(&slot) = Some((at, report));
             Ok(())
         })
     }
 
-    pub fn quality_report(&self) -> Option<DatedReport> {
-        lock(&self.quality_report).clone()
+    /// The last audit: from memory, or as the database kept it.
+    pub async fn quality_report(
+        &self,
+        store: &kartei_store::Store,
+    ) -> Result<Option<DatedReport>, kartei_store::StoreError> {
+        if let Some(report) = lock(&self.quality_report).clone() {
+            return Ok(Some(report));
+        }
+        let kept = store.last_quality_report().await?;
+        if let Some(report) = &kept {
+            lock(&self.quality_report).get_or_insert_with(|| report.clone());
+        }
+        Ok(kept)
     }
 
     pub fn add_upload(&self, id: uuid::Uuid, upload: Upload) {

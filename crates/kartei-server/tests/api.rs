@@ -1240,6 +1240,40 @@ async fn the_trash_page_holds_every_kind(api: Api) {
 }
 api_story!(the_trash_page_holds_every_kind);
 
+/// The data-quality audit runs in the background; its report is kept, so a restarted
+/// server (nothing in memory) still shows it.
+async fn the_quality_report_survives_a_restart(api: Api) {
+    let (cookie, csrf) = web_session(&api, "quinn").await;
+    let (status, _, _) = api
+        .send_form(
+            "POST",
+            "/quality/run",
+            &[("cookie", &cookie)],
+            Some(&format!("_csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut shown = false;
+    for _ in 0..100 {
+        let (_, _, page) = api
+            .send_form("GET", "/quality", &[("cookie", &cookie)], None)
+            .await;
+        if page.contains("id=\"quality-findings\"") {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the audit finished within 10 s");
+    let restarted = Api::new((*api.store).clone());
+    let (status, _, page) = restarted
+        .send_form("GET", "/quality", &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"quality-findings\""), "{page}");
+}
+api_story!(the_quality_report_survives_a_restart);
+
 /// The web pages: sign-in by form, the session cookie's flags, the CSRF token on every
 /// form, the security headers, and the language from Accept-Language.
 async fn web_pages_need_a_session_and_the_csrf_token(api: Api) {

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_customer_number.sql"),
         postgres: include_str!("../migrations/postgres/0010_customer_number.sql"),
     },
+    Migration {
+        version: 11,
+        name: "quality_reports",
+        sqlite: include_str!("../migrations/sqlite/0011_quality_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0011_quality_reports.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

@@ -3,10 +3,14 @@
 //! [`kartei_core::quality`]), each with the first few examples.
 
 use crate::error::StoreError;
+use crate::sql::name;
 use crate::Store;
+use chrono::{DateTime, Utc};
 use kartei_core::contact::ContactData;
 use kartei_core::quality::{fills, findings, Finding, FILL_FIELDS};
 use kartei_core::record::RecordData;
+use sea_query::{Expr, Query};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -14,7 +18,7 @@ use uuid::Uuid;
 pub const EXAMPLES: usize = 20;
 
 /// Contacts that share one finding: how many, and the first few (id, name).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub count: i64,
     pub examples: Vec<(Uuid, String)>,
@@ -29,11 +33,11 @@ impl Group {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
     pub contacts: i64,
     /// Per field of [`FILL_FIELDS`], how many contacts fill it.
-    pub filled: Vec<(&'static str, i64)>,
+    pub filled: Vec<(String, i64)>,
     /// Per field (top-level name), contacts whose stored value fails today's rules.
     pub invalid: BTreeMap<String, Group>,
     pub findings: BTreeMap<Finding, Group>,
@@ -49,7 +53,10 @@ impl Store {
         let defs = self.custom_fields(None).await?;
         let ctx = self.context(&defs, &[]);
         let mut report = QualityReport {
-            filled: FILL_FIELDS.iter().map(|(f, _)| (*f, 0)).collect(),
+            filled: FILL_FIELDS
+                .iter()
+                .map(|(f, _)| ((*f).to_string(), 0))
+                .collect(),
             ..QualityReport::default()
         };
         let mut after: Option<Uuid> = None;
@@ -99,5 +106,42 @@ impl Store {
             progress(report.contacts as usize);
         }
         Ok(report)
+    }
+
+    /// Keeps `report` as the last audit, finished at `at` (the one before is replaced).
+    pub async fn save_quality_report(
+        &self,
+        at: DateTime<Utc>,
+        report: &QualityReport,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(report)?;
+        let mut tx = self.db.write().await?;
+        tx.execute(Query::delete().from_table(name("quality_reports")))
+            .await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("quality_reports"))
+                .columns(["id", "finished_at", "report"].map(name))
+                .values_panic([1i64.into(), at.into(), json.into()]),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The last audit kept, and when it finished.
+    pub async fn last_quality_report(
+        &self,
+    ) -> Result<Option<(DateTime<Utc>, QualityReport)>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let row: Option<(DateTime<Utc>, String)> = tx
+            .optional(
+                Query::select()
+                    .columns(["finished_at", "report"].map(name))
+                    .from(name("quality_reports"))
+                    .and_where(Expr::col(name("id")).eq(1i64)),
+            )
+            .await?;
+        row.map(|(at, json)| Ok((at, serde_json::from_str(&json)?)))
+            .transpose()
     }
 }

@@ -71,7 +71,7 @@ async fn page(
     let tr = super::texts::Tr(lang);
     let job = &state.jobs.quality;
     let running = job.running();
-    let report = state.jobs.quality_report();
+    let report = state.jobs.quality_report(&state.store).await?;
     let count = |n: i64| crate::format::integer(n, lang);
     let share = |n: i64, of: i64| if of > 0 { (n * 100 / of) as u32 } else { 0 };
     let (done, mut page) = match &report {
