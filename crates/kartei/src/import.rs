@@ -11,13 +11,13 @@ use kartei_core::record::Entity;
 use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
     check, match_by_choices, target_name, write, Content, ImportError, Options, Progress, Source,
-    Table,
+    Table, BATCH,
 };
 use kartei_server::web::texts::Tr;
 use kartei_store::imports::KeptReason;
 use kartei_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     let lang =
@@ -224,10 +224,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
                 ),
                 row + 2
             ),
-            Progress::Written(at, total) => {
-                eprint!("\r{at}/{total}");
-                let _ = std::io::stderr().flush();
-            }
+            Progress::Written(at, total) => progress_bar(at, total),
         },
     )
     .await
@@ -244,4 +241,25 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         done.id
     );
     Ok(())
+}
+
+/// Shows how far a run got: a bar redrawn in place on a terminal, a line per tenth of
+/// the rows in a log.
+fn progress_bar(at: usize, total: usize) {
+    const WIDTH: usize = 30;
+    let total = total.max(1);
+    let percent = at * 100 / total;
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let filled = at * WIDTH / total;
+        let _ = write!(
+            err,
+            "\r[{}{}] {percent:>3} % ({at}/{total})",
+            "#".repeat(filled),
+            " ".repeat(WIDTH - filled)
+        );
+        let _ = err.flush();
+    } else if percent / 10 != (at.saturating_sub(BATCH) * 100 / total) / 10 || at == total {
+        let _ = writeln!(err, "{percent} % ({at}/{total})");
+    }
 }
