@@ -256,7 +256,18 @@ impl Store {
         let changed = changed
             .normalise(&self.context(defs, &pipelines))
             .map_err(StoreError::Invalid)?;
-        check_references(tx, &changed).await?;
+        // A link the record had already stays, even when its target went to the trash
+        // since: a task on a deleted contact can still be ticked off. New links must
+        // point to live records.
+        let kept: HashSet<(&'static str, Uuid)> = before
+            .references()
+            .iter()
+            .map(|(_, r)| {
+                let (table, id, _) = reference_target(r);
+                (table, id)
+            })
+            .collect();
+        check_links(tx, &[&changed], &kept).await?;
         self.before_update(tx, id, &changed).await?;
         let at = now();
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
@@ -479,9 +490,26 @@ pub(crate) async fn check_all_references<R: RecordData>(
     tx: &mut Tx,
     records: &[&R],
 ) -> Result<(), StoreError> {
+    check_links(tx, records, &HashSet::new()).await
+}
+
+/// Checks the links of `records` except those in `kept` (table, id), which are not
+/// looked at.
+async fn check_links<R: RecordData>(
+    tx: &mut Tx,
+    records: &[&R],
+    kept: &HashSet<(&'static str, Uuid)>,
+) -> Result<(), StoreError> {
+    let is_kept = |reference: &Reference| {
+        let (table, id, _) = reference_target(reference);
+        kept.contains(&(table, id))
+    };
     let mut wanted: HashMap<(&'static str, bool), HashSet<Uuid>> = HashMap::new();
     for data in records {
         for (_, reference) in data.references() {
+            if is_kept(&reference) {
+                continue;
+            }
             let (table, id, live) = reference_target(&reference);
             wanted.entry((table, live)).or_default().insert(id);
         }
@@ -506,7 +534,9 @@ pub(crate) async fn check_all_references<R: RecordData>(
         let failed: Vec<_> = data
             .references()
             .into_iter()
-            .filter(|(_, reference)| !found.contains(&reference_target(reference).1))
+            .filter(|(_, reference)| {
+                !is_kept(reference) && !found.contains(&reference_target(reference).1)
+            })
             .map(|(field, _)| {
                 kartei_core::validation::FieldError::new(field, ErrorCode::UnknownReference)
             })

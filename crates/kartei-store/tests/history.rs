@@ -404,3 +404,80 @@ async fn a_category_cannot_sit_below_itself(store: Store) {
     );
 }
 both_databases!(a_category_cannot_sit_below_itself);
+
+/// Records linking a contact that went to the trash stay editable: the links they had
+/// are kept, only new links must point to live records.
+async fn links_to_a_deleted_contact_do_not_block_edits(store: Store) {
+    let actor = Actor::system("t");
+    let store = store.with_review_days(None);
+    let gone = store
+        .create(&actor, from::<ContactData>(json!({"last_name": "Weg"})))
+        .await
+        .unwrap();
+    let here = store
+        .create(&actor, from::<ContactData>(json!({"last_name": "Da"})))
+        .await
+        .unwrap();
+    let task = store
+        .create(
+            &actor,
+            from::<ActivityData>(
+                json!({"kind": "task", "subject": "Anrufen", "contact_id": gone.id}),
+            ),
+        )
+        .await
+        .unwrap();
+    let pipeline = store
+        .create(
+            &actor,
+            from::<PipelineData>(json!({"name": "P", "stages": [{"name": "Neu"}]})),
+        )
+        .await
+        .unwrap();
+    let deal = store
+        .create(
+            &actor,
+            from::<DealData>(json!({"title": "Auftrag", "pipeline_id": pipeline.id,
+                "stage_id": pipeline.data.stages[0].id, "contact_ids": [gone.id]})),
+        )
+        .await
+        .unwrap();
+    store
+        .delete(&actor, Entity::Contact, gone.id, None)
+        .await
+        .unwrap();
+
+    let done = store
+        .update::<ActivityData>(&actor, task.id, None, json!({"done": true}))
+        .await
+        .unwrap();
+    assert!(done.data.done);
+    let deal = store
+        .update::<DealData>(
+            &actor,
+            deal.id,
+            None,
+            json!({"title": "Großauftrag", "contact_ids": [gone.id, here.id]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(deal.data.contact_ids, vec![gone.id, here.id]);
+
+    // A new link to the deleted contact is refused and changes nothing.
+    let other = store
+        .create(
+            &actor,
+            from::<ActivityData>(json!({"kind": "note", "body": "x", "contact_id": here.id})),
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .update::<ActivityData>(&actor, other.id, None, json!({"contact_id": gone.id}))
+        .await
+        .unwrap_err();
+    assert!(invalid_fields(refused).contains(&("contact_id".into(), ErrorCode::UnknownReference)));
+    let unchanged = store.get::<ActivityData>(other.id).await.unwrap();
+    assert_eq!(unchanged.data.contact_id, Some(here.id));
+}
+
+both_databases!(links_to_a_deleted_contact_do_not_block_edits);
