@@ -85,9 +85,16 @@ pub enum MatchColumn {
     Email,
     ExternalId,
     CustomerNumber,
-    /// A custom field of contacts, by key; values are compared as the field keeps them
-    /// (a number field finds "1.250,5" as 1250.5).
+    /// A custom field of contacts, by key.
     Custom(String),
+}
+
+/// Where [`Store::contacts_by`] looks values up.
+enum Lookup {
+    /// An index column of contacts (folded text).
+    Column(&'static str),
+    /// A custom field's value index.
+    Custom(kartei_core::custom_field::CustomFieldDef),
 }
 
 /// How long an uploaded file waits for its import.
@@ -287,24 +294,41 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Live contacts by the value of an index column (`email`, `external_id`): for
-    /// matching the rows of an import, many values per query.
+    /// Live contacts by the value of a column (`email`, `external_id`,
+    /// `customer_number`) or of a custom field, for matching the rows of an import: many
+    /// values per query; the first contact when several share a value. Values are
+    /// compared as they are stored (folded text; a custom value normalised as its field
+    /// keeps it, so a number field finds "1.250,5" as 1250.5, and a value it cannot hold
+    /// finds nothing). An unknown custom field is an error.
     pub async fn contacts_by(
         &self,
         column: MatchColumn,
         values: &[String],
     ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
-        let column = match column {
-            MatchColumn::Email => "email",
-            MatchColumn::ExternalId => "external_id",
-            MatchColumn::CustomerNumber => "customer_number",
-            MatchColumn::Custom(key) => return self.contacts_by_custom(&key, values).await,
+        let lookup = match column {
+            MatchColumn::Email => Lookup::Column("email"),
+            MatchColumn::ExternalId => Lookup::Column("external_id"),
+            MatchColumn::CustomerNumber => Lookup::Column("customer_number"),
+            MatchColumn::Custom(key) => Lookup::Custom(
+                self.custom_fields(Some(Entity::Contact))
+                    .await?
+                    .into_iter()
+                    .find(|d| d.key == key)
+                    .ok_or_else(|| StoreError::field("match_by", ErrorCode::UnknownField))?,
+            ),
         };
-        // The index columns hold folded values; the answer is keyed by the values given.
+        // The answer is keyed by the values given.
         let mut by_key: std::collections::HashMap<String, Vec<&String>> =
             std::collections::HashMap::new();
         for v in values {
-            if let Some(k) = kartei_core::text::fold_key(Some(v)) {
+            let stored: Vec<String> = match &lookup {
+                Lookup::Custom(def) => def
+                    .normalise_value(Value::String(v.clone()))
+                    .map(|value| def.index_keys(&value))
+                    .unwrap_or_default(),
+                Lookup::Column(_) => kartei_core::text::fold_key(Some(v)).into_iter().collect(),
+            };
+            for k in stored {
                 by_key.entry(k).or_default().push(v);
             }
         }
@@ -312,73 +336,32 @@ impl Store {
         let mut found = std::collections::HashMap::new();
         let mut tx = self.db.read().await?;
         for chunk in keys.chunks(crate::sql::chunk_size(1)) {
-            let rows: Vec<(Option<String>, Uuid)> = tx
-                .all(
-                    Query::select()
-                        .columns([name(column), name("id")])
-                        .from(name("contacts"))
-                        .and_where(Expr::col(name("deleted_at")).is_null())
-                        .and_where(Expr::col(name(column)).is_in(chunk.iter().cloned()))
-                        .order_by(name("id"), Order::Asc),
-                )
-                .await?;
+            let query = match &lookup {
+                Lookup::Custom(def) => Query::select()
+                    .column((name("v"), name("value")))
+                    .column((name("v"), name("record_id")))
+                    .from_as(name("custom_values"), name("v"))
+                    .inner_join(
+                        name("contacts"),
+                        Expr::col((name("contacts"), name("id")))
+                            .equals((name("v"), name("record_id"))),
+                    )
+                    .and_where(Expr::col((name("v"), name("field_id"))).eq(def.id))
+                    .and_where(Expr::col((name("v"), name("value"))).is_in(chunk.iter().cloned()))
+                    .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
+                    .order_by((name("v"), name("record_id")), Order::Asc)
+                    .to_owned(),
+                Lookup::Column(column) => Query::select()
+                    .columns([name(column), name("id")])
+                    .from(name("contacts"))
+                    .and_where(Expr::col(name("deleted_at")).is_null())
+                    .and_where(Expr::col(name(column)).is_in(chunk.iter().cloned()))
+                    .order_by(name("id"), Order::Asc)
+                    .to_owned(),
+            };
+            let rows: Vec<(Option<String>, Uuid)> = tx.all(&query).await?;
             for (key, id) in rows {
                 for v in key.and_then(|k| by_key.get(&k)).into_iter().flatten() {
-                    found.entry((*v).clone()).or_insert(id);
-                }
-            }
-        }
-        Ok(found)
-    }
-
-    /// Live contacts by the value of custom field `key`, keyed by the values given
-    /// (the first contact when several share one). A value the field cannot hold finds
-    /// nothing; an unknown field is an error.
-    async fn contacts_by_custom(
-        &self,
-        key: &str,
-        values: &[String],
-    ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
-        let defs = self.custom_fields(Some(Entity::Contact)).await?;
-        let def = defs
-            .iter()
-            .find(|d| d.key == key)
-            .ok_or_else(|| StoreError::field("match_by", ErrorCode::UnknownField))?;
-        let mut by_key: std::collections::HashMap<String, Vec<&String>> =
-            std::collections::HashMap::new();
-        for v in values {
-            let Ok(value) = def.normalise_value(Value::String(v.clone())) else {
-                continue;
-            };
-            for k in def.index_keys(&value) {
-                by_key.entry(k).or_default().push(v);
-            }
-        }
-        let keys: Vec<String> = by_key.keys().cloned().collect();
-        let mut found = std::collections::HashMap::new();
-        let mut tx = self.db.read().await?;
-        for chunk in keys.chunks(crate::sql::chunk_size(1)) {
-            let rows: Vec<(String, Uuid)> = tx
-                .all(
-                    Query::select()
-                        .column((name("v"), name("value")))
-                        .column((name("v"), name("record_id")))
-                        .from_as(name("custom_values"), name("v"))
-                        .inner_join(
-                            name("contacts"),
-                            Expr::col((name("contacts"), name("id")))
-                                .equals((name("v"), name("record_id"))),
-                        )
-                        .and_where(Expr::col((name("v"), name("field_id"))).eq(def.id))
-                        .and_where(
-                            Expr::col((name("v"), name("value"))).is_in(chunk.iter().cloned()),
-                        )
-                        .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
-                        .order_by((name("v"), name("record_id")), Order::Asc),
-                )
-                .await?;
-            for (key, id) in rows {
-                for v in by_key.get(&key).into_iter().flatten() {
                     found.entry((*v).clone()).or_insert(id);
                 }
             }
