@@ -109,27 +109,48 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
         Lang::parse(&args.lang).ok_or_else(|| CliError::Usage("--lang is de or en".into()))?;
     let entity = Entity::parse(&args.entity)
         .ok_or_else(|| CliError::Usage("--entity is contact or organization".into()))?;
+    let defs = store.custom_fields(Some(entity)).await?;
+    let args = &with_view(store, args, entity).await?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let defs = store.custom_fields(Some(entity)).await?;
-    let args = &with_view(store, args, entity).await?;
+    let written = export(store, args, entity, &defs, lang, &mut out).await;
+    if written.is_err() {
+        // A bad option found on the way (filter, sort, columns, format) or a failed
+        // read leaves no half-written file behind.
+        drop(out);
+        if let Some(path) = &args.output {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let count = written?;
+    eprintln!("exported {count} records");
+    Ok(())
+}
+
+/// Writes the records the arguments select in their format; how many.
+async fn export(
+    store: &Store,
+    args: &ExportArgs,
+    entity: Entity,
+    defs: &[CustomFieldDef],
+    lang: Lang,
+    out: &mut Box<dyn Write>,
+) -> Result<usize, CliError> {
     let count = match (entity, args.format.as_str()) {
         (Entity::Contact, "csv" | "xlsx") => {
-            table_export::<ContactData>(store, args, &defs, lang, &mut out).await?
+            table_export::<ContactData>(store, args, defs, lang, out).await?
         }
         (Entity::Organization, "csv" | "xlsx") => {
-            table_export::<OrganizationData>(store, args, &defs, lang, &mut out).await?
+            table_export::<OrganizationData>(store, args, defs, lang, out).await?
         }
-        (Entity::Contact, "json") => {
-            json_export::<ContactData>(store, args, &defs, &mut out).await?
-        }
+        (Entity::Contact, "json") => json_export::<ContactData>(store, args, defs, out).await?,
         (Entity::Organization, "json") => {
-            json_export::<OrganizationData>(store, args, &defs, &mut out).await?
+            json_export::<OrganizationData>(store, args, defs, out).await?
         }
         (Entity::Contact, "vcard") => {
-            let mut pager = Pager::<ContactData>::new(store, args, &defs)?;
+            let mut pager = Pager::<ContactData>::new(store, args, defs)?;
             while let Some(items) = pager.next().await? {
                 let orgs: Vec<Uuid> = items
                     .iter()
@@ -161,8 +182,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
         }
     };
     out.flush()?;
-    eprintln!("exported {count} records");
-    Ok(())
+    Ok(count)
 }
 
 /// The arguments with a saved view's search, filter, sort and columns where they give

@@ -385,16 +385,21 @@ async fn exports(database: String) {
         cards.matches("END:VCARD").count()
     );
 
+    // A bad filter is an error that leaves no half-written file.
+    let out_file = std::env::temp_dir().join(format!("kartei-export-{}.csv", uuid::Uuid::now_v7()));
     let (ok, _, err) = kartei(
         &database,
         &[
             "export",
             "--filter",
             r#"{"field":"shoe","op":"eq","value":1}"#,
+            "--output",
+            out_file.to_str().unwrap(),
         ],
         None,
     );
     assert!(!ok && err.contains("filter.field"), "{err}");
+    assert!(!out_file.exists(), "no file is left behind");
 
     // A shared saved view exports with its filter, sort and columns; a private one is
     // its owner's and not found.
