@@ -88,11 +88,11 @@ impl Content {
         })
     }
 
-    fn whole(&self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Content::Path(path) => std::fs::read(path),
-            Content::Bytes(bytes) => Ok(bytes.to_vec()),
-        }
+    fn whole(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        Ok(match self {
+            Content::Path(path) => std::fs::read(path)?.into(),
+            Content::Bytes(bytes) => bytes.as_ref().into(),
+        })
     }
 
     /// The first bytes, enough to tell the kind of file and its delimiter.

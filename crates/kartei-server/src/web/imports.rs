@@ -17,6 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use kartei_core::access::Permission;
+use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::i18n::Lang;
 use kartei_core::import::Target;
 use kartei_core::record::Entity;
@@ -309,7 +310,7 @@ fn target_options(
 /// The targets the form (or the address) chose; the suggestions where it chose none.
 fn chosen_targets(
     table: &Table,
-    defs: &[kartei_core::custom_field::CustomFieldDef],
+    defs: &[CustomFieldDef],
     get: impl Fn(&str) -> Option<String>,
 ) -> Vec<Target> {
     let suggested = table.suggested(defs);
@@ -328,13 +329,13 @@ async fn map_page(
     session: &Session,
     id: Uuid,
     upload: &Upload,
+    defs: &[CustomFieldDef],
     choices: &Choices,
     report: Option<Report>,
 ) -> Result<Response, WebError> {
     let targets = &choices.targets;
     let lang = session.lang;
     let table = &upload.table;
-    let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
     let columns = table
         .headers
         .iter()
@@ -373,7 +374,7 @@ async fn map_page(
         source,
         rows: table.len,
         columns,
-        match_choices: match_by_choices(&defs)
+        match_choices: match_by_choices(defs)
             .into_iter()
             .map(|m| {
                 let label = match m.strip_prefix("custom.") {
@@ -387,7 +388,7 @@ async fn map_page(
                 (m, label)
             })
             .collect(),
-        targets: target_options(lang, &defs),
+        targets: target_options(lang, defs),
         match_by: choices.match_by.clone(),
         on_match: choices.on_match.clone(),
         report,
@@ -406,16 +407,13 @@ async fn mapping(
         return Ok(Redirect::to(&format!("/imports/u/{id}/progress")).into_response());
     }
     let upload = upload_of(&state, id, session.user.id).await?;
+    let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
     let choices = Choices {
-        targets: chosen_targets(
-            &upload.table,
-            &state.store.custom_fields(Some(Entity::Contact)).await?,
-            |k| q.get(k).cloned(),
-        ),
+        targets: chosen_targets(&upload.table, &defs, |k| q.get(k).cloned()),
         match_by: "email".into(),
         on_match: "update".into(),
     };
-    map_page(&state, &session, id, &upload, &choices, None).await
+    map_page(&state, &session, id, &upload, &defs, &choices, None).await
 }
 
 /// "Check" re-renders the mapping with the report; "Import" starts the run.
@@ -508,7 +506,7 @@ async fn submit(
         match_by,
         on_match,
     };
-    map_page(&state, &session, id, &upload, &choices, Some(report)).await
+    map_page(&state, &session, id, &upload, &defs, &choices, Some(report)).await
 }
 
 #[derive(Template)]
