@@ -47,6 +47,45 @@ pub struct Address {
     pub country: Option<String>,
 }
 
+impl Address {
+    /// Whether this address says nothing that `other` does not: every part it fills is
+    /// the same place in `other` (the street in any notation, "Hauptstr. 1" and
+    /// "Hauptstraße 1"; postcode and city case- and umlaut-blind; no country is `DE`).
+    /// An import adds an address only when no existing one covers it.
+    pub fn is_covered_by(&self, other: &Address) -> bool {
+        fn same(a: Option<&str>, b: Option<&str>, key: impl Fn(&str) -> String) -> bool {
+            match a.map(str::trim).filter(|a| !a.is_empty()) {
+                None => true,
+                Some(a) => b.is_some_and(|b| key(a) == key(b)),
+            }
+        }
+        let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let country = |a: &Address| {
+            a.country
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .unwrap_or("DE")
+                .to_ascii_uppercase()
+        };
+        same(
+            self.street.as_deref(),
+            other.street.as_deref(),
+            crate::matching::street_key,
+        ) && same(
+            self.extra.as_deref(),
+            other.extra.as_deref(),
+            crate::text::fold,
+        ) && same(self.postcode.as_deref(), other.postcode.as_deref(), |p| {
+            compact(p).to_uppercase()
+        }) && same(
+            self.city.as_deref(),
+            other.city.as_deref(),
+            crate::text::fold,
+        ) && country(self) == country(other)
+    }
+}
+
 pub fn normalise_emails(check: &mut Checker, entries: Vec<EmailEntry>) -> Vec<EmailEntry> {
     if entries.len() > MAX_ENTRIES {
         check.fail("emails", ErrorCode::OutOfRange);

@@ -107,11 +107,11 @@ pub fn merged(
         }
     }
     combine(&mut out.emails, &other.emails, |x, y| {
-        x.address.eq_ignore_ascii_case(&y.address)
+        x.address.trim().eq_ignore_ascii_case(y.address.trim())
     });
     combine(&mut out.phones, &other.phones, |x, y| x.number == y.number);
     combine(&mut out.addresses, &other.addresses, |x, y| {
-        x.street == y.street && x.postcode == y.postcode && x.city == y.city
+        y.is_covered_by(x)
     });
     out
 }

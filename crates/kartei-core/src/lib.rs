@@ -19,6 +19,7 @@ pub mod filter;
 pub mod fuzzy;
 pub mod i18n;
 pub mod import;
+pub mod import_match;
 pub mod import_presets;
 pub mod json;
 pub mod loyalty;

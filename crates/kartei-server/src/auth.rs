@@ -78,10 +78,7 @@ impl CurrentUser {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id),
-            name: self.user.name.clone(),
-        }
+        Actor::user(self.user.id, &self.user.name)
     }
 }
 

@@ -7,6 +7,7 @@ use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::import::{column_of, row_to_contact, suggest_with_custom, Target};
+use kartei_core::import_match::{changes, matched_contact, FieldChange, OnMatch};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_formats::csv;
@@ -34,7 +35,8 @@ const CHUNK: usize = 20_000;
 pub enum Plan {
     /// The checked contact and the name of its organisation.
     Create(Box<Valid<ContactData>>, Option<String>),
-    Update(Uuid, Value),
+    /// The contact found, the row (applied when written), and what it changes.
+    Update(Uuid, Box<ContactData>, Vec<FieldChange>),
     Skip,
     /// (column, message) of every problem.
     Invalid(Vec<(String, String)>),
@@ -409,8 +411,8 @@ fn hex(hash: Sha256) -> String {
 pub struct Options {
     /// `email`, `external_id` or `none`.
     pub match_by: String,
-    /// `update` or `skip`.
-    pub on_match: String,
+    /// What rows do to the contacts they find.
+    pub on_match: OnMatch,
     pub owner: Option<Uuid>,
     pub lang: Lang,
 }
@@ -427,7 +429,14 @@ pub struct Checked {
     invalid: Vec<(usize, Vec<(String, String)>)>,
     /// Organisations named, with their ids when they exist (for the count of new ones).
     organizations: HashMap<String, Option<Uuid>>,
+    /// The first rows that change a contact they found, with what they change.
+    changes: Vec<(usize, Vec<FieldChange>)>,
+    /// How many rows change a contact they found.
+    changing: usize,
 }
+
+/// How many changing rows a check keeps with their changes, to show before the run.
+pub const CHANGES_SHOWN: usize = 200;
 
 impl Checked {
     /// New, update, skip, invalid, new organisations.
@@ -471,6 +480,18 @@ impl Checked {
         Ok(out)
     }
 
+    /// The first [`CHANGES_SHOWN`] rows that would change a contact they found (row as a
+    /// spreadsheet numbers it), with each field's old and new value.
+    pub fn changes(&self) -> &[(usize, Vec<FieldChange>)] {
+        &self.changes
+    }
+
+    /// How many rows would change a contact they found (of those matched, the rest
+    /// would add nothing it does not have).
+    pub fn changing(&self) -> usize {
+        self.changing
+    }
+
     /// (row as a spreadsheet numbers it, column, message) of every problem.
     pub fn problems(&self) -> Vec<(usize, String, String)> {
         let mut out = Vec::new();
@@ -497,6 +518,8 @@ pub async fn check(
         counts: [0; 4],
         invalid: Vec::new(),
         organizations: HashMap::new(),
+        changes: Vec::new(),
+        changing: 0,
     };
     let mut cursor = table.cursor(0)?;
     let mut start = 0;
@@ -512,7 +535,14 @@ pub async fn check(
         for (i, plan) in planned.plans.into_iter().enumerate() {
             let slot = match plan {
                 Plan::Create(..) => 0,
-                Plan::Update(..) => 1,
+                Plan::Update(_, _, changes) => {
+                    checked.changing += usize::from(!changes.is_empty());
+                    if !changes.is_empty() && checked.changes.len() < CHANGES_SHOWN {
+                        // The header is row 1.
+                        checked.changes.push((start + i + 2, changes));
+                    }
+                    1
+                }
                 Plan::Skip => 2,
                 Plan::Invalid(problems) => {
                     checked.invalid.push((start + i, problems));
@@ -667,33 +697,27 @@ async fn plan_rows(
         let mut contact = draft.contact;
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
-        let mut patch = update_patch(&contact);
-        // The owner of an existing contact stays as it is.
-        if let Value::Object(m) = &mut patch {
-            m.remove("owner_id");
-        }
         // A row is checked as what it will become: a new contact, or the matched one
-        // with the row's values filled in. A new organisation gets its id only on the
-        // run, so a placeholder stands in for it while checking.
+        // filled in (or overwritten) as the options say. A new organisation gets its
+        // id only on the run, so a placeholder stands in for it while checking.
+        let mut current = None;
         let checked = match existing {
             Some(id) => {
-                let current = store.get::<ContactData>(id).await?;
-                let mut doc = serde_json::to_value(&current.data)?;
-                kartei_core::merge_patch::apply(&mut doc, patch.clone());
-                kartei_core::json::from_json::<ContactData>(doc).map_err(StoreError::Invalid)
+                let found = store.get::<ContactData>(id).await?.data;
+                let after =
+                    matched_contact(options.on_match, &found, &contact, store.default_region());
+                current = Some(found);
+                after
             }
             None => {
                 let mut c = contact.clone();
                 if draft.organization.is_some() {
                     c.organization_id = Some(Uuid::nil());
                 }
-                Ok(c)
+                c
             }
         };
-        let verdict = match checked {
-            Ok(c) => validator.check(c),
-            Err(e) => Err(e),
-        };
+        let verdict = validator.check(checked);
         let valid = match verdict {
             Ok(valid) => Some(valid),
             Err(StoreError::Invalid(fields)) => {
@@ -714,10 +738,13 @@ async fn plan_rows(
                 continue;
             }
         };
-        plans.push(match (existing, options.on_match.as_str()) {
-            (Some(_), "skip") => Plan::Skip,
-            (Some(id), _) => Plan::Update(id, patch),
-            (None, _) => {
+        plans.push(match (existing, current) {
+            (Some(_), _) if options.on_match == OnMatch::Skip => Plan::Skip,
+            (Some(id), Some(current)) => {
+                let changes = changes(&current, valid.get());
+                Plan::Update(id, Box::new(contact), changes)
+            }
+            _ => {
                 // The placeholder goes; the organisation's id is set when it is written.
                 let mut valid = valid;
                 valid.set_organization(None);
@@ -791,14 +818,10 @@ pub async fn write(
     };
     let total = table.len;
     let start = usize::try_from(job.next_row).unwrap_or(0).min(total);
-    // A large import rebuilds the secondary indexes once at the end instead of updating
-    // them row by row (an interrupted import leaves them listed for the next start).
-    let [new, update, ..] = checked.counts();
-    let mut bulk = store.begin_bulk((new + update).min(total - start)).await?;
     let validator = store.validator().await?;
     // Rows meet the contacts that were there before the import: matches are looked up
-    // before anything is written, and those the import made before an interruption are
-    // not matches when it resumes.
+    // before anything is written (and before a bulk load sets indexes aside), and those
+    // the import made before an interruption are not matches when it resumes.
     let mut matches = HashMap::new();
     let mut cursor = table.cursor(start)?;
     loop {
@@ -810,6 +833,10 @@ pub async fn write(
     }
     let own = store.contacts_created_by_import(job.id).await?;
     matches.retain(|_, id| !own.contains(id));
+    // A large import rebuilds the secondary indexes once at the end instead of updating
+    // them row by row (an interrupted import leaves them listed for the next start).
+    let [new, update, ..] = checked.counts();
+    let mut bulk = store.begin_bulk((new + update).min(total - start)).await?;
     let mut cursor = table.cursor(start)?;
     let mut at = start;
     while at < total {
@@ -836,6 +863,7 @@ pub async fn write(
             let mut batch = ImportBatch {
                 creates: Vec::new(),
                 updates: Vec::new(),
+                on_match: options.on_match,
                 next_row: end as i64,
             };
             for plan in plans.by_ref().take(end - at) {
@@ -845,7 +873,7 @@ pub async fn write(
                         c.set_organization(org.and_then(|o| organizations.get(&o).copied()));
                         batch.creates.push(c);
                     }
-                    Plan::Update(id, patch) => batch.updates.push((id, patch)),
+                    Plan::Update(id, row, _) => batch.updates.push((id, *row)),
                     Plan::Skip | Plan::Invalid(_) => {}
                 }
             }
@@ -916,20 +944,6 @@ pub fn parse_target(name: &str) -> Option<Target> {
         Some(k) => Some(Target::Custom(k.to_string())),
         None => serde_json::from_value(json!(name)).ok(),
     }
-}
-
-/// The merge patch that fills in a matched contact: the row's non-empty values.
-fn update_patch(c: &ContactData) -> Value {
-    let mut doc = serde_json::to_value(c).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut doc {
-        map.retain(|_, v| match v {
-            Value::Null | Value::Bool(false) => false,
-            Value::Array(a) => !a.is_empty(),
-            Value::Object(o) => !o.is_empty(),
-            _ => true,
-        });
-    }
-    doc
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ const FILE: &str = "Vorname;Nachname;Kundennummer;Altnummer;Telefon;Straße;PLZ;
 fn options(match_by: &str) -> Options {
     Options {
         match_by: match_by.into(),
-        on_match: "update".into(),
+        on_match: kartei_core::import_match::OnMatch::FillIn,
         owner: None,
         lang: Lang::De,
     }
@@ -100,7 +100,8 @@ async fn rows_find_contacts_by_a_chosen_column_or_the_score(store: Store) {
     assert_eq!((job.created, job.updated), (3, 1));
     let now = store.get::<ContactData>(juergen.id).await.unwrap();
     assert_eq!(now.data.job_title.as_deref(), Some("Einkauf"));
-    assert_eq!(now.data.last_name.as_deref(), Some("Schmitt"));
+    // Filling in never overwrites: the row's spelling "Schmitt" does not replace his.
+    assert_eq!(now.data.last_name.as_deref(), Some("Schmidt"));
 
     // A custom field that does not exist is refused, not ignored.
     let unknown = check(&store, &table, &targets, &options("custom.nope")).await;

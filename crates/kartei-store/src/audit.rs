@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_query::{Expr, Order, Query};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,9 +23,19 @@ pub struct AuditEntry {
     pub action: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// The import that made the change, when one did.
+    pub import: Option<ImportSource>,
 }
 
-const COLUMNS: [&str; 9] = [
+/// The import a change came from, as the history names it: its file and when it ran.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportSource {
+    pub id: Uuid,
+    pub file_name: String,
+    pub started_at: DateTime<Utc>,
+}
+
+const COLUMNS: [&str; 10] = [
     "id",
     "at",
     "actor_id",
@@ -34,6 +45,7 @@ const COLUMNS: [&str; 9] = [
     "action",
     "before_data",
     "after_data",
+    "import_id",
 ];
 
 type AuditRow = (
@@ -46,6 +58,7 @@ type AuditRow = (
     String,
     Option<String>,
     Option<String>,
+    Option<Uuid>,
 );
 
 pub(crate) async fn append<T: Serialize>(
@@ -73,6 +86,7 @@ pub(crate) async fn append<T: Serialize>(
                 action.into(),
                 before.into(),
                 after.into(),
+                actor.import.into(),
             ]),
     )
     .await?;
@@ -98,9 +112,21 @@ impl Store {
             q.and_where(Expr::col(name("id")).lt(b));
         }
         let rows: Vec<AuditRow> = tx.all(&q).await?;
+        let sources = import_sources(&mut tx, rows.iter().filter_map(|r| r.9)).await?;
         rows.into_iter()
             .map(
-                |(id, at, actor_id, actor_name, entity, record_id, action, before, after)| {
+                |(
+                    id,
+                    at,
+                    actor_id,
+                    actor_name,
+                    entity,
+                    record_id,
+                    action,
+                    before,
+                    after,
+                    import,
+                )| {
                     Ok(AuditEntry {
                         id,
                         at,
@@ -111,9 +137,44 @@ impl Store {
                         action,
                         before: before.map(|b| serde_json::from_str(&b)).transpose()?,
                         after: after.map(|a| serde_json::from_str(&a)).transpose()?,
+                        import: import.and_then(|i| sources.get(&i).cloned()),
                     })
                 },
             )
             .collect()
     }
+}
+
+/// The imports named by audit entries, by id (one query for a page of entries).
+pub(crate) async fn import_sources(
+    tx: &mut Tx,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, ImportSource>, StoreError> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, DateTime<Utc>)> = tx
+        .all(
+            Query::select()
+                .columns(["id", "file_name", "started_at"].map(name))
+                .from(name("imports"))
+                .and_where(Expr::col(name("id")).is_in(ids)),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, file_name, started_at)| {
+            (
+                id,
+                ImportSource {
+                    id,
+                    file_name,
+                    started_at,
+                },
+            )
+        })
+        .collect())
 }

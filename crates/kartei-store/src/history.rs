@@ -150,7 +150,7 @@ pub struct StageVisit {
     pub actor_id: Option<Uuid>,
 }
 
-/// id, time, action, actor, before, after
+/// id, time, action, actor, before, after, import
 type ChangeRow = (
     Uuid,
     DateTime<Utc>,
@@ -158,6 +158,7 @@ type ChangeRow = (
     String,
     Option<String>,
     Option<String>,
+    Option<Uuid>,
 );
 /// currency, orders, gross, first, last
 type PurchaseRow = (String, i64, i64, Option<NaiveDate>, Option<NaiveDate>);
@@ -212,7 +213,16 @@ impl Store {
                     q.columns(["kind", "points", "reason", "actor_name"].map(name));
                 }
                 TimelineKind::Change => {
-                    q.columns(["action", "actor_name", "before_data", "after_data"].map(name));
+                    q.columns(
+                        [
+                            "action",
+                            "actor_name",
+                            "before_data",
+                            "after_data",
+                            "import_id",
+                        ]
+                        .map(name),
+                    );
                 }
                 _ => {
                     q.column(name(data_col));
@@ -241,7 +251,11 @@ impl Store {
                 }
                 TimelineKind::Change => {
                     let rows: Vec<ChangeRow> = tx.all(&q).await?;
-                    for (id, at, action, actor, before, after) in rows {
+                    let sources =
+                        crate::audit::import_sources(&mut tx, rows.iter().filter_map(|r| r.6))
+                            .await?;
+                    for (id, at, action, actor, before, after, import) in rows {
+                        let import = import.and_then(|i| sources.get(&i));
                         let parse = |s: Option<String>| -> Result<Value, StoreError> {
                             Ok(s.map(|s| serde_json::from_str(&s))
                                 .transpose()?
@@ -251,7 +265,7 @@ impl Store {
                             kind: *kind,
                             id,
                             at,
-                            data: serde_json::json!({"action": action, "actor_name": actor, "before": parse(before)?, "after": parse(after)?}),
+                            data: serde_json::json!({"action": action, "actor_name": actor, "before": parse(before)?, "after": parse(after)?, "import": import}),
                         });
                     }
                 }

@@ -12,6 +12,7 @@ use crate::{audit, now, Actor, Store};
 use chrono::{DateTime, Duration, Utc};
 use kartei_core::activity::ActivityData;
 use kartei_core::contact::ContactData;
+use kartei_core::import_match::{matched_contact, OnMatch};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::{Entity, RecordData};
 use kartei_core::validation::ErrorCode;
@@ -93,6 +94,9 @@ pub enum MatchColumn {
 enum Lookup {
     /// An index column of contacts (folded text).
     Column(&'static str),
+    /// Every e-mail address of a contact, not only the first, by its mailbox (the
+    /// duplicate finder's key: lower case, without `+tag`).
+    Mailbox,
     /// A custom field's value index.
     Custom(kartei_core::custom_field::CustomFieldDef),
 }
@@ -113,8 +117,11 @@ pub struct StoredUpload {
 pub struct ImportBatch {
     /// New contacts, checked by [`crate::bulk::Validator::check`].
     pub creates: Vec<Valid<ContactData>>,
-    /// Matched contacts and the merge patch the row makes.
-    pub updates: Vec<(Uuid, Value)>,
+    /// Matched contacts and the row that found each (unchecked: it is applied to the
+    /// contact as it is when the batch is written, then the result is checked).
+    pub updates: Vec<(Uuid, ContactData)>,
+    /// What the rows do to the contacts they found.
+    pub on_match: OnMatch,
     /// The row after this batch.
     pub next_row: i64,
 }
@@ -197,6 +204,7 @@ impl Store {
         load: &mut BulkLoad,
     ) -> Result<Vec<Uuid>, StoreError> {
         let defs = self.custom_fields(None).await?;
+        let actor = &actor.through_import(job);
         let mut terms = load.known_terms.clone();
         let items: Vec<(Uuid, ContactData)> = batch
             .creates
@@ -231,11 +239,20 @@ impl Store {
             .iter()
             .map(|(id, _)| item_row(job, *id, "create", None))
             .collect();
-        for (id, patch) in &batch.updates {
+        let mut updated = 0i64;
+        for (id, row) in &batch.updates {
             let before = current_data(&mut tx, *id).await?;
-            self.update_in::<ContactData>(&mut tx, &defs, actor, *id, None, patch.clone())
+            let current: ContactData = serde_json::from_str(&before)?;
+            let after = matched_contact(batch.on_match, &current, row, &self.default_region);
+            let patch = kartei_core::import_match::patch(&current, &after);
+            if patch.as_object().is_some_and(serde_json::Map::is_empty) {
+                // The row adds nothing the contact does not have: no change, no entry.
+                continue;
+            }
+            self.update_in::<ContactData>(&mut tx, &defs, actor, *id, None, patch)
                 .await?;
             rows.push(item_row(job, *id, "update", Some(before)));
+            updated += 1;
         }
         crate::index::insert_rows(
             &mut tx,
@@ -254,15 +271,13 @@ impl Store {
                         name("created"),
                         Expr::col(name("created")).add(items.len() as i64),
                     ),
-                    (
-                        name("updated"),
-                        Expr::col(name("updated")).add(batch.updates.len() as i64),
-                    ),
+                    (name("updated"), Expr::col(name("updated")).add(updated)),
                 ])
                 .and_where(Expr::col(name("id")).eq(job)),
         )
         .await?;
-        let summary = serde_json::json!({"import": job, "created": items.len(), "updated": batch.updates.len()});
+        let summary =
+            serde_json::json!({"import": job, "created": items.len(), "updated": updated});
         audit::append(
             &mut tx,
             actor,
@@ -306,7 +321,7 @@ impl Store {
         values: &[String],
     ) -> Result<std::collections::HashMap<String, Uuid>, StoreError> {
         let lookup = match column {
-            MatchColumn::Email => Lookup::Column("email"),
+            MatchColumn::Email => Lookup::Mailbox,
             MatchColumn::ExternalId => Lookup::Column("external_id"),
             MatchColumn::CustomerNumber => Lookup::Column("customer_number"),
             MatchColumn::Custom(key) => Lookup::Custom(
@@ -327,6 +342,7 @@ impl Store {
                     .map(|value| def.index_keys(&value))
                     .unwrap_or_default(),
                 Lookup::Column(_) => kartei_core::text::fold_key(Some(v)).into_iter().collect(),
+                Lookup::Mailbox => vec![format!("e:{}", kartei_core::matching::email_key(v))],
             };
             for k in stored {
                 by_key.entry(k).or_default().push(v);
@@ -350,6 +366,19 @@ impl Store {
                     .and_where(Expr::col((name("v"), name("value"))).is_in(chunk.iter().cloned()))
                     .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
                     .order_by((name("v"), name("record_id")), Order::Asc)
+                    .to_owned(),
+                Lookup::Mailbox => Query::select()
+                    .column((name("k"), name("key")))
+                    .column((name("k"), name("record_id")))
+                    .from_as(name("match_keys"), name("k"))
+                    .inner_join(
+                        name("contacts"),
+                        Expr::col((name("contacts"), name("id")))
+                            .equals((name("k"), name("record_id"))),
+                    )
+                    .and_where(Expr::col((name("k"), name("key"))).is_in(chunk.iter().cloned()))
+                    .and_where(Expr::col((name("contacts"), name("deleted_at"))).is_null())
+                    .order_by((name("k"), name("record_id")), Order::Asc)
                     .to_owned(),
                 Lookup::Column(column) => Query::select()
                     .columns([name(column), name("id")])
@@ -408,6 +437,7 @@ impl Store {
         let items = validator.validate(organizations)?;
         let defs = self.custom_fields(None).await?;
         let mut tx = self.db.write().await?;
+        let actor = &actor.through_import(job);
         insert_checked(&mut tx, actor, &items, &defs, &mut HashSet::new()).await?;
         // Collected first: an iterator borrowing `items` across the await would keep
         // the future from being sent to another thread.
@@ -658,8 +688,13 @@ impl Store {
                     trashed += 1;
                 }
                 ("update", Some(before)) => {
-                    let doc: Value = serde_json::from_str(&before)?;
-                    self.update_in::<ContactData>(&mut tx, &defs, actor, id, None, doc)
+                    // The exact way back, custom fields included (a merge patch of the
+                    // old document alone would keep custom values the import added).
+                    let before: ContactData = serde_json::from_str(&before)?;
+                    let current: ContactData =
+                        serde_json::from_str(&current_data(&mut tx, id).await?)?;
+                    let back = kartei_core::import_match::patch(&current, &before);
+                    self.update_in::<ContactData>(&mut tx, &defs, actor, id, None, back)
                         .await?;
                     restored.insert(id);
                 }

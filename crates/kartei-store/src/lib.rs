@@ -39,14 +39,35 @@ use uuid::Uuid;
 pub struct Actor {
     pub user_id: Option<Uuid>,
     pub name: String,
+    /// The import that makes the change on the user's behalf: the history says
+    /// "changed by import kunden.csv of 01.12.2026" instead of the user alone.
+    pub import: Option<Uuid>,
 }
 
 impl Actor {
+    /// A signed-in user.
+    pub fn user(id: Uuid, name: &str) -> Actor {
+        Actor {
+            user_id: Some(id),
+            name: name.to_string(),
+            import: None,
+        }
+    }
+
     /// A change made by Kartei itself or the command line, not by a signed-in user.
     pub fn system(name: &str) -> Actor {
         Actor {
             user_id: None,
             name: name.to_string(),
+            import: None,
+        }
+    }
+
+    /// The same person, acting through an import.
+    pub fn through_import(&self, job: Uuid) -> Actor {
+        Actor {
+            import: Some(job),
+            ..self.clone()
         }
     }
 }

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_quality_reports.sql"),
         postgres: include_str!("../migrations/postgres/0011_quality_reports.sql"),
     },
+    Migration {
+        version: 12,
+        name: "audit_import",
+        sqlite: include_str!("../migrations/sqlite/0012_audit_import.sql"),
+        postgres: include_str!("../migrations/postgres/0012_audit_import.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

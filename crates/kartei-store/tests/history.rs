@@ -57,10 +57,7 @@ async fn a_new_contact_is_checked_by_its_owner(store: Store) {
         .add_user(&Actor::system("t"), "olga", Role::User, "x")
         .await
         .unwrap();
-    let actor = Actor {
-        user_id: Some(owner.id),
-        name: "olga".into(),
-    };
+    let actor = Actor::user(owner.id, "olga");
     let c = store
         .create(
             &actor,

@@ -3,6 +3,7 @@
 //! mappings can be renamed and deleted, and undo says what it left as it was.
 
 use kartei_core::contact::ContactData;
+use kartei_core::import_match::OnMatch;
 use kartei_core::validation::ErrorCode;
 use kartei_store::imports::{ImportBatch, KeptReason};
 use kartei_store::search::SearchRequest;
@@ -65,6 +66,7 @@ async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
             ImportBatch {
                 creates: vec![good.clone(), dangling],
                 updates: vec![],
+                on_match: OnMatch::FillIn,
                 next_row: 2,
             },
             &mut load,
@@ -91,6 +93,7 @@ async fn a_batch_is_written_whole_or_not_at_all(store: Store) {
             ImportBatch {
                 creates: vec![good, other],
                 updates: vec![],
+                on_match: OnMatch::FillIn,
                 next_row: 2,
             },
             &mut load,
@@ -210,9 +213,10 @@ async fn undo_leaves_later_changes_and_says_so(store: Store) {
             ImportBatch {
                 creates,
                 updates: vec![
-                    (anna.id, json!({"job_title": "Einkauf"})),
-                    (bernd.id, json!({"job_title": "Vertrieb"})),
+                    (anna.id, contact(json!({"job_title": "Einkauf"}))),
+                    (bernd.id, contact(json!({"job_title": "Vertrieb"}))),
                 ],
+                on_match: OnMatch::FillIn,
                 next_row: 4,
             },
             &mut load,

@@ -149,7 +149,7 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
             sheet: None,
             dry_run: false,
             match_by: "email".into(),
-            on_match: "update".into(),
+            on_match: "fill_in".into(),
             errors: None,
             owner: None,
             lang: "en".into(),

@@ -250,8 +250,10 @@ pub struct ImportArgs {
     /// duplicate score) or `none`.
     #[arg(long, default_value = "email")]
     pub match_by: String,
-    /// What happens to a row that matches: `update` (fill in its values) or `skip`.
-    #[arg(long, default_value = "update")]
+    /// What happens to a row that matches: `fill_in` (fill empty fields, add missing
+    /// e-mails, phones and addresses; never removes or overwrites; `update` is the same),
+    /// `replace` (the file's values overwrite the contact's) or `skip`.
+    #[arg(long, default_value = "fill_in")]
     pub on_match: String,
     /// Write invalid rows here, as CSV with an error column.
     #[arg(long)]

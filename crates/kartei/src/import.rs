@@ -7,6 +7,7 @@
 use crate::cli::ImportArgs;
 use crate::run::CliError;
 use kartei_core::i18n::Lang;
+use kartei_core::import_match::{plain, OnMatch};
 use kartei_core::record::Entity;
 use kartei_formats::csv_read::Encoding;
 use kartei_server::import::{
@@ -88,8 +89,16 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
             match_by.join(", ")
         )));
     }
-    if !matches!(args.on_match.as_str(), "update" | "skip") {
-        return Err(CliError::Usage("--on-match is update or skip".into()));
+    let on_match = OnMatch::parse(&args.on_match)
+        .ok_or_else(|| CliError::Usage("--on-match is fill_in (update), replace or skip".into()))?;
+    if on_match == OnMatch::Replace {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "Achtung: --on-match replace überschreibt Werte gefundener Kontakte mit denen der Datei (rückgängig machen mit kartei import --undo).",
+                "Warning: --on-match replace overwrites the values of contacts found with the file's (undo with kartei import --undo)."
+            )
+        );
     }
     let usage = |e: ImportError| match e {
         ImportError::File(m) => CliError::Usage(format!("{}: {m}", file.display())),
@@ -171,7 +180,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     };
     let options = Options {
         match_by: args.match_by.clone(),
-        on_match: args.on_match.clone(),
+        on_match,
         owner,
         lang,
     };
@@ -190,6 +199,24 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
     );
     for (row, column, message) in checked.problems() {
         println!("{} {row}, {column}: {message}", lang.pick("Zeile", "row"));
+    }
+    for (row, changes) in checked.changes() {
+        for c in changes {
+            println!(
+                "{} {row}, {}: {:?} → {:?}",
+                lang.pick("Zeile", "row"),
+                c.field,
+                plain(&c.before),
+                plain(&c.after)
+            );
+        }
+    }
+    if checked.changing() > checked.changes().len() {
+        println!(
+            "… {} {}",
+            checked.changing() - checked.changes().len(),
+            lang.pick("weitere Aktualisierungen", "more updates")
+        );
     }
     if let Some(path) = &args.errors {
         std::fs::write(path, checked.errors_csv(&table, lang).map_err(usage)?)

@@ -672,6 +672,7 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
                 kartei_store::imports::ImportBatch {
                     creates: vec![first],
                     updates: vec![],
+                    on_match: kartei_core::import_match::OnMatch::FillIn,
                     next_row: 1,
                 },
                 &mut load,

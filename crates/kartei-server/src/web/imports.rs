@@ -4,7 +4,7 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
-use super::texts::Tr;
+use super::texts::{field_label, Tr};
 use crate::import::{
     check, match_by_choices, target_name, Content, ImportError, Options, Source, Table,
 };
@@ -20,6 +20,7 @@ use kartei_core::access::Permission;
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::i18n::Lang;
 use kartei_core::import::Target;
+use kartei_core::import_match::{plain, OnMatch};
 use kartei_core::record::Entity;
 use kartei_store::imports::{ImportJob, KeptReason, StoredUpload, Undone};
 use std::sync::Arc;
@@ -281,7 +282,14 @@ struct Report {
     counts: [usize; 5],
     problems: Vec<(usize, String, String)>,
     total: usize,
+    /// The first rows that change a contact they found, with their changes.
+    changes: Vec<(usize, Vec<ShownChange>)>,
+    /// How many rows change a contact they found.
+    changing: usize,
 }
+
+/// A field a row changes, in words: (field label, old value, new value).
+type ShownChange = (String, String, String);
 
 /// The user's choices on the mapping form.
 struct Choices {
@@ -411,7 +419,7 @@ async fn mapping(
     let choices = Choices {
         targets: chosen_targets(&upload.table, &defs, |k| q.get(k).cloned()),
         match_by: "email".into(),
-        on_match: "update".into(),
+        on_match: OnMatch::default().as_str().into(),
     };
     map_page(&state, &session, id, &upload, &defs, &choices, None).await
 }
@@ -430,13 +438,14 @@ async fn submit(
         Some(m) if match_by_choices(&defs).iter().any(|c| c == m) => m.to_string(),
         _ => "email".to_string(),
     };
-    let on_match = match form.get("on_match") {
-        Some("skip") => "skip".to_string(),
-        _ => "update".to_string(),
-    };
+    let chosen = form
+        .get("on_match")
+        .and_then(OnMatch::parse)
+        .unwrap_or_default();
+    let on_match = chosen.as_str().to_string();
     let options = Options {
         match_by: match_by.clone(),
-        on_match: on_match.clone(),
+        on_match: chosen,
         owner: Some(session.user.id),
         lang: session.lang,
     };
@@ -496,10 +505,33 @@ async fn submit(
             .into_response());
     }
     let problems = checked.problems();
+    let lang = session.lang;
     let report = Report {
         counts: checked.counts(),
         total: problems.len(),
         problems: problems.into_iter().take(200).collect(),
+        changing: checked.changing(),
+        changes: checked
+            .changes()
+            .iter()
+            .map(|(row, changes)| {
+                let fields = changes
+                    .iter()
+                    .map(|c| {
+                        let label = match c.field.strip_prefix("custom.") {
+                            Some(key) => defs
+                                .iter()
+                                .find(|d| d.key == key)
+                                .map_or(key, |d| crate::columns::custom_label(d, lang))
+                                .to_string(),
+                            None => field_label(&c.field, lang),
+                        };
+                        (label, plain(&c.before), plain(&c.after))
+                    })
+                    .collect();
+                (*row, fields)
+            })
+            .collect(),
     };
     let choices = Choices {
         targets,

@@ -31,10 +31,7 @@ pub const TZ_COOKIE: &str = "kartei_tz";
 
 impl Session {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id),
-            name: self.user.name.clone(),
-        }
+        Actor::user(self.user.id, &self.user.name)
     }
 
     pub fn may(&self, permission: Permission) -> bool {

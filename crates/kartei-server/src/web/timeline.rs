@@ -35,6 +35,8 @@ pub struct TimelineEntry {
     pub kind: &'static str,
     pub title: String,
     pub who: String,
+    /// Whether `who` names an import ("changed through import …") rather than a person.
+    pub through_import: bool,
     pub href: Option<String>,
     /// Lines of text under the title.
     pub lines: Vec<String>,
@@ -216,18 +218,42 @@ fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> Ti
                 .unwrap_or_default()
                 .to_string();
             let changes = change_lines(&action, d.get("before"), d.get("after"), lang, users);
-            (title, text(d, "actor_name"), None, Vec::new(), changes)
+            let import = d.get("import").and_then(|i| {
+                Some((
+                    i.get("file_name")?.as_str()?.to_string(),
+                    i.get("started_at")?.as_str()?.parse().ok()?,
+                ))
+            });
+            let who = changed_by(text(d, "actor_name"), import, lang);
+            (title, who, None, Vec::new(), changes)
         }
     };
+    let through_import =
+        item.kind == TimelineKind::Change && d.get("import").is_some_and(Value::is_object);
     TimelineEntry {
         id: item.id,
         at: item.at,
         kind: item.kind.as_str(),
         title,
         who,
+        through_import,
         href,
         lines,
         changes,
+    }
+}
+
+/// Who made a change: the user, or the import they ran ("Import kunden.csv vom
+/// 01.12.2026 (admin)").
+fn changed_by(actor: String, import: Option<(String, DateTime<Utc>)>, lang: Lang) -> String {
+    match import {
+        Some((file, started)) => format!(
+            "{} {file} {} {} ({actor})",
+            lang.pick("Import", "import"),
+            lang.pick("vom", "of"),
+            crate::format::date(Some(started.date_naive()), lang)
+        ),
+        None => actor,
     }
 }
 
@@ -284,7 +310,12 @@ async fn audit_entries(
                 at: e.at,
                 kind: "change",
                 title,
-                who: e.actor_name,
+                through_import: e.import.is_some(),
+                who: changed_by(
+                    e.actor_name,
+                    e.import.map(|i| (i.file_name, i.started_at)),
+                    lang,
+                ),
                 href: None,
                 lines: Vec::new(),
                 changes,
