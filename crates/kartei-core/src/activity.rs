@@ -67,7 +67,7 @@ impl ActivityData {
 impl RecordData for ActivityData {
     const ENTITY: Entity = Entity::Activity;
 
-    fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
+    fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
         let kind = check.choice("kind", self.kind, ACTIVITY_KINDS);
         if kind.is_none() {
@@ -148,7 +148,7 @@ impl RecordData for ActivityData {
         // meeting starts, when a task is due (or, without a due date, when it was noted).
         let occurred_at = match k {
             "meeting" => self.occurred_at,
-            _ => Some(self.occurred_at.unwrap_or_else(Utc::now)),
+            _ => Some(self.occurred_at.unwrap_or(ctx.now)),
         };
         let task = k == "task";
         let data = ActivityData {

@@ -362,6 +362,7 @@ mod tests {
         Context {
             default_region: "DE",
             today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            now: chrono::DateTime::UNIX_EPOCH,
             custom_fields: &[],
             pipelines: &[],
         }

@@ -103,7 +103,14 @@ mod tests {
     #[test]
     fn what_is_not_an_amount_is_refused_not_rounded() {
         for bad in [
-            "", "-", "zwölf", "12,999", "1.23.4", "12,34,56", "1..2", "9999999999999999999",
+            "",
+            "-",
+            "zwölf",
+            "12,999",
+            "1.23.4",
+            "12,34,56",
+            "1..2",
+            "9999999999999999999",
             "1,2,3",
         ] {
             assert_eq!(parse_scaled(bad, ',', 2), None, "{bad}");

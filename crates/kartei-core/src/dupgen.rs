@@ -277,6 +277,7 @@ mod tests {
         let ctx = Context {
             default_region: "DE",
             today,
+            now: today.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc(),
             custom_fields: &[],
             pipelines: &[],
         };

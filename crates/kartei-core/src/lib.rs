@@ -10,6 +10,7 @@ pub mod contact;
 pub mod contact_merge;
 pub mod custom_field;
 pub mod deal;
+pub mod decimal;
 pub mod demo;
 pub mod demo_history;
 pub mod dupgen;

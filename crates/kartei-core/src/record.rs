@@ -105,6 +105,8 @@ pub struct Context<'a> {
     /// ISO region for phone numbers without an international prefix.
     pub default_region: &'a str,
     pub today: NaiveDate,
+    /// The time of the change: what an activity noted without a time happened at.
+    pub now: chrono::DateTime<chrono::Utc>,
     pub custom_fields: &'a [CustomFieldDef],
     /// The pipelines with their stages, for deals (empty for other kinds).
     pub pipelines: &'a [crate::deal::PipelineStages],

@@ -571,10 +571,10 @@ impl Columns for ProductData {
                 Some("price_minor"),
                 |r, c| money(r.data.price_minor, &r.data.currency, c),
             ),
-            col("vat", "USt.", "VAT", None, |r, _| {
+            col("vat", "USt.", "VAT", None, |r, c| {
                 r.data
                     .vat_rate_bp
-                    .map(|b| format!("{} %", b as f64 / 100.0))
+                    .map(|b| crate::format::percent_bp(b, c.lang))
                     .unwrap_or_default()
             }),
             col("active", "Aktiv", "Active", None, |r, c| {

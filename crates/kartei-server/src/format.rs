@@ -13,6 +13,23 @@ pub fn date(d: Option<NaiveDate>, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
+/// The decimal separator of a language: `,` in German, `.` in English.
+pub fn decimal_mark(lang: Lang) -> char {
+    match lang {
+        Lang::De => ',',
+        Lang::En => '.',
+    }
+}
+
+/// A rate in basis points as a percentage: `7,5 %` (de), `7.5%` (en).
+pub fn percent_bp(bp: i64, lang: Lang) -> String {
+    let number = kartei_core::decimal::format_scaled(bp, 2, decimal_mark(lang));
+    match lang {
+        Lang::De => format!("{number} %"),
+        Lang::En => format!("{number}%"),
+    }
+}
+
 pub fn timestamp(t: DateTime<Utc>, lang: Lang) -> String {
     match lang {
         Lang::De => t.format("%d.%m.%Y %H:%M UTC").to_string(),

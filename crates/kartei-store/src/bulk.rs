@@ -87,6 +87,7 @@ impl Validator {
         let ctx = Context {
             default_region: &self.region,
             today: self.today,
+            now: now(),
             custom_fields: &self.defs,
             pipelines: &self.pipelines,
         };
@@ -98,6 +99,7 @@ impl Validator {
         let ctx = Context {
             default_region: &self.region,
             today: self.today,
+            now: now(),
             custom_fields: &self.defs,
             pipelines: &self.pipelines,
         };

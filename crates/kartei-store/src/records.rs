@@ -113,6 +113,7 @@ impl Store {
         Context {
             default_region: &self.default_region,
             today: now().date_naive(),
+            now: now(),
             custom_fields: defs,
             pipelines,
         }

@@ -388,7 +388,7 @@ async fn extras<R: WebRecord>(
                 .display_names::<kartei_core::commerce::ProductData>(&products)
                 .await?;
             let pct = |bp: Option<i64>| {
-                bp.map(|b| format!("{} %", b as f64 / 100.0))
+                bp.map(|b| crate::format::percent_bp(b, lang))
                     .unwrap_or_default()
             };
             x.lines = order

@@ -126,21 +126,22 @@ struct Lookups {
     defs: Vec<CustomFieldDef>,
 }
 
-/// A minor-unit amount as typed: `1234.5` for 123450.
-fn amount(minor: &Value) -> String {
+/// A minor-unit amount as it is typed in the reader's language: `1234,50` for 123450.
+fn amount(minor: &Value, lang: Lang) -> String {
     match minor.as_i64() {
         Some(m) => {
             let sign = if m < 0 { "-" } else { "" };
-            format!("{sign}{}.{:02}", (m / 100).abs(), (m % 100).abs())
+            let decimal = lang.pick(",", ".");
+            format!("{sign}{}{decimal}{:02}", (m / 100).abs(), (m % 100).abs())
         }
         None => as_text(Some(minor)),
     }
 }
 
-fn percent(bp: &Value) -> String {
+/// Basis points as a percentage is typed in the reader's language: `7,5` for 750.
+fn percent(bp: &Value, lang: Lang) -> String {
     match bp.as_i64() {
-        Some(b) if b % 100 == 0 => (b / 100).to_string(),
-        Some(b) => format!("{}", b as f64 / 100.0),
+        Some(b) => kartei_core::decimal::format_scaled(b, 2, crate::format::decimal_mark(lang)),
         None => as_text(Some(bp)),
     }
 }
@@ -164,8 +165,8 @@ impl Sources<'_> {
         let shown = |doc: &Value| -> String {
             let v = at(doc, path).unwrap_or(&Value::Null);
             match input {
-                Input::Money if !v.is_null() => amount(v),
-                Input::Percent if !v.is_null() => percent(v),
+                Input::Money if !v.is_null() => amount(v, self.lang),
+                Input::Percent if !v.is_null() => percent(v, self.lang),
                 Input::DateTime => local_time(v, self.tz_minutes),
                 Input::Owner => v
                     .as_str()
@@ -215,8 +216,8 @@ impl Sources<'_> {
         };
         let raw = at(self.mine, path).unwrap_or(&Value::Null);
         let value = match input {
-            Input::Money if !raw.is_null() => amount(raw),
-            Input::Percent if !raw.is_null() => percent(raw),
+            Input::Money if !raw.is_null() => amount(raw, self.lang),
+            Input::Percent if !raw.is_null() => percent(raw, self.lang),
             Input::DateTime => local_time(raw, self.tz_minutes),
             Input::Bool => {
                 if raw.as_bool() == Some(true) {
@@ -659,6 +660,7 @@ async fn form_document<R: WebRecord>(
         input: &R::input_of,
         groups: R::GROUPS,
         tz_minutes: session.tz_minutes,
+        lang: session.lang,
     });
     if R::ENTITY == Entity::Deal {
         let stage: Option<Uuid> = doc
@@ -844,6 +846,7 @@ pub async fn similar(
         input: &ContactData::input_of,
         groups: ContactData::GROUPS,
         tz_minutes: session.tz_minutes,
+        lang: session.lang,
     });
     // Only what identifies a person matters here; half-typed other fields must not
     // keep the hint from working.

@@ -4,6 +4,7 @@
 
 use super::records::{GroupSpec, Input};
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
+use kartei_core::i18n::Lang;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -161,8 +162,7 @@ impl FormData {
                     Some(Input::Integer) => text
                         .parse::<i64>()
                         .map_or_else(|_| text.into(), Value::from),
-                    Some(Input::Money) => scaled(text, 100),
-                    Some(Input::Percent) => scaled(text, 100),
+                    Some(Input::Money | Input::Percent) => hundredths(text, typing.lang),
                     Some(Input::Bool) => Value::Bool(matches!(text, "true" | "on")),
                     Some(Input::DateTime) => {
                         chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
@@ -213,6 +213,8 @@ pub struct Typing<'a> {
     pub groups: &'a [GroupSpec],
     /// The browser's offset from UTC in minutes.
     pub tz_minutes: i32,
+    /// The reader's language, whose decimal separator typed amounts use.
+    pub lang: Lang,
 }
 
 fn push_multi(multi: &mut Vec<(Vec<String>, Vec<Value>)>, path: Vec<String>, text: &str) {
@@ -222,16 +224,12 @@ fn push_multi(multi: &mut Vec<(Vec<String>, Vec<Value>)>, path: Vec<String>, tex
     }
 }
 
-/// A decimal typed by a person, times `factor`, as an integer: `12,90` → 1290.
-fn scaled(text: &str, factor: i64) -> Value {
-    match number(text) {
-        Value::Number(n) => n
-            .as_f64()
-            .map(|f| (f * factor as f64).round())
-            .filter(|f| f.abs() < 9.0e15)
-            .map_or_else(|| text.into(), |f| Value::from(f as i64)),
-        other => other,
-    }
+/// An amount or a rate typed by a person, in hundredths, as an integer, with the
+/// decimal separator of the reader's language: `1.234,56` → 123456 in German. What does
+/// not read as one stays text, for validation to name.
+fn hundredths(text: &str, lang: Lang) -> Value {
+    kartei_core::decimal::parse_scaled(text, crate::format::decimal_mark(lang), 2)
+        .map_or_else(|| text.into(), Value::from)
 }
 
 /// A number typed by a person: `1.234,5` or `1,234.5` or `12,5`.
@@ -312,6 +310,7 @@ mod tests {
                 },
                 groups: crate::web::records::CHANNEL_GROUPS,
                 tz_minutes: 60,
+                lang: Lang::De,
             }),
             json!({
                 "first_name": "Anna",
@@ -355,6 +354,7 @@ mod tests {
             input: &input,
             groups: &groups,
             tz_minutes: 60,
+            lang: Lang::De,
         });
         assert_eq!(
             doc,
@@ -365,6 +365,45 @@ mod tests {
                 "contact_ids": ["c"]
             })
         );
+    }
+
+    #[test]
+    fn amounts_are_read_as_integers_in_the_readers_notation() {
+        let f = form(&[("price_minor", "1.234,56"), ("discount_bp", "12,5")]);
+        let input = |k: &str| match k {
+            "price_minor" => Some(Input::Money),
+            "discount_bp" => Some(Input::Percent),
+            _ => None,
+        };
+        let read = |lang| {
+            f.record_json(&Typing {
+                defs: &[],
+                input: &input,
+                groups: &[],
+                tz_minutes: 0,
+                lang,
+            })
+        };
+        assert_eq!(
+            read(Lang::De),
+            json!({"price_minor": 123456, "discount_bp": 1250})
+        );
+        // In English the comma groups thousands: "1.234,56" is not an amount, and stays
+        // text for validation to refuse; "12,5" has no group of three either.
+        assert_eq!(
+            read(Lang::En),
+            json!({"price_minor": "1.234,56", "discount_bp": 1250})
+        );
+        let f = form(&[("price_minor", "12.345.678.901.234,57")]);
+        let big = f.record_json(&Typing {
+            defs: &[],
+            input: &input,
+            groups: &[],
+            tz_minutes: 0,
+            lang: Lang::De,
+        });
+        // Exact to the cent, where a float would not be.
+        assert_eq!(big, json!({"price_minor": 1_234_567_890_123_457i64}));
     }
 
     #[test]
