@@ -31,6 +31,7 @@ pub mod phone;
 pub mod postal;
 pub mod quality;
 pub mod record;
+pub mod segment;
 pub mod support;
 pub mod tag;
 pub mod text;

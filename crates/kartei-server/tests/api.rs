@@ -1754,3 +1754,82 @@ async fn the_history_of_a_customer_over_http(api: Api) {
     );
 }
 api_story!(the_history_of_a_customer_over_http);
+
+/// A saved view is a typed segment: one whose filter does not fit is not saved, and one
+/// that can no longer be read is an error, never the whole list exported unfiltered.
+async fn a_corrupt_saved_view_never_exports_the_whole_list(api: Api) {
+    let (cookie, csrf) = web_session(&api, "vera").await;
+    let actor = kartei_store::Actor::system("t");
+    for (name, city) in [("Koch", "Köln"), ("Berg", "Berlin")] {
+        api.store
+            .create::<kartei_core::contact::ContactData>(
+                &actor,
+                serde_json::from_value(json!({"last_name": name,
+                    "addresses": [{"city": city}]}))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+    let save = |filter: &str| {
+        format!(
+            "_csrf={csrf}&entity=contact&name=K%C3%B6lner&filter={}",
+            filter
+                .replace('%', "%25")
+                .replace('{', "%7B")
+                .replace('}', "%7D")
+                .replace('"', "%22")
+                .replace(':', "%3A")
+                .replace(',', "%2C")
+        )
+    };
+    // A filter on a field contacts do not have: nothing is saved.
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            "/views",
+            &[("cookie", &cookie)],
+            Some(&save(r#"{"field":"shoe","op":"eq","value":1}"#)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("notice=list.view_invalid"));
+    let user = api.store.user_credentials("vera").await.unwrap().unwrap().0;
+    assert!(api.store.saved_views(user.id).await.unwrap().is_empty());
+
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            "/views",
+            &[("cookie", &cookie)],
+            Some(&save(r#"{"field":"city","op":"eq","value":"Köln"}"#)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().unwrap().to_string();
+    let view = location.split("view=").nth(1).unwrap().to_string();
+    let export = format!("/contacts/export?view={view}");
+    let (status, _, csv) = api
+        .send_form("GET", &export, &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.contains("Koch") && !csv.contains("Berg"), "{csv}");
+
+    // The stored query breaks (an older binary, a hand edit): an error, not everyone.
+    let mut tx = api.store.db().write().await.unwrap();
+    tx.raw(r#"UPDATE saved_views SET query = '{"filter":"{kaputt"}'"#)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for path in [export.as_str(), &format!("/contacts?view={view}")] {
+        let (status, _, body) = api
+            .send_form("GET", path, &[("cookie", &cookie)], None)
+            .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(!body.contains("Berg") && !body.contains("Koch"), "{body}");
+    }
+}
+api_story!(a_corrupt_saved_view_never_exports_the_whole_list);

@@ -1,8 +1,10 @@
 //! Saved views (segments): a named list query of one entity, private or shared.
 //!
-//! The query is kept as the list page's JSON (filter, columns, sort) without being
-//! interpreted here; the filter inside it is checked again each time a list runs, so a
-//! view that names a since-deleted custom field fails with a message, not silently.
+//! The query is a [`Segment`] (search, filter, sort, columns), checked against the
+//! entity's fields when it is saved and read whole when it is used: a stored one that
+//! cannot be read is an error (never an unfiltered list). The filter is typed again each
+//! time a list runs, so a view that names a since-deleted custom field fails with a
+//! message, not silently.
 
 use crate::audit;
 use crate::error::StoreError;
@@ -10,6 +12,7 @@ use crate::sql::name;
 use crate::{now, Actor, Store};
 use chrono::{DateTime, Utc};
 use kartei_core::record::Entity;
+use kartei_core::segment::Segment;
 use kartei_core::validation::ErrorCode;
 use sea_query::{Expr, Order, Query};
 use serde::Serialize;
@@ -26,6 +29,14 @@ pub struct SavedView {
     pub shared: bool,
     pub query: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl SavedView {
+    /// The view's search, filter, sort and columns; a stored query that cannot be read
+    /// is [`StoreError::Corrupt`], so nothing runs as if it had no filter.
+    pub fn segment(&self) -> Result<Segment, StoreError> {
+        Segment::from_stored(&self.query).map_err(StoreError::Corrupt)
+    }
 }
 
 type ViewRow = (Uuid, Uuid, String, String, bool, String, DateTime<Utc>);
@@ -90,8 +101,10 @@ impl Store {
         entity: Entity,
         view_name: &str,
         shared: bool,
-        query: &str,
+        segment: &Segment,
     ) -> Result<SavedView, StoreError> {
+        let defs = self.custom_fields(Some(entity)).await?;
+        segment.check(entity, &defs).map_err(StoreError::Invalid)?;
         let view_name = view_name.trim();
         if view_name.is_empty() {
             return Err(StoreError::field("name", ErrorCode::Required));
@@ -105,7 +118,7 @@ impl Store {
             entity,
             name: view_name.to_string(),
             shared,
-            query: query.to_string(),
+            query: segment.to_stored(),
             created_at: now(),
         };
         let mut tx = self.db.write().await?;

@@ -216,8 +216,10 @@ async fn with_view(
                 }
             ))
         })?;
-    let saved: ListState = serde_json::from_str(&view.query)
-        .map_err(|e| CliError::Usage(format!("view {view_name:?} cannot be read: {e}")))?;
+    let saved = ListState::from(
+        view.segment()
+            .map_err(|e| CliError::Usage(format!("view {view_name:?}: {e}")))?,
+    );
     let mut args = args.clone();
     args.q = args.q.or(saved.q.filter(|q| !q.trim().is_empty()));
     args.filter = args.filter.or(saved.filter);

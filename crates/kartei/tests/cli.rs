@@ -418,7 +418,7 @@ async fn exports(database: String) {
                 kartei_core::record::Entity::Contact,
                 name,
                 shared,
-                &query.to_string(),
+                &kartei_core::segment::Segment::from_stored(&query.to_string()).unwrap(),
             )
             .await
             .unwrap();

@@ -17,6 +17,7 @@ use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::fields::{fields, FieldKind};
 use kartei_core::filter::{Filter, Sort};
 use kartei_core::i18n::Lang;
+use kartei_core::segment::Segment;
 use kartei_store::list::ListRequest;
 use kartei_store::records::Record;
 use kartei_store::search::SearchRequest;
@@ -41,7 +42,32 @@ pub struct ListState {
     pub cols: Vec<String>,
 }
 
+impl From<Segment> for ListState {
+    fn from(s: Segment) -> ListState {
+        ListState {
+            q: s.q.clone(),
+            filter: s.filter_text(),
+            sort: s.sort,
+            cols: s.cols,
+        }
+    }
+}
+
 impl ListState {
+    /// The state as a segment to save; `None` when its filter is not a filter.
+    pub fn segment(&self) -> Option<Segment> {
+        let filter = match &self.filter {
+            Some(text) => Some(serde_json::from_str(text).ok()?),
+            None => None,
+        };
+        Some(Segment {
+            q: self.q.clone(),
+            filter,
+            sort: self.sort.clone(),
+            cols: self.cols.clone(),
+        })
+    }
+
     pub fn from_form(form: &FormData) -> ListState {
         ListState {
             q: form.get("q").map(str::to_string),
@@ -520,7 +546,7 @@ pub async fn list_page<R: WebRecord>(
             if saved.entity != R::ENTITY {
                 return Err(WebError::NotFound);
             }
-            let stored: ListState = serde_json::from_str(&saved.query).unwrap_or_default();
+            let stored = ListState::from(saved.segment()?);
             // What the address says wins over the view (a click on a header re-sorts it).
             if list_state == ListState::default() {
                 list_state = stored;
@@ -629,8 +655,12 @@ pub async fn save_view(
         .and_then(kartei_core::record::Entity::parse)
         .ok_or(WebError::BadRequest)?;
     let list_state = ListState::from_form(&form);
-    let query = serde_json::to_string(&list_state).map_err(|_| WebError::Internal)?;
     let path = &super::records::page_path(entity);
+    let invalid =
+        || Redirect::to(&list_state.href(path, &[("notice", "list.view_invalid")])).into_response();
+    let Some(segment) = list_state.segment() else {
+        return Ok(invalid());
+    };
     let name = form.get("name").unwrap_or("");
     match state
         .store
@@ -640,16 +670,14 @@ pub async fn save_view(
             entity,
             name,
             form.get("shared") == Some("on"),
-            &query,
+            &segment,
         )
         .await
     {
         Ok(view) => Ok(Redirect::to(&format!("{path}?view={}", view.id)).into_response()),
-        // A blank or too long name: back to the list, which keeps its state.
-        Err(kartei_store::StoreError::Invalid(_)) => Ok(Redirect::to(
-            &list_state.href(path, &[("notice", "list.view_invalid")]),
-        )
-        .into_response()),
+        // A blank or too long name, or a filter that does not fit: back to the list,
+        // which keeps its state.
+        Err(kartei_store::StoreError::Invalid(_)) => Ok(invalid()),
         Err(e) => Err(e.into()),
     }
 }
@@ -816,7 +844,7 @@ pub async fn export_all<R: WebRecord>(
     if let Some(id) = query.get("view").and_then(|v| v.parse::<Uuid>().ok()) {
         let saved = state.store.saved_view(session.user.id, id).await?;
         if list_state == ListState::default() {
-            list_state = serde_json::from_str(&saved.query).unwrap_or_default();
+            list_state = ListState::from(saved.segment()?);
         }
     }
     let defs = state.store.custom_fields(Some(R::ENTITY)).await?;

@@ -88,7 +88,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("bulk.tag_required", "Bitte einen Tag angeben; nichts geändert.", "Please give a tag; nothing changed."),
     ("bulk.invalid", "Nichts geändert: die Eingabe ist ungültig.", "Nothing changed: the input is invalid."),
     ("tag.invalid", "Der Tag-Name ist ungültig (1 bis 50 Zeichen); nichts geändert.", "The tag name is invalid (1 to 50 characters); nothing changed."),
-    ("list.view_invalid", "Die Ansicht braucht einen Namen (höchstens 100 Zeichen); nichts gespeichert.", "The view needs a name (at most 100 characters); nothing saved."),
+    ("list.view_invalid", "Die Ansicht braucht einen Namen (höchstens 100 Zeichen) und einen gültigen Filter; nichts gespeichert.", "The view needs a name (at most 100 characters) and a valid filter; nothing saved."),
     // Operators of the filter builder
     ("op.eq", "ist", "is"),
     ("op.ne", "ist nicht", "is not"),
