@@ -109,7 +109,7 @@ impl Store {
                 ]),
         )
         .await
-        .map_err(|e| e.taken("key"))?;
+        .map_err(StoreError::taken)?;
         audit::append(
             &mut tx,
             actor,

@@ -20,24 +20,54 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+/// Unique constraints a person's input can violate: the columns as SQLite's message
+/// lists them, PostgreSQL's name of the constraint, and the input field it concerns.
+const UNIQUE_FIELDS: [(&str, &str, &str); 3] = [
+    ("users.name", "users_name_key", "name"),
+    ("tags.name_key", "tags_name_key_key", "name"),
+    (
+        "custom_fields.entity, custom_fields.field_key",
+        "custom_fields_entity_field_key_key",
+        "key",
+    ),
+];
+
 impl StoreError {
     pub fn field(field: &str, code: kartei_core::validation::ErrorCode) -> StoreError {
         StoreError::Invalid(vec![FieldError::new(field, code)])
     }
 
-    /// Turns a unique-index violation into "already exists" on `field`; other errors pass.
+    /// Turns the violation of a unique constraint a person can run into (a user name, a
+    /// tag, a custom field key) into "already exists" on the input field it belongs to,
+    /// found by the constraint's name; any other error, other unique violations too,
+    /// passes unchanged instead of being blamed on the wrong field.
     #[must_use]
-    pub fn taken(self, field: &str) -> StoreError {
-        if self.is_unique_violation() {
-            StoreError::field(field, kartei_core::validation::ErrorCode::AlreadyExists)
-        } else {
-            self
+    pub fn taken(self) -> StoreError {
+        match self.unique_field() {
+            Some(field) => {
+                StoreError::field(field, kartei_core::validation::ErrorCode::AlreadyExists)
+            }
+            None => self,
         }
     }
 
-    /// Whether the database rejected a duplicate in a unique index.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    /// The input field of the unique constraint this error violates, if it is one of
+    /// [`UNIQUE_FIELDS`].
+    fn unique_field(&self) -> Option<&'static str> {
+        let StoreError::Database(sqlx::Error::Database(e)) = self else {
+            return None;
+        };
+        if !e.is_unique_violation() {
+            return None;
+        }
+        // PostgreSQL names the constraint; SQLite names its columns in the message.
+        let (constraint, message) = (e.constraint(), e.message());
+        UNIQUE_FIELDS
+            .iter()
+            .find(|(sqlite, postgres, _)| {
+                constraint == Some(*postgres) || message.ends_with(&format!("failed: {sqlite}"))
+            })
+            .map(|(_, _, field)| *field)
     }
 }
 

@@ -207,7 +207,7 @@ impl Store {
                     .and_where(Expr::col(name("version")).eq(current.version)),
             )
             .await
-            .map_err(|e| e.taken("name"))?;
+            .map_err(StoreError::taken)?;
         if changed == 0 {
             return Err(StoreError::VersionConflict {
                 current: current.version + 1,
@@ -431,7 +431,7 @@ pub(crate) async fn create_tag_in(
             ]),
     )
     .await
-    .map_err(|e| e.taken("name"))?;
+    .map_err(StoreError::taken)?;
     let after = serde_json::json!({"name": tag_name, "color": color});
     audit::append(tx, actor, "tag", Some(id), "create", None, Some(&after)).await?;
     Ok(id)

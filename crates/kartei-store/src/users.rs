@@ -128,7 +128,7 @@ impl Store {
                 ]),
         )
         .await
-        .map_err(|e| e.taken("name"))?;
+        .map_err(StoreError::taken)?;
         let after = serde_json::json!({"name": user_name, "role": role});
         audit::append(
             &mut tx,

@@ -1178,3 +1178,36 @@ async fn bulk_changes_are_all_or_nothing(store: Store) {
     );
 }
 both_databases!(bulk_changes_are_all_or_nothing);
+
+/// A name or key that is taken is refused on the field it belongs to, found by the
+/// database's constraint, on both databases.
+async fn taken_names_are_refused_on_their_own_field(store: Store) {
+    let field_of = |e: StoreError| match e {
+        StoreError::Invalid(f) => (f[0].field.clone(), f[0].code),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    store
+        .add_user(&actor(), "anna", kartei_core::access::Role::User, "x")
+        .await
+        .unwrap();
+    let again = store
+        .add_user(&actor(), "anna", kartei_core::access::Role::User, "y")
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(again), ("name".into(), ErrorCode::AlreadyExists));
+    let input = || CustomFieldInput {
+        entity: Entity::Contact,
+        key: "groesse".into(),
+        label_de: "Größe".into(),
+        label_en: "Size".into(),
+        kind: CustomKind::Text,
+        options: vec![],
+    };
+    store.create_custom_field(&actor(), input()).await.unwrap();
+    let again = store
+        .create_custom_field(&actor(), input())
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(again), ("key".into(), ErrorCode::AlreadyExists));
+}
+both_databases!(taken_names_are_refused_on_their_own_field);
