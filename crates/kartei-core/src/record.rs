@@ -9,75 +9,58 @@ use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Contact,
-    Organization,
-    Activity,
-    Pipeline,
-    Deal,
-    ProductCategory,
-    Product,
-    Order,
-    Ticket,
-    Feedback,
+/// The kinds of record, one line each: the name in the audit log and in filters, the
+/// table, and the collection in URLs. `Entity`, its list and its names come from here;
+/// a new kind starts with a line in this list.
+macro_rules! kinds {
+    ($($kind:ident: $name:literal, $table:literal, $collection:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Entity {
+            $($kind),*
+        }
+
+        impl Entity {
+            pub const ALL: [Entity; [$($name),*].len()] = [$(Entity::$kind),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Entity::$kind => $name),*
+                }
+            }
+
+            pub fn table(self) -> &'static str {
+                match self {
+                    $(Entity::$kind => $table),*
+                }
+            }
+
+            /// The collection name in URLs (`/api/v1/<collection>`).
+            pub fn collection(self) -> &'static str {
+                match self {
+                    $(Entity::$kind => $collection),*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Contact: "contact", "contacts", "contacts";
+    Organization: "organization", "organizations", "organizations";
+    Activity: "activity", "activities", "activities";
+    Pipeline: "pipeline", "pipelines", "pipelines";
+    Deal: "deal", "deals", "deals";
+    ProductCategory: "product_category", "product_categories", "product-categories";
+    Product: "product", "products", "products";
+    Order: "order", "orders", "orders";
+    Ticket: "ticket", "tickets", "tickets";
+    Feedback: "feedback", "feedback", "feedback";
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
-        Entity::Contact,
-        Entity::Organization,
-        Entity::Activity,
-        Entity::Pipeline,
-        Entity::Deal,
-        Entity::ProductCategory,
-        Entity::Product,
-        Entity::Order,
-        Entity::Ticket,
-        Entity::Feedback,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::Contact => "contact",
-            Entity::Organization => "organization",
-            Entity::Activity => "activity",
-            Entity::Pipeline => "pipeline",
-            Entity::Deal => "deal",
-            Entity::ProductCategory => "product_category",
-            Entity::Product => "product",
-            Entity::Order => "order",
-            Entity::Ticket => "ticket",
-            Entity::Feedback => "feedback",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         Entity::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-
-    pub fn table(self) -> &'static str {
-        match self {
-            Entity::Contact => "contacts",
-            Entity::Organization => "organizations",
-            Entity::Activity => "activities",
-            Entity::Pipeline => "pipelines",
-            Entity::Deal => "deals",
-            Entity::ProductCategory => "product_categories",
-            Entity::Product => "products",
-            Entity::Order => "orders",
-            Entity::Ticket => "tickets",
-            Entity::Feedback => "feedback",
-        }
-    }
-
-    /// The collection name in URLs (`/api/v1/<collection>`).
-    pub fn collection(self) -> &'static str {
-        match self {
-            Entity::ProductCategory => "product-categories",
-            other => other.table(),
-        }
     }
 
     pub fn from_collection(s: &str) -> Option<Self> {

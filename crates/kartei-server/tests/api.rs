@@ -1833,3 +1833,59 @@ async fn a_corrupt_saved_view_never_exports_the_whole_list(api: Api) {
     }
 }
 api_story!(a_corrupt_saved_view_never_exports_the_whole_list);
+
+/// The registry of record kinds: every kind has its documented routes, served, under the
+/// collection name the domain gives it, and its trash answers under that name too.
+async fn every_record_kind_has_its_documented_routes(api: Api) {
+    let t = api.token("rita", Role::Admin).await;
+    let doc: Value = serde_json::from_str(&kartei_server::api::openapi_json()).unwrap();
+    let paths = &doc["paths"];
+    for entity in kartei_core::record::Entity::ALL {
+        let c = entity.collection();
+        assert_eq!(
+            kartei_core::record::Entity::from_collection(c),
+            Some(entity)
+        );
+        for (path, methods) in [
+            (format!("/api/v1/{c}"), &["get", "post"][..]),
+            (
+                format!("/api/v1/{c}/{{id}}"),
+                &["get", "patch", "delete"][..],
+            ),
+            (format!("/api/v1/{c}/{{id}}/history"), &["get"][..]),
+            (format!("/api/v1/{c}/{{id}}/tags"), &["post"][..]),
+            (
+                format!("/api/v1/{c}/{{id}}/tags/{{tag_id}}"),
+                &["delete"][..],
+            ),
+        ] {
+            for m in methods {
+                assert_eq!(paths[&path][m]["tags"][0], c, "{m} {path} documented");
+            }
+        }
+        let listed = api.call(&t, "GET", &format!("/api/v1/{c}"), None).await;
+        assert_eq!(listed.status, StatusCode::OK, "{c}: {:?}", listed.body);
+        assert_eq!(listed.body["items"], json!([]), "{c}");
+        let missing = uuid::Uuid::now_v7();
+        let trash = api
+            .call(
+                &t,
+                "POST",
+                &format!("/api/v1/trash/{c}/{missing}/restore"),
+                None,
+            )
+            .await;
+        assert_eq!(trash.status, StatusCode::NOT_FOUND, "{c}: {:?}", trash.body);
+    }
+    // A collection no kind has is not a trash either.
+    let nothing = api
+        .call(
+            &t,
+            "POST",
+            &format!("/api/v1/trash/nothing/{}/restore", uuid::Uuid::now_v7()),
+            None,
+        )
+        .await;
+    assert_ne!(nothing.status, StatusCode::OK);
+}
+api_story!(every_record_kind_has_its_documented_routes);

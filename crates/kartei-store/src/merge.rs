@@ -611,3 +611,35 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ATTACHED;
+    use crate::records::linked_contacts;
+    use kartei_core::record::Entity;
+
+    /// Every kind that can link a contact moves to the survivor of a merge; a kind added
+    /// later that links contacts but is missing here fails this walk of all kinds.
+    #[test]
+    fn every_kind_that_links_contacts_moves_in_a_merge() {
+        let id = uuid::Uuid::now_v7();
+        for entity in Entity::ALL {
+            let links = ["contact_id", "contact_ids", "attendee_contact_ids"]
+                .iter()
+                .any(|field| {
+                    let value = if field.ends_with("_ids") {
+                        serde_json::json!([id])
+                    } else {
+                        serde_json::json!(id)
+                    };
+                    let doc = serde_json::json!({ *field: value }).to_string();
+                    linked_contacts(entity, &doc).is_ok_and(|ids| ids == [id])
+                });
+            assert_eq!(
+                ATTACHED.contains(&entity),
+                links && entity != Entity::Contact,
+                "{entity:?}"
+            );
+        }
+    }
+}

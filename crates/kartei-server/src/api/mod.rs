@@ -20,28 +20,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Kartei API", description = "Customer database and CRM. Errors are RFC 9457 problem+json in the language of Accept-Language (de, en)."),
     paths(
-        records::contacts::list, records::contacts::create, records::contacts::get, records::contacts::patch,
-        records::contacts::delete, records::contacts::history, records::contacts::attach_tag, records::contacts::detach_tag,
-        records::organizations::list, records::organizations::create, records::organizations::get, records::organizations::patch,
-        records::organizations::delete, records::organizations::history, records::organizations::attach_tag,
-        records::organizations::detach_tag, records::duplicates::find,
-        records::activities::list, records::activities::create, records::activities::get, records::activities::patch,
-        records::activities::delete, records::activities::history, records::activities::attach_tag, records::activities::detach_tag,
-        records::pipelines::list, records::pipelines::create, records::pipelines::get, records::pipelines::patch,
-        records::pipelines::delete, records::pipelines::history, records::pipelines::attach_tag, records::pipelines::detach_tag,
-        records::deals::list, records::deals::create, records::deals::get, records::deals::patch,
-        records::deals::delete, records::deals::history, records::deals::attach_tag, records::deals::detach_tag,
-        records::product_categories::list, records::product_categories::create, records::product_categories::get,
-        records::product_categories::patch, records::product_categories::delete, records::product_categories::history, records::product_categories::attach_tag,
-        records::product_categories::detach_tag,
-        records::products::list, records::products::create, records::products::get, records::products::patch,
-        records::products::delete, records::products::history, records::products::attach_tag, records::products::detach_tag,
-        records::orders::list, records::orders::create, records::orders::get, records::orders::patch,
-        records::orders::delete, records::orders::history, records::orders::attach_tag, records::orders::detach_tag,
-        records::tickets::list, records::tickets::create, records::tickets::get, records::tickets::patch,
-        records::tickets::delete, records::tickets::history, records::tickets::attach_tag, records::tickets::detach_tag,
-        records::feedback::list, records::feedback::create, records::feedback::get, records::feedback::patch,
-        records::feedback::delete, records::feedback::history, records::feedback::attach_tag, records::feedback::detach_tag,
+        records::duplicates::find,
         history::contact_timeline, history::organization_timeline, history::purchases, history::loyalty,
         history::add_loyalty, history::deal_stages, history::board,
         merges::candidates, merges::scan, merges::distinct, merges::merge, merges::list, merges::undo,
@@ -90,22 +69,21 @@ impl Modify for Security {
     }
 }
 
+/// The OpenAPI document: the record kinds' paths (from their registry in
+/// [`records`]) and the rest.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(records::RecordsApi::openapi());
+    doc
+}
+
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    openapi().to_pretty_json().unwrap_or_default()
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(records::contacts::routes())
-        .merge(records::organizations::routes())
-        .merge(records::activities::routes())
-        .merge(records::pipelines::routes())
-        .merge(records::deals::routes())
-        .merge(records::product_categories::routes())
-        .merge(records::products::routes())
-        .merge(records::orders::routes())
-        .merge(records::tickets::routes())
-        .merge(records::feedback::routes())
+        .merge(records::routes())
         .route(
             "/api/v1/contacts/{id}/timeline",
             get(history::contact_timeline),

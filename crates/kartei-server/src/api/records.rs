@@ -238,7 +238,7 @@ pub async fn detach_tag<R: RecordData>(
 
 /// Declares the documented routes of one record kind.
 macro_rules! record_api {
-    ($module:ident, $data:ty, $tag:literal, $collection:literal, $item:literal, $history:literal, $tags:literal, $tag_item:literal) => {
+    ($module:ident, $data:ty, $tag:literal) => {
         pub mod $module {
             use super::super::dto::*;
             use super::super::extract::{IfMatch, JsonBody, PathParams, QueryParams};
@@ -251,26 +251,32 @@ macro_rules! record_api {
             use axum::Json;
             use uuid::Uuid;
 
-            #[utoipa::path(get, path = $collection, tag = $tag, params(ListParams),
+            const COLLECTION: &str = concat!("/api/v1/", $tag);
+            const ITEM: &str = concat!("/api/v1/", $tag, "/{id}");
+            const HISTORY: &str = concat!("/api/v1/", $tag, "/{id}/history");
+            const TAGS: &str = concat!("/api/v1/", $tag, "/{id}/tags");
+            const TAG_ITEM: &str = concat!("/api/v1/", $tag, "/{id}/tags/{tag_id}");
+
+            #[utoipa::path(get, path = COLLECTION, tag = $tag, params(ListParams),
                 responses((status = 200, body = ListOut<$data>), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn list(State(s): State<AppState>, user: CurrentUser, QueryParams(p): QueryParams<ListParams>) -> Result<Json<ListOut<$data>>, ApiError> {
                 super::list::<$data>(&s, &user, p).await
             }
 
-            #[utoipa::path(post, path = $collection, tag = $tag, request_body = $data,
+            #[utoipa::path(post, path = COLLECTION, tag = $tag, request_body = $data,
                 responses((status = 201, body = RecordOut<$data>, headers(("ETag" = String))), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn create(State(s): State<AppState>, user: CurrentUser, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
                 super::create::<$data>(&s, &user, body).await
             }
 
-            #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)),
+            #[utoipa::path(get, path = ITEM, tag = $tag, params(("id" = Uuid, Path)),
                 responses((status = 200, body = RecordOut<$data>, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn get(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>) -> Result<impl IntoResponse, ApiError> {
                 super::get::<$data>(&s, &user, id).await
             }
 
             /// A JSON merge patch (RFC 7396): fields sent replace, `null` clears.
-            #[utoipa::path(patch, path = $item, tag = $tag, request_body = $data,
+            #[utoipa::path(patch, path = ITEM, tag = $tag, request_body = $data,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one gets 412")),
                 responses((status = 200, body = RecordOut<$data>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn patch(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, if_match: IfMatch, body: JsonBody) -> Result<impl IntoResponse, ApiError> {
@@ -278,7 +284,7 @@ macro_rules! record_api {
             }
 
             /// Moves the record to the trash (restorable for 30 days).
-            #[utoipa::path(delete, path = $item, tag = $tag,
+            #[utoipa::path(delete, path = ITEM, tag = $tag,
                 params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
                 responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json")))]
             pub async fn delete(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
@@ -286,19 +292,19 @@ macro_rules! record_api {
             }
 
             /// The audit log of the record, newest first.
-            #[utoipa::path(get, path = $history, tag = $tag, params(("id" = Uuid, Path), PageParams),
+            #[utoipa::path(get, path = HISTORY, tag = $tag, params(("id" = Uuid, Path), PageParams),
                 responses((status = 200, body = HistoryOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn history(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, QueryParams(p): QueryParams<PageParams>) -> Result<Json<HistoryOut>, ApiError> {
                 super::history::<$data>(&s, &user, id, p).await
             }
 
-            #[utoipa::path(post, path = $tags, tag = $tag, request_body = AttachTag, params(("id" = Uuid, Path)),
+            #[utoipa::path(post, path = TAGS, tag = $tag, request_body = AttachTag, params(("id" = Uuid, Path)),
                 responses((status = 200, body = TagOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
             pub async fn attach_tag(State(s): State<AppState>, user: CurrentUser, PathParams(id): PathParams<Uuid>, body: JsonBody) -> Result<Json<TagOut>, ApiError> {
                 super::attach_tag::<$data>(&s, &user, id, body).await
             }
 
-            #[utoipa::path(delete, path = $tag_item, tag = $tag, params(("id" = Uuid, Path), ("tag_id" = Uuid, Path)),
+            #[utoipa::path(delete, path = TAG_ITEM, tag = $tag, params(("id" = Uuid, Path), ("tag_id" = Uuid, Path)),
                 responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
             pub async fn detach_tag(State(s): State<AppState>, user: CurrentUser, PathParams((id, tag_id)): PathParams<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
                 super::detach_tag::<$data>(&s, &user, id, tag_id).await
@@ -307,117 +313,53 @@ macro_rules! record_api {
             pub fn routes() -> axum::Router<AppState> {
                 use axum::routing::{delete as del, get as get_, post};
                 axum::Router::new()
-                    .route($collection, get_(list).post(create))
-                    .route($item, get_(get).patch(patch).delete(delete))
-                    .route($history, get_(history))
-                    .route($tags, post(attach_tag))
-                    .route($tag_item, del(detach_tag))
+                    .route(COLLECTION, get_(list).post(create))
+                    .route(ITEM, get_(get).patch(patch).delete(delete))
+                    .route(HISTORY, get_(history))
+                    .route(TAGS, post(attach_tag))
+                    .route(TAG_ITEM, del(detach_tag))
             }
         }
     };
 }
 
-record_api!(
-    contacts,
-    kartei_core::contact::ContactData,
-    "contacts",
-    "/api/v1/contacts",
-    "/api/v1/contacts/{id}",
-    "/api/v1/contacts/{id}/history",
-    "/api/v1/contacts/{id}/tags",
-    "/api/v1/contacts/{id}/tags/{tag_id}"
-);
-record_api!(
-    organizations,
-    kartei_core::organization::OrganizationData,
-    "organizations",
-    "/api/v1/organizations",
-    "/api/v1/organizations/{id}",
-    "/api/v1/organizations/{id}/history",
-    "/api/v1/organizations/{id}/tags",
-    "/api/v1/organizations/{id}/tags/{tag_id}"
-);
+/// The record kinds of the API, one line each: the module, the record type and the
+/// collection name in URLs (`/api/v1/<collection>`, also the OpenAPI tag). From this
+/// list come each kind's documented routes (list, create, get, patch, delete, history,
+/// tags), the router of all of them and their part of the OpenAPI document, so a route
+/// and its documentation cannot part. A test checks the list against
+/// `Entity::collection` of every kind.
+macro_rules! record_kinds {
+    ($($module:ident: $data:ty = $collection:literal),* $(,)?) => {
+        $(record_api!($module, $data, $collection);)*
 
-record_api!(
-    activities,
-    kartei_core::activity::ActivityData,
-    "activities",
-    "/api/v1/activities",
-    "/api/v1/activities/{id}",
-    "/api/v1/activities/{id}/history",
-    "/api/v1/activities/{id}/tags",
-    "/api/v1/activities/{id}/tags/{tag_id}"
-);
-record_api!(
-    pipelines,
-    kartei_core::deal::PipelineData,
-    "pipelines",
-    "/api/v1/pipelines",
-    "/api/v1/pipelines/{id}",
-    "/api/v1/pipelines/{id}/history",
-    "/api/v1/pipelines/{id}/tags",
-    "/api/v1/pipelines/{id}/tags/{tag_id}"
-);
-record_api!(
-    deals,
-    kartei_core::deal::DealData,
-    "deals",
-    "/api/v1/deals",
-    "/api/v1/deals/{id}",
-    "/api/v1/deals/{id}/history",
-    "/api/v1/deals/{id}/tags",
-    "/api/v1/deals/{id}/tags/{tag_id}"
-);
-record_api!(
-    product_categories,
-    kartei_core::commerce::ProductCategoryData,
-    "product-categories",
-    "/api/v1/product-categories",
-    "/api/v1/product-categories/{id}",
-    "/api/v1/product-categories/{id}/history",
-    "/api/v1/product-categories/{id}/tags",
-    "/api/v1/product-categories/{id}/tags/{tag_id}"
-);
-record_api!(
-    products,
-    kartei_core::commerce::ProductData,
-    "products",
-    "/api/v1/products",
-    "/api/v1/products/{id}",
-    "/api/v1/products/{id}/history",
-    "/api/v1/products/{id}/tags",
-    "/api/v1/products/{id}/tags/{tag_id}"
-);
-record_api!(
-    orders,
-    kartei_core::commerce::OrderData,
-    "orders",
-    "/api/v1/orders",
-    "/api/v1/orders/{id}",
-    "/api/v1/orders/{id}/history",
-    "/api/v1/orders/{id}/tags",
-    "/api/v1/orders/{id}/tags/{tag_id}"
-);
-record_api!(
-    tickets,
-    kartei_core::support::TicketData,
-    "tickets",
-    "/api/v1/tickets",
-    "/api/v1/tickets/{id}",
-    "/api/v1/tickets/{id}/history",
-    "/api/v1/tickets/{id}/tags",
-    "/api/v1/tickets/{id}/tags/{tag_id}"
-);
-record_api!(
-    feedback,
-    kartei_core::support::FeedbackData,
-    "feedback",
-    "/api/v1/feedback",
-    "/api/v1/feedback/{id}",
-    "/api/v1/feedback/{id}/history",
-    "/api/v1/feedback/{id}/tags",
-    "/api/v1/feedback/{id}/tags/{tag_id}"
-);
+        /// The routes of every record kind.
+        pub fn routes() -> axum::Router<AppState> {
+            axum::Router::new()$(.merge($module::routes()))*
+        }
+
+        /// The OpenAPI paths of every record kind.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($(
+            $module::list, $module::create, $module::get, $module::patch,
+            $module::delete, $module::history, $module::attach_tag, $module::detach_tag
+        ),*))]
+        pub struct RecordsApi;
+    };
+}
+
+record_kinds! {
+    contacts: kartei_core::contact::ContactData = "contacts",
+    organizations: kartei_core::organization::OrganizationData = "organizations",
+    activities: kartei_core::activity::ActivityData = "activities",
+    pipelines: kartei_core::deal::PipelineData = "pipelines",
+    deals: kartei_core::deal::DealData = "deals",
+    product_categories: kartei_core::commerce::ProductCategoryData = "product-categories",
+    products: kartei_core::commerce::ProductData = "products",
+    orders: kartei_core::commerce::OrderData = "orders",
+    tickets: kartei_core::support::TicketData = "tickets",
+    feedback: kartei_core::support::FeedbackData = "feedback",
+}
 
 /// Likely duplicates of a contact draft.
 pub mod duplicates {
