@@ -8,6 +8,7 @@ pub mod error;
 pub mod format;
 pub mod import;
 pub mod jobs;
+mod kinds;
 pub mod throttle;
 pub mod web;
 

@@ -1838,6 +1838,7 @@ api_story!(a_corrupt_saved_view_never_exports_the_whole_list);
 /// collection name the domain gives it, and its trash answers under that name too.
 async fn every_record_kind_has_its_documented_routes(api: Api) {
     let t = api.token("rita", Role::Admin).await;
+    let (cookie, _) = web_session(&api, "wanda").await;
     let doc: Value = serde_json::from_str(&kartei_server::api::openapi_json()).unwrap();
     let paths = &doc["paths"];
     for entity in kartei_core::record::Entity::ALL {
@@ -1876,6 +1877,14 @@ async fn every_record_kind_has_its_documented_routes(api: Api) {
             )
             .await;
         assert_eq!(trash.status, StatusCode::NOT_FOUND, "{c}: {:?}", trash.body);
+        // Its pages: the list and the form for a new one.
+        let page = kartei_server::web::records::page_path(entity);
+        for path in [page.clone(), format!("{page}/new")] {
+            let (status, _, _) = api
+                .send_form("GET", &path, &[("cookie", &cookie)], None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+        }
     }
     // A collection no kind has is not a trash either.
     let nothing = api

@@ -323,12 +323,9 @@ macro_rules! record_api {
     };
 }
 
-/// The record kinds of the API, one line each: the module, the record type and the
-/// collection name in URLs (`/api/v1/<collection>`, also the OpenAPI tag). From this
-/// list come each kind's documented routes (list, create, get, patch, delete, history,
-/// tags), the router of all of them and their part of the OpenAPI document, so a route
-/// and its documentation cannot part. A test checks the list against
-/// `Entity::collection` of every kind.
+/// The API of every record kind in [`crate::kinds`]: each kind's documented routes
+/// (list, create, get, patch, delete, history, tags), the router of all of them and
+/// their part of the OpenAPI document, so a route and its documentation cannot part.
 macro_rules! record_kinds {
     ($($module:ident: $data:ty = $collection:literal),* $(,)?) => {
         $(record_api!($module, $data, $collection);)*
@@ -348,18 +345,7 @@ macro_rules! record_kinds {
     };
 }
 
-record_kinds! {
-    contacts: kartei_core::contact::ContactData = "contacts",
-    organizations: kartei_core::organization::OrganizationData = "organizations",
-    activities: kartei_core::activity::ActivityData = "activities",
-    pipelines: kartei_core::deal::PipelineData = "pipelines",
-    deals: kartei_core::deal::DealData = "deals",
-    product_categories: kartei_core::commerce::ProductCategoryData = "product-categories",
-    products: kartei_core::commerce::ProductData = "products",
-    orders: kartei_core::commerce::OrderData = "orders",
-    tickets: kartei_core::support::TicketData = "tickets",
-    feedback: kartei_core::support::FeedbackData = "feedback",
-}
+crate::kinds::with_record_kinds!(record_kinds);
 
 /// Likely duplicates of a contact draft.
 pub mod duplicates {

@@ -30,13 +30,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use error::WebError;
-use kartei_core::activity::ActivityData;
-use kartei_core::commerce::{OrderData, ProductCategoryData, ProductData};
-use kartei_core::contact::ContactData;
-use kartei_core::deal::{DealData, PipelineData};
 use kartei_core::i18n::Lang;
-use kartei_core::organization::OrganizationData;
-use kartei_core::support::{FeedbackData, TicketData};
 use records::WebRecord;
 use serde::Deserialize;
 use session::{guest_lang, is_local_path, lang_cookie, Posted};
@@ -217,6 +211,16 @@ async fn set_language(
     Ok(response)
 }
 
+/// The pages of every record kind in [`crate::kinds`].
+macro_rules! kind_pages {
+    ($($module:ident: $data:ty = $collection:literal),* $(,)?) => {
+        fn kind_routes() -> Router<AppState> {
+            Router::new()$(.merge(record_routes::<$data>()))*
+        }
+    };
+}
+crate::kinds::with_record_kinds!(kind_pages);
+
 fn record_routes<R: WebRecord>() -> Router<AppState> {
     let path = R::PATH;
     Router::new()
@@ -253,16 +257,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/language", post(set_language))
-        .merge(record_routes::<ContactData>())
-        .merge(record_routes::<OrganizationData>())
-        .merge(record_routes::<ActivityData>())
-        .merge(record_routes::<PipelineData>())
-        .merge(record_routes::<DealData>())
-        .merge(record_routes::<ProductCategoryData>())
-        .merge(record_routes::<ProductData>())
-        .merge(record_routes::<OrderData>())
-        .merge(record_routes::<TicketData>())
-        .merge(record_routes::<FeedbackData>())
+        .merge(kind_routes())
         .merge(work::routes())
         .route("/contacts/similar", post(edit::similar))
         .route("/views", post(list::save_view))
