@@ -23,6 +23,7 @@ pub mod records;
 pub mod search;
 mod sql;
 pub mod tags;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod trash;
 pub mod users;
