@@ -74,14 +74,14 @@ impl Finding {
 }
 
 fn is_first_name(folded: &str) -> bool {
-    crate::demo::FEMALE
+    crate::names::FEMALE
         .iter()
-        .chain(crate::demo::MALE)
+        .chain(crate::names::MALE)
         .any(|n| fold(n) == folded)
 }
 
 fn is_last_name(folded: &str) -> bool {
-    crate::demo::LAST_NAMES
+    crate::names::LAST_NAMES
         .iter()
         .any(|(n, _)| fold(n) == folded)
 }

@@ -314,7 +314,7 @@ pub async fn duplicates(
     }
     let today = kartei_store::now().date_naive();
     let corpus =
-        kartei_core::dupgen::corpus(args.seed, args.persons, args.duplicate_percent, today);
+        kartei_demo::dupgen::corpus(args.seed, args.persons, args.duplicate_percent, today);
     let actor = Actor::system("bench");
     let mut load = store.begin_bulk(corpus.len()).await?;
     let mut index: std::collections::HashMap<uuid::Uuid, usize> =
@@ -340,7 +340,7 @@ pub async fn duplicates(
         .await?;
     let scanned = scanning.elapsed();
     let predicted: Vec<(usize, usize)> = pairs.iter().map(|p| (index[&p.a], index[&p.b])).collect();
-    let q = kartei_core::dupgen::Quality::measure(&corpus, &predicted);
+    let q = kartei_demo::dupgen::Quality::measure(&corpus, &predicted);
     // What the false pairs rest on: the first place to look when precision is low.
     let mut false_by_reasons: std::collections::BTreeMap<String, usize> =
         std::collections::BTreeMap::new();

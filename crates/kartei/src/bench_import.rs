@@ -9,7 +9,7 @@ use crate::cli::{BenchImportArgs, ImportArgs};
 use crate::run::{contact_count, CliError};
 use chrono::Utc;
 use kartei_core::contact::ContactData;
-use kartei_core::demo::{DemoGenerator, Links};
+use kartei_demo::demo::{DemoGenerator, Links};
 use kartei_formats::csv;
 use kartei_store::Store;
 use std::io::Write;

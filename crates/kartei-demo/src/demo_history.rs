@@ -3,11 +3,11 @@
 //! (some buy often, many once, some stop), tickets, NPS answers and loyalty points,
 //! spread over the past two years. Deterministic for a seed, like the contacts.
 
-use crate::activity::ActivityData;
-use crate::commerce::{OrderData, OrderLine};
-use crate::deal::{DealData, PipelineData, Stage};
+use kartei_core::activity::ActivityData;
+use kartei_core::commerce::{OrderData, OrderLine};
+use kartei_core::deal::{DealData, PipelineData, Stage};
 use crate::demo::DemoRng;
-use crate::support::{FeedbackData, TicketData};
+use kartei_core::support::{FeedbackData, TicketData};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 

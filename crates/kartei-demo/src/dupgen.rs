@@ -3,9 +3,10 @@
 //! swapped name fields, a short first name, a dropped field, a move, a new e-mail
 //! provider, another phone notation), and the truth is kept beside it.
 
-use crate::channels::{EmailEntry, PhoneEntry};
-use crate::contact::ContactData;
-use crate::demo::{ascii_name, DemoGenerator, FEMALE, MALE, PRIVATE_DOMAINS};
+use kartei_core::channels::{EmailEntry, PhoneEntry};
+use kartei_core::contact::ContactData;
+use crate::demo::{ascii_name, DemoGenerator, PRIVATE_DOMAINS};
+use kartei_core::names::{FEMALE, MALE};
 use chrono::NaiveDate;
 
 /// One contact of the corpus and the person it stands for.
@@ -261,7 +262,7 @@ impl Quality {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Context, RecordData};
+    use kartei_core::record::{Context, RecordData};
 
     #[test]
     fn the_corpus_is_valid_deterministic_and_has_duplicates() {
