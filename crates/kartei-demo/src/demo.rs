@@ -1,12 +1,12 @@
 //! Deterministic German demo data: the same seed gives the same people, companies and
 //! values on every machine, so benchmarks and screenshots are comparable.
 
+use chrono::NaiveDate;
 use kartei_core::bank::BankDetails;
 use kartei_core::channels::{Address, EmailEntry, PhoneEntry};
 use kartei_core::contact::ContactData;
 use kartei_core::names::{FEMALE, LAST_NAMES, MALE};
 use kartei_core::organization::OrganizationData;
-use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -61,7 +61,6 @@ impl DemoRng {
     }
 }
 
-
 /// Syllables for the long tail of rarer surnames, so the name space is as wide as real data.
 pub(crate) const SURNAME_HEADS: &[&str] = &[
     "Brem", "Hölz", "Kirch", "Lind", "Mark", "Ober", "Rein", "Sand", "Tann", "Wald", "Eich",
@@ -72,7 +71,6 @@ pub(crate) const SURNAME_TAILS: &[&str] = &[
     "ke", "mann", "berg", "er", "ner", "hoff", "inger", "hardt", "meier", "bach", "städt", "wald",
     "ler", "ens", "sen", "rich",
 ];
-
 
 /// City, country, first digits of the postcode, area code; repeated by rough size.
 const CITIES: &[(&str, &str, &str, &str, u64)] = &[

@@ -3,12 +3,12 @@
 //! (some buy often, many once, some stop), tickets, NPS answers and loyalty points,
 //! spread over the past two years. Deterministic for a seed, like the contacts.
 
+use crate::demo::DemoRng;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kartei_core::activity::ActivityData;
 use kartei_core::commerce::{OrderData, OrderLine};
 use kartei_core::deal::{DealData, PipelineData, Stage};
-use crate::demo::DemoRng;
 use kartei_core::support::{FeedbackData, TicketData};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// Categories as (name, parent index).

@@ -3,11 +3,11 @@
 //! swapped name fields, a short first name, a dropped field, a move, a new e-mail
 //! provider, another phone notation), and the truth is kept beside it.
 
+use crate::demo::{ascii_name, DemoGenerator, PRIVATE_DOMAINS};
+use chrono::NaiveDate;
 use kartei_core::channels::{EmailEntry, PhoneEntry};
 use kartei_core::contact::ContactData;
-use crate::demo::{ascii_name, DemoGenerator, PRIVATE_DOMAINS};
 use kartei_core::names::{FEMALE, MALE};
-use chrono::NaiveDate;
 
 /// One contact of the corpus and the person it stands for.
 pub struct CorpusEntry {

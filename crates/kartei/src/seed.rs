@@ -4,11 +4,11 @@
 use chrono::NaiveDate;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{ChoiceOption, CustomFieldInput, CustomKind};
-use kartei_demo::demo::{DemoGenerator, Links, DEMO_TAGS};
-use kartei_demo::demo_history::{ContactRef, Lifecycle};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_core::tag::TagInput;
+use kartei_demo::demo::{DemoGenerator, Links, DEMO_TAGS};
+use kartei_demo::demo_history::{ContactRef, Lifecycle};
 use kartei_store::{Actor, Store, StoreError};
 use serde_json::json;
 use std::io::Write;

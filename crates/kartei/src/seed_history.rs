@@ -5,10 +5,10 @@
 use kartei_core::activity::ActivityData;
 use kartei_core::commerce::{OrderData, ProductCategoryData, ProductData};
 use kartei_core::deal::{DealData, PipelineData};
-use kartei_demo::demo_history::{self, ContactRef, HistoryGenerator, PipelineRef, ProductRef};
 use kartei_core::filter::Sort;
 use kartei_core::record::RecordData;
 use kartei_core::support::{FeedbackData, TicketData};
+use kartei_demo::demo_history::{self, ContactRef, HistoryGenerator, PipelineRef, ProductRef};
 use kartei_store::list::ListRequest;
 use kartei_store::{Actor, Store, StoreError};
 use std::time::Instant;
