@@ -201,8 +201,8 @@ impl RecordData for ActivityData {
         ]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.subject.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.subject.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {

@@ -53,8 +53,8 @@ impl RecordData for ProductCategoryData {
         vec![("parent_id", IndexValue::Uuid(self.parent_id))]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.name.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.name.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
@@ -126,8 +126,8 @@ impl RecordData for ProductData {
         ]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.name.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.name.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
@@ -307,8 +307,8 @@ impl RecordData for OrderData {
         ]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.number.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.number.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {

@@ -156,10 +156,10 @@ impl RecordData for ContactData {
         values
     }
 
-    fn sort_name(&self) -> String {
+    fn sort_text(&self) -> String {
         let last = self.last_name.as_deref().unwrap_or("");
         let first = self.first_name.as_deref().unwrap_or("");
-        crate::text::fold(&format!("{last} {first}"))
+        format!("{last} {first}")
     }
 
     fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys {

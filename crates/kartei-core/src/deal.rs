@@ -112,8 +112,8 @@ impl RecordData for PipelineData {
         Vec::new()
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.name.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.name.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
@@ -238,8 +238,8 @@ impl RecordData for DealData {
         ]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.title.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.title.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {

@@ -133,8 +133,8 @@ impl RecordData for OrganizationData {
         values
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.name.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.name.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {

@@ -143,8 +143,17 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>>;
     /// The index columns, by column name (see [`crate::fields`]).
     fn index_values(&self) -> Vec<(&'static str, IndexValue)>;
-    /// The folded key records sort by "name".
-    fn sort_name(&self) -> String;
+    /// The text records are named and sorted by ("Mustermann Erika", a deal's title).
+    fn sort_text(&self) -> String;
+    /// The matching key of the name ([`crate::text::fold`]): filters on the name and
+    /// finding an organisation by its name compare it, spelling-blind.
+    fn sort_name(&self) -> String {
+        crate::text::fold(&self.sort_text())
+    }
+    /// The key lists sort by name: DIN 5007 (variant 1), see [`crate::text::sort_key`].
+    fn sort_key(&self) -> String {
+        crate::text::sort_key(&self.sort_text())
+    }
     /// Search tokens; `organization_name` is the name of the linked organisation.
     fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys;
     fn references(&self) -> Vec<(&'static str, Reference)>;

@@ -80,8 +80,8 @@ impl RecordData for TicketData {
         ]
     }
 
-    fn sort_name(&self) -> String {
-        crate::text::fold(self.subject.as_deref().unwrap_or(""))
+    fn sort_text(&self) -> String {
+        self.subject.clone().unwrap_or_default()
     }
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
@@ -180,7 +180,7 @@ impl RecordData for FeedbackData {
         ]
     }
 
-    fn sort_name(&self) -> String {
+    fn sort_text(&self) -> String {
         self.given_on.map(|d| d.to_string()).unwrap_or_default()
     }
 

@@ -80,6 +80,34 @@ fn collapse_transliterations(s: &str) -> String {
     out
 }
 
+/// The key text sorts by in lists, as German dictionaries and phone books order it
+/// (DIN 5007, variant 1): case-blind, `ä` as `a`, `ö` as `o`, `ü` as `u`, `ß` as `ss`,
+/// other accents dropped, and the spelling itself as a tie-break ("Muller" before
+/// "Müller"). Unlike the matching key [`fold`], `ue` stays `ue`: "Bauer" sorts before
+/// "Baumann", where the matching key ("baur") would put it after.
+pub fn sort_key(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let exact = words.join(" ").to_lowercase();
+    let mut base = String::with_capacity(exact.len());
+    for c in exact.chars() {
+        match fold_char(c) {
+            Folded::One(f) => base.push(f),
+            Folded::Two(a, b) => {
+                base.push(a);
+                base.push(b);
+            }
+            Folded::Lower => base.push(c),
+        }
+    }
+    if base == exact {
+        base
+    } else {
+        // U+0001 sorts before every character of a name, so "muller" comes before
+        // "muller\u{1}müller" and both before "mullers".
+        format!("{base}\u{1}{exact}")
+    }
+}
+
 /// Folds and returns `None` for empty text, the form index columns store.
 pub fn fold_key(text: Option<&str>) -> Option<String> {
     text.map(fold).filter(|k| !k.is_empty())
@@ -150,6 +178,33 @@ pub fn clean_lines(text: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_as_din_5007_orders_them() {
+        let expected = [
+            "Bauer",
+            "Baumann",
+            "Bäumer",
+            "Baur",
+            "Becker",
+            "Mueller",
+            "Muller",
+            "Müller",
+            "Müllerin",
+            "Strasser",
+            "Straßer",
+            "Strauß",
+            "Zander",
+        ];
+        let mut names = expected.to_vec();
+        names.reverse();
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, expected);
+        // The matching key stays spelling-blind: these three are one person to search.
+        assert_eq!(fold("Mueller"), fold("Müller"));
+        assert_ne!(sort_key("Mueller"), sort_key("Müller"));
+        assert_eq!(sort_key("MÜLLER  Anna"), sort_key("Müller anna"));
+    }
 
     #[test]
     fn notes_keep_their_lines() {

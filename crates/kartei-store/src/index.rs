@@ -46,7 +46,7 @@ impl IndexRows {
             .and_then(|o| organization_names.get(&o))
             .map(String::as_str);
         let keys = data.search_keys(org_name);
-        let sort_key = data.sort_name();
+        let sort_key = data.sort_key();
         for token in keys.tokens {
             self.tokens.push((token, sort_key.clone(), id));
         }

@@ -85,7 +85,7 @@ fn sort_value<R: RecordData>(
         Target::Column {
             column: "sort_name",
             ..
-        } => Some(json!(r.data.sort_name())),
+        } => Some(json!(r.data.sort_key())),
         Target::Column {
             column: "created_at",
             ..
@@ -152,9 +152,14 @@ fn cursor_value(target: &Target, v: &serde_json::Value) -> Result<Value, StoreEr
     })
 }
 
-/// The expression a phase-0 query orders by.
+/// The expression a phase-0 query orders by. "name" filters by the matching key
+/// (`sort_name`) but sorts by the dictionary key (`sort_key`, DIN 5007).
 fn sort_expr(target: &Target) -> Expr {
     match target {
+        Target::Column {
+            column: "sort_name",
+            ..
+        } => qcol(RECORD, "sort_key"),
         Target::Column { column, .. } => qcol(RECORD, column),
         Target::Custom { .. } => qcol("sv", "value"),
     }

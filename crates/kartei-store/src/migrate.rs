@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_audit_import.sql"),
         postgres: include_str!("../migrations/postgres/0012_audit_import.sql"),
     },
+    Migration {
+        version: 13,
+        name: "sort_keys",
+        sqlite: include_str!("../migrations/sqlite/0013_sort_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0013_sort_keys.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
@@ -130,6 +136,9 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     }
     if applied_now.contains(&9) && !applied_now.contains(&1) {
         backfill_record_links(db).await?;
+    }
+    if applied_now.contains(&13) && !applied_now.contains(&1) {
+        backfill_sort_keys(db).await?;
     }
     Ok(applied_now)
 }
@@ -262,6 +271,45 @@ async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Computes the name sort keys of records stored before migration 13, in their tables
+/// and in the search index, 5,000 records per transaction.
+async fn backfill_sort_keys(db: &Db) -> Result<(), StoreError> {
+    use kartei_core::record::Entity;
+    use sea_query::Expr;
+    for entity in Entity::ALL {
+        let mut after: Option<uuid::Uuid> = None;
+        loop {
+            let mut tx = db.write().await?;
+            let mut q = crate::records::select_records(entity);
+            q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
+                .limit(5000);
+            if let Some(id) = after {
+                q.and_where(crate::sql::qcol("c", "id").gt(id));
+            }
+            let records: Vec<crate::records::RecordRow> = tx.all(&q).await?;
+            let Some(last) = records.last().map(|r| r.0) else {
+                break;
+            };
+            for (id, .., data) in &records {
+                let key = crate::records::decode_any(entity, data)?.sort_key();
+                for (table, column) in [(entity.table(), "id"), ("search_tokens", "record_id")] {
+                    tx.execute(
+                        Query::update()
+                            .table(Alias::new(table))
+                            .value(Alias::new("sort_key"), key.clone())
+                            .and_where(Expr::col(Alias::new(column)).eq(*id)),
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            after = Some(last);
+        }
+    }
+    tracing::info!("sort keys of existing records computed");
     Ok(())
 }
 

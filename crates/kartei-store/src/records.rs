@@ -277,6 +277,7 @@ impl Store {
             (name("updated_by"), actor.user_id.into()),
             (name("data"), serde_json::to_string(&changed)?.into()),
             (name("sort_name"), changed.sort_name().into()),
+            (name("sort_key"), changed.sort_key().into()),
         ];
         values.extend(
             changed
@@ -411,12 +412,17 @@ pub(crate) async fn current_version(
 /// What can be asked of a stored document whose kind is known only at run time.
 pub(crate) trait AnyRecord {
     fn display_name(&self) -> String;
+    fn sort_key(&self) -> String;
     fn references(&self) -> Vec<(&'static str, Reference)>;
 }
 
 impl<R: RecordData> AnyRecord for R {
     fn display_name(&self) -> String {
         RecordData::display_name(self)
+    }
+
+    fn sort_key(&self) -> String {
+        RecordData::sort_key(self)
     }
 
     fn references(&self) -> Vec<(&'static str, Reference)> {
@@ -615,6 +621,7 @@ pub(crate) async fn insert_records<R: RecordData>(
         "updated_by",
         "data",
         "sort_name",
+        "sort_key",
     ];
     columns.extend(first.index_values().iter().map(|(c, _)| *c));
     let mut rows = Vec::with_capacity(items.len());
@@ -632,6 +639,7 @@ pub(crate) async fn insert_records<R: RecordData>(
             actor.user_id.into(),
             serde_json::to_string(data)?.into(),
             data.sort_name().into(),
+            data.sort_key().into(),
         ];
         row.extend(data.index_values().iter().map(|(_, v)| index_value(v)));
         rows.push(row);
@@ -687,6 +695,7 @@ pub(crate) async fn rewrite<R: RecordData>(
             (name("updated_at"), now().into()),
             (name("data"), serde_json::to_string(&record.data)?.into()),
             (name("sort_name"), record.data.sort_name().into()),
+            (name("sort_key"), record.data.sort_key().into()),
         ];
         values.extend(
             record

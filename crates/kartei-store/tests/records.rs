@@ -1211,3 +1211,117 @@ async fn taken_names_are_refused_on_their_own_field(store: Store) {
     assert_eq!(field_of(again), ("key".into(), ErrorCode::AlreadyExists));
 }
 both_databases!(taken_names_are_refused_on_their_own_field);
+
+/// Names in a list as a German dictionary orders them (DIN 5007, variant 1), the same
+/// on both databases, walking pages with a cursor, both directions; a database from
+/// before the sort keys gets them on upgrade.
+async fn lists_sort_names_as_a_german_dictionary_does(store: Store) {
+    let expected = [
+        "Bauer",
+        "Baumann",
+        "Bäumer",
+        "Baur",
+        "Mueller",
+        "Muller",
+        "Müller",
+        "Müllerin",
+        "Strasser",
+        "Straßer",
+        "Strauß",
+    ];
+    for last in expected.iter().rev() {
+        store
+            .create(&actor(), contact(json!({"last_name": last})))
+            .await
+            .unwrap();
+    }
+    let names = |store: Store, descending: bool| async move {
+        let mut sort = Sort::by_name();
+        sort.descending = descending;
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list::<ContactData>(&ListRequest {
+                    filter: None,
+                    sort: sort.clone(),
+                    cursor,
+                    limit: 4,
+                    with_total: false,
+                })
+                .await
+                .unwrap();
+            out.extend(page.items.into_iter().map(|r| r.data.last_name.unwrap()));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break out,
+            }
+        }
+    };
+    assert_eq!(names(store.clone(), false).await, expected);
+    let mut reversed = expected.to_vec();
+    reversed.reverse();
+    assert_eq!(names(store.clone(), true).await, reversed);
+    // Search ranks by the same key among equal matches.
+    let found = store
+        .search::<ContactData>(&SearchRequest {
+            q: "mu".into(),
+            filter: None,
+            cursor: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    let found: Vec<String> = found
+        .items
+        .into_iter()
+        .map(|r| r.data.last_name.unwrap())
+        .collect();
+    assert_eq!(found, ["Mueller", "Muller", "Müller", "Müllerin"]);
+
+    // Back to the schema before sort keys, as a copy from an older release: the upgrade
+    // computes them.
+    let tables = [
+        "contacts",
+        "organizations",
+        "activities",
+        "pipelines",
+        "deals",
+        "product_categories",
+        "products",
+        "orders",
+        "tickets",
+        "feedback",
+    ];
+    let mut tx = store.db().write().await.unwrap();
+    for t in tables {
+        tx.raw(&format!("DROP INDEX {t}_sort_key")).await.unwrap();
+        tx.raw(&format!("ALTER TABLE {t} DROP COLUMN sort_key"))
+            .await
+            .unwrap();
+    }
+    tx.raw("UPDATE search_tokens SET sort_key = ''")
+        .await
+        .unwrap();
+    tx.raw("DELETE FROM schema_migrations WHERE version = 13")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        kartei_store::migrate::migrate(store.db()).await.unwrap(),
+        [13]
+    );
+    assert_eq!(names(store.clone(), false).await, expected);
+    let again = store
+        .search::<ContactData>(&SearchRequest {
+            q: "mu".into(),
+            filter: None,
+            cursor: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.items.len(), 4);
+    assert_eq!(again.items[0].data.last_name.as_deref(), Some("Mueller"));
+}
+both_databases!(lists_sort_names_as_a_german_dictionary_does);
