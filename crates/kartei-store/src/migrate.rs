@@ -278,19 +278,11 @@ async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
 /// and in the search index, 5,000 records per transaction.
 async fn backfill_sort_keys(db: &Db) -> Result<(), StoreError> {
     use kartei_core::record::Entity;
-    use sea_query::Expr;
     for entity in Entity::ALL {
-        let mut after: Option<uuid::Uuid> = None;
+        let mut pages = RecordPages::new(entity);
         loop {
             let mut tx = db.write().await?;
-            let mut q = crate::records::select_records(entity);
-            q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
-                .limit(5000);
-            if let Some(id) = after {
-                q.and_where(crate::sql::qcol("c", "id").gt(id));
-            }
-            let records: Vec<crate::records::RecordRow> = tx.all(&q).await?;
-            let Some(last) = records.last().map(|r| r.0) else {
+            let Some(records) = pages.next(&mut tx).await? else {
                 break;
             };
             for (id, .., data) in &records {
@@ -306,7 +298,6 @@ async fn backfill_sort_keys(db: &Db) -> Result<(), StoreError> {
                 }
             }
             tx.commit().await?;
-            after = Some(last);
         }
     }
     tracing::info!("sort keys of existing records computed");
@@ -333,6 +324,37 @@ async fn backfill_match_keys(db: &Db) -> Result<(), StoreError> {
     .await
 }
 
+/// The stored records of a kind (trashed ones too), 5,000 at a time in id order: the
+/// pages of a backfill, each written in a transaction of its own.
+struct RecordPages {
+    entity: kartei_core::record::Entity,
+    after: Option<uuid::Uuid>,
+}
+
+impl RecordPages {
+    fn new(entity: kartei_core::record::Entity) -> RecordPages {
+        RecordPages {
+            entity,
+            after: None,
+        }
+    }
+
+    async fn next(
+        &mut self,
+        tx: &mut Tx,
+    ) -> Result<Option<Vec<crate::records::RecordRow>>, StoreError> {
+        let mut q = crate::records::select_records(self.entity);
+        q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
+            .limit(5000);
+        if let Some(id) = self.after {
+            q.and_where(crate::sql::qcol("c", "id").gt(id));
+        }
+        let records: Vec<crate::records::RecordRow> = tx.all(&q).await?;
+        self.after = records.last().map(|r| r.0);
+        Ok((!records.is_empty()).then_some(records))
+    }
+}
+
 /// Fills a table derived from stored records (those computed in Rust, which SQL cannot
 /// fill), 5,000 records per transaction: `rows` gives each record's rows.
 async fn backfill(
@@ -342,17 +364,10 @@ async fn backfill(
     columns: &[&str],
     rows: impl Fn(uuid::Uuid, &str) -> Result<Vec<Vec<sea_query::Value>>, StoreError>,
 ) -> Result<(), StoreError> {
-    let mut after: Option<uuid::Uuid> = None;
+    let mut pages = RecordPages::new(entity);
     loop {
         let mut tx = db.write().await?;
-        let mut q = crate::records::select_records(entity);
-        q.order_by((Alias::new("c"), Alias::new("id")), sea_query::Order::Asc)
-            .limit(5000);
-        if let Some(id) = after {
-            q.and_where(crate::sql::qcol("c", "id").gt(id));
-        }
-        let records: Vec<crate::records::RecordRow> = tx.all(&q).await?;
-        let Some(last) = records.last().map(|r| r.0) else {
+        let Some(records) = pages.next(&mut tx).await? else {
             break;
         };
         let mut derived = Vec::new();
@@ -361,7 +376,6 @@ async fn backfill(
         }
         crate::index::insert_rows(&mut tx, table, columns, derived.into_iter(), false).await?;
         tx.commit().await?;
-        after = Some(last);
     }
     tracing::info!("{table} of {} filled in", entity.table());
     Ok(())

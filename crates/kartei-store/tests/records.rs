@@ -1263,21 +1263,23 @@ async fn lists_sort_names_as_a_german_dictionary_does(store: Store) {
     reversed.reverse();
     assert_eq!(names(store.clone(), true).await, reversed);
     // Search ranks by the same key among equal matches.
-    let found = store
-        .search::<ContactData>(&SearchRequest {
-            q: "mu".into(),
-            filter: None,
-            cursor: None,
-            limit: 10,
-        })
-        .await
-        .unwrap();
-    let found: Vec<String> = found
-        .items
-        .into_iter()
-        .map(|r| r.data.last_name.unwrap())
-        .collect();
-    assert_eq!(found, ["Mueller", "Muller", "Müller", "Müllerin"]);
+    let found = |store: Store| async move {
+        store
+            .search::<ContactData>(&SearchRequest {
+                q: "mu".into(),
+                filter: None,
+                cursor: None,
+                limit: 10,
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.data.last_name.unwrap())
+            .collect::<Vec<String>>()
+    };
+    let found_mu = ["Mueller", "Muller", "Müller", "Müllerin"];
+    assert_eq!(found(store.clone()).await, found_mu);
 
     // Back to the schema before sort keys, as a copy from an older release: the upgrade
     // computes them.
@@ -1312,16 +1314,6 @@ async fn lists_sort_names_as_a_german_dictionary_does(store: Store) {
         [13]
     );
     assert_eq!(names(store.clone(), false).await, expected);
-    let again = store
-        .search::<ContactData>(&SearchRequest {
-            q: "mu".into(),
-            filter: None,
-            cursor: None,
-            limit: 10,
-        })
-        .await
-        .unwrap();
-    assert_eq!(again.items.len(), 4);
-    assert_eq!(again.items[0].data.last_name.as_deref(), Some("Mueller"));
+    assert_eq!(found(store.clone()).await, found_mu);
 }
 both_databases!(lists_sort_names_as_a_german_dictionary_does);
