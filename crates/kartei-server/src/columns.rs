@@ -136,196 +136,132 @@ const fn view<R>(
 }
 
 impl Columns for ContactData {
-    const COLUMNS: &'static [Column<Self>] = &[
-        col("id", "ID", "ID", None, |r, _| r.id.to_string()),
-        view("name", "Name", "Name", Some("name"), |r, _| {
-            r.data.display_name()
-        }),
-        col("salutation", "Anrede", "Salutation", None, |r, _| {
-            s(&r.data.salutation)
-        }),
-        col("title", "Titel", "Title", None, |r, _| s(&r.data.title)),
-        col(
-            "first_name",
-            "Vorname",
-            "First name",
-            Some("first_name"),
-            |r, _| s(&r.data.first_name),
-        ),
-        col("last_name", "Nachname", "Last name", None, |r, _| {
-            s(&r.data.last_name)
-        }),
-        col("organization", "Firma", "Organisation", None, |r, c| {
-            r.data
-                .organization_id
-                .and_then(|o| c.organizations.get(&o).cloned())
-                .unwrap_or_default()
-        }),
-        col("job_title", "Position", "Job title", None, |r, _| {
-            s(&r.data.job_title)
-        }),
-        col("email", "E-Mail", "E-mail", Some("email"), |r, _| {
-            first_email(&r.data.emails)
-        }),
-        col("phone", "Telefon", "Phone", None, |r, _| {
-            r.data
-                .phones
-                .iter()
-                .find(|p| p.kind.as_deref() != Some("mobile"))
-                .map(|p| p.number.clone())
-                .unwrap_or_default()
-        }),
-        col("mobile", "Mobil", "Mobile", None, |r, _| {
-            r.data
-                .phones
-                .iter()
-                .find(|p| p.kind.as_deref() == Some("mobile"))
-                .map(|p| p.number.clone())
-                .unwrap_or_default()
-        }),
-        col("street", "Straße", "Street", None, |r, _| {
-            address(&r.data.addresses, |a| &a.street)
-        }),
-        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| {
-            address(&r.data.addresses, |a| &a.postcode)
-        }),
-        col("city", "Ort", "City", Some("city"), |r, _| {
-            address(&r.data.addresses, |a| &a.city)
-        }),
-        col("country", "Land", "Country", None, |r, _| {
-            address(&r.data.addresses, |a| &a.country)
-        }),
-        col(
-            "birthday",
-            "Geburtstag",
-            "Birthday",
-            Some("birthday"),
-            |r, c| date(r.data.birthday, c.lang),
-        ),
-        col(
-            "lifecycle_stage",
-            "Phase",
-            "Lifecycle stage",
-            None,
-            |r, c| code(&r.data.lifecycle_stage, c),
-        ),
-        col("lead_source", "Quelle", "Lead source", None, |r, _| {
-            s(&r.data.lead_source)
-        }),
-        col(
-            "customer_number",
-            "Kundennummer",
-            "Customer number",
-            None,
-            |r, _| s(&r.data.customer_number),
-        ),
-        col("tags", "Tags", "Tags", None, |r, _| tags(r)),
-        view("owner", "Betreuer", "Owner", None, |r, c| {
-            user(r.data.owner_id, c)
-        }),
-        view(
-            "created_at",
-            "Angelegt",
-            "Created",
-            Some("created_at"),
-            |r, c| timestamp(r.created_at, c.lang),
-        ),
-        view(
-            "updated_at",
-            "Geändert",
-            "Changed",
-            Some("updated_at"),
-            |r, c| timestamp(r.updated_at, c.lang),
-        ),
-    ];
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 23>(&[
+        &[
+            col("id", "ID", "ID", None, |r, _| r.id.to_string()),
+            view("name", "Name", "Name", Some("name"), |r, _| {
+                r.data.display_name()
+            }),
+            col("salutation", "Anrede", "Salutation", None, |r, _| {
+                s(&r.data.salutation)
+            }),
+            col("title", "Titel", "Title", None, |r, _| s(&r.data.title)),
+            col(
+                "first_name",
+                "Vorname",
+                "First name",
+                Some("first_name"),
+                |r, _| s(&r.data.first_name),
+            ),
+            col("last_name", "Nachname", "Last name", None, |r, _| {
+                s(&r.data.last_name)
+            }),
+            col("organization", "Firma", "Organisation", None, |r, c| {
+                r.data
+                    .organization_id
+                    .and_then(|o| c.organizations.get(&o).cloned())
+                    .unwrap_or_default()
+            }),
+            col("job_title", "Position", "Job title", None, |r, _| {
+                s(&r.data.job_title)
+            }),
+            col("email", "E-Mail", "E-mail", Some("email"), |r, _| {
+                first_email(&r.data.emails)
+            }),
+            col("phone", "Telefon", "Phone", None, |r, _| {
+                r.data
+                    .phones
+                    .iter()
+                    .find(|p| p.kind.as_deref() != Some("mobile"))
+                    .map(|p| p.number.clone())
+                    .unwrap_or_default()
+            }),
+            col("mobile", "Mobil", "Mobile", None, |r, _| {
+                r.data
+                    .phones
+                    .iter()
+                    .find(|p| p.kind.as_deref() == Some("mobile"))
+                    .map(|p| p.number.clone())
+                    .unwrap_or_default()
+            }),
+        ],
+        &party_address(),
+        &[
+            col(
+                "birthday",
+                "Geburtstag",
+                "Birthday",
+                Some("birthday"),
+                |r, c| date(r.data.birthday, c.lang),
+            ),
+            col(
+                "lifecycle_stage",
+                "Phase",
+                "Lifecycle stage",
+                None,
+                |r, c| code(&r.data.lifecycle_stage, c),
+            ),
+            col("lead_source", "Quelle", "Lead source", None, |r, _| {
+                s(&r.data.lead_source)
+            }),
+        ],
+        &party_tail(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "organization", "email", "phone", "city", "tags"];
 }
 
 impl Columns for OrganizationData {
-    const COLUMNS: &'static [Column<Self>] = &[
-        col("id", "ID", "ID", None, |r, _| r.id.to_string()),
-        col("name", "Name", "Name", Some("name"), |r, _| s(&r.data.name)),
-        col("legal_form", "Rechtsform", "Legal form", None, |r, _| {
-            s(&r.data.legal_form)
-        }),
-        col(
-            "industry",
-            "Branche",
-            "Industry",
-            Some("industry"),
-            |r, _| s(&r.data.industry),
-        ),
-        col(
-            "team_size",
-            "Mitarbeiter",
-            "Team size",
-            Some("team_size"),
-            |r, c| {
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 18>(&[
+        &[
+            col("id", "ID", "ID", None, |r, _| r.id.to_string()),
+            col("name", "Name", "Name", Some("name"), |r, _| s(&r.data.name)),
+            col("legal_form", "Rechtsform", "Legal form", None, |r, _| {
+                s(&r.data.legal_form)
+            }),
+            col(
+                "industry",
+                "Branche",
+                "Industry",
+                Some("industry"),
+                |r, _| s(&r.data.industry),
+            ),
+            col(
+                "team_size",
+                "Mitarbeiter",
+                "Team size",
+                Some("team_size"),
+                |r, c| {
+                    r.data
+                        .team_size
+                        .map(|n| crate::format::integer(n, c.lang))
+                        .unwrap_or_default()
+                },
+            ),
+            col("website", "Website", "Website", None, |r, _| {
+                s(&r.data.website)
+            }),
+            col("email", "E-Mail", "E-mail", None, |r, _| {
+                first_email(&r.data.emails)
+            }),
+            col("phone", "Telefon", "Phone", None, |r, _| {
                 r.data
-                    .team_size
-                    .map(|n| crate::format::integer(n, c.lang))
+                    .phones
+                    .first()
+                    .map(|p| p.number.clone())
                     .unwrap_or_default()
-            },
-        ),
-        col("website", "Website", "Website", None, |r, _| {
-            s(&r.data.website)
-        }),
-        col("email", "E-Mail", "E-mail", None, |r, _| {
-            first_email(&r.data.emails)
-        }),
-        col("phone", "Telefon", "Phone", None, |r, _| {
-            r.data
-                .phones
-                .first()
-                .map(|p| p.number.clone())
-                .unwrap_or_default()
-        }),
-        col("street", "Straße", "Street", None, |r, _| {
-            address(&r.data.addresses, |a| &a.street)
-        }),
-        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| {
-            address(&r.data.addresses, |a| &a.postcode)
-        }),
-        col("city", "Ort", "City", Some("city"), |r, _| {
-            address(&r.data.addresses, |a| &a.city)
-        }),
-        col("country", "Land", "Country", None, |r, _| {
-            address(&r.data.addresses, |a| &a.country)
-        }),
-        col(
-            "customer_number",
-            "Kundennummer",
-            "Customer number",
-            None,
-            |r, _| s(&r.data.customer_number),
-        ),
-        col("tags", "Tags", "Tags", None, |r, _| tags(r)),
-        view(
+            }),
+        ],
+        &party_address(),
+        &[view(
             "lifecycle_stage",
             "Phase",
             "Lifecycle stage",
             None,
             |r, c| code(&r.data.lifecycle_stage, c),
-        ),
-        view("owner", "Betreuer", "Owner", None, |r, c| {
-            user(r.data.owner_id, c)
-        }),
-        view(
-            "created_at",
-            "Angelegt",
-            "Created",
-            Some("created_at"),
-            |r, c| timestamp(r.created_at, c.lang),
-        ),
-        view(
-            "updated_at",
-            "Geändert",
-            "Changed",
-            Some("updated_at"),
-            |r, c| timestamp(r.updated_at, c.lang),
-        ),
-    ];
+        )],
+        &party_tail(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "industry", "email", "phone", "city", "tags"];
 }
@@ -381,24 +317,94 @@ use kartei_core::commerce::{OrderData, ProductCategoryData, ProductData};
 use kartei_core::deal::{DealData, PipelineData};
 use kartei_core::support::{FeedbackData, TicketData};
 
-const fn concat2<R: 'static, const A: usize, const B: usize, const N: usize>(
-    a: [Column<R>; A],
-    b: [Column<R>; B],
-) -> [Column<R>; N]
+/// What contacts and organisations both have, for the columns they share.
+trait Party: RecordData {
+    fn addresses(&self) -> &[Address];
+    fn customer_number(&self) -> &Option<String>;
+    fn owner_id(&self) -> Option<Uuid>;
+}
+
+impl Party for ContactData {
+    fn addresses(&self) -> &[Address] {
+        &self.addresses
+    }
+    fn customer_number(&self) -> &Option<String> {
+        &self.customer_number
+    }
+    fn owner_id(&self) -> Option<Uuid> {
+        self.owner_id
+    }
+}
+
+impl Party for OrganizationData {
+    fn addresses(&self) -> &[Address] {
+        &self.addresses
+    }
+    fn customer_number(&self) -> &Option<String> {
+        &self.customer_number
+    }
+    fn owner_id(&self) -> Option<Uuid> {
+        self.owner_id
+    }
+}
+
+/// The parts of a party's first address.
+const fn party_address<R: Party + 'static>() -> [Column<R>; 4] {
+    [
+        col("street", "Straße", "Street", None, |r, _| {
+            address(r.data.addresses(), |a| &a.street)
+        }),
+        col("postcode", "PLZ", "Postcode", Some("postcode"), |r, _| {
+            address(r.data.addresses(), |a| &a.postcode)
+        }),
+        col("city", "Ort", "City", Some("city"), |r, _| {
+            address(r.data.addresses(), |a| &a.city)
+        }),
+        col("country", "Land", "Country", None, |r, _| {
+            address(r.data.addresses(), |a| &a.country)
+        }),
+    ]
+}
+
+/// A party's customer number, tags, owner and times.
+const fn party_tail<R: Party + 'static>() -> [Column<R>; 5] {
+    let [created, updated] = stamps!();
+    [
+        col(
+            "customer_number",
+            "Kundennummer",
+            "Customer number",
+            None,
+            |r, _| s(r.data.customer_number()),
+        ),
+        col("tags", "Tags", "Tags", None, |r, _| tags(r)),
+        view("owner", "Betreuer", "Owner", None, |r, c| {
+            user(r.data.owner_id(), c)
+        }),
+        created,
+        updated,
+    ]
+}
+
+/// The columns of `parts` one after the other; `N` must be their number (checked when
+/// compiling).
+const fn concat<R: 'static, const N: usize>(parts: &[&[Column<R>]]) -> [Column<R>; N]
 where
     Column<R>: Copy,
 {
-    let mut out = [a[0]; N];
+    let mut out = [parts[0][0]; N];
+    let mut at = 0;
     let mut i = 0;
-    while i < A {
-        out[i] = a[i];
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[at] = parts[i][j];
+            at += 1;
+            j += 1;
+        }
         i += 1;
     }
-    let mut j = 0;
-    while j < B {
-        out[A + j] = b[j];
-        j += 1;
-    }
+    assert!(at == N, "N is not the number of columns");
     out
 }
 
@@ -410,8 +416,8 @@ impl<R> Clone for Column<R> {
 impl<R> Copy for Column<R> {}
 
 impl Columns for ActivityData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 9, 2, 11>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 11>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Betreff", "Subject", Some("name"), |r, _| {
                 r.data.display_name()
@@ -444,15 +450,15 @@ impl Columns for ActivityData {
                 }
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "kind", "contact", "happened_at", "assignee", "done"];
 }
 
 impl Columns for PipelineData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 3, 2, 5>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 5>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Name", "Name", Some("name"), |r, _| {
                 r.data.display_name()
@@ -466,14 +472,14 @@ impl Columns for PipelineData {
                     .join(" → ")
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] = &["name", "stages"];
 }
 
 impl Columns for DealData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 11, 2, 13>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 13>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Titel", "Title", Some("name"), |r, _| {
                 r.data.display_name()
@@ -523,8 +529,8 @@ impl Columns for DealData {
                 |r, _| s(&r.data.lost_reason),
             ),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] = &[
         "name",
         "stage",
@@ -536,8 +542,8 @@ impl Columns for DealData {
 }
 
 impl Columns for ProductCategoryData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 3, 2, 5>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 5>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Name", "Name", Some("name"), |r, _| {
                 r.data.display_name()
@@ -546,14 +552,14 @@ impl Columns for ProductCategoryData {
                 c.name(r.data.parent_id)
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] = &["name", "parent"];
 }
 
 impl Columns for ProductData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 7, 2, 9>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 9>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Name", "Name", Some("name"), |r, _| {
                 r.data.display_name()
@@ -581,15 +587,15 @@ impl Columns for ProductData {
                 yes(r.data.active.unwrap_or(true), c)
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "sku", "category", "price", "active"];
 }
 
 impl Columns for OrderData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 9, 2, 11>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 11>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Nummer", "Number", Some("name"), |r, _| {
                 r.data.display_name()
@@ -616,15 +622,15 @@ impl Columns for OrderData {
                 money(r.data.gross_minor, &r.data.currency, c)
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "ordered_on", "status", "contact", "gross"];
 }
 
 impl Columns for TicketData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 9, 2, 11>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 11>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Betreff", "Subject", Some("name"), |r, _| {
                 r.data.display_name()
@@ -651,8 +657,8 @@ impl Columns for TicketData {
                 when(r.data.due_at, c)
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] = &[
         "name",
         "status",
@@ -664,8 +670,8 @@ impl Columns for TicketData {
 }
 
 impl Columns for FeedbackData {
-    const COLUMNS: &'static [Column<Self>] = &concat2::<Self, 8, 2, 10>(
-        [
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 10>(&[
+        &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Eintrag", "Entry", Some("name"), |r, _| {
                 r.data.display_name()
@@ -691,8 +697,8 @@ impl Columns for FeedbackData {
                 day(r.data.given_on, c)
             }),
         ],
-        stamps!(),
-    );
+        &stamps!(),
+    ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "contact", "nps", "rating", "review", "given_on"];
 }
@@ -856,4 +862,69 @@ pub fn csv_header<R: Columns>(defs: &[CustomFieldDef], lang: Lang) -> String {
 
 pub fn csv_row<R: Columns>(r: &Record<R>, defs: &[CustomFieldDef], ctx: &CellContext) -> String {
     ExportColumns::all().csv_row(r, defs, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys<R: Columns>(exported: bool) -> Vec<&'static str> {
+        R::COLUMNS
+            .iter()
+            .filter(|c| c.export == exported)
+            .map(|c| c.key)
+            .collect()
+    }
+
+    /// Exports keep their columns and order when the shared ones are declared once.
+    #[test]
+    fn contacts_and_organisations_export_their_columns_in_order() {
+        assert_eq!(
+            keys::<ContactData>(true),
+            [
+                "id",
+                "salutation",
+                "title",
+                "first_name",
+                "last_name",
+                "organization",
+                "job_title",
+                "email",
+                "phone",
+                "mobile",
+                "street",
+                "postcode",
+                "city",
+                "country",
+                "birthday",
+                "lifecycle_stage",
+                "lead_source",
+                "customer_number",
+                "tags"
+            ]
+        );
+        assert_eq!(
+            keys::<OrganizationData>(true),
+            [
+                "id",
+                "name",
+                "legal_form",
+                "industry",
+                "team_size",
+                "website",
+                "email",
+                "phone",
+                "street",
+                "postcode",
+                "city",
+                "country",
+                "customer_number",
+                "tags"
+            ]
+        );
+        assert_eq!(
+            keys::<ContactData>(false),
+            ["name", "owner", "created_at", "updated_at"]
+        );
+    }
 }
