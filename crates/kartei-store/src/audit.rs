@@ -93,6 +93,30 @@ pub(crate) async fn append<T: Serialize>(
     Ok(())
 }
 
+/// Inserts one row of an administrative kind (user, API token, tag, custom field, saved
+/// view) with its audit entry "create", in `tx`. A unique constraint the row violates
+/// is a field error ([`StoreError::taken`]).
+pub(crate) async fn insert_audited<T: Serialize>(
+    tx: &mut Tx,
+    actor: &Actor,
+    table: &str,
+    row: Vec<(&str, sea_query::Value)>,
+    entity: &str,
+    id: Uuid,
+    after: &T,
+) -> Result<(), StoreError> {
+    let (columns, values): (Vec<&str>, Vec<sea_query::Value>) = row.into_iter().unzip();
+    tx.execute(
+        Query::insert()
+            .into_table(name(table))
+            .columns(columns.into_iter().map(name))
+            .values_panic(values.into_iter().map(sea_query::SimpleExpr::from)),
+    )
+    .await
+    .map_err(StoreError::taken)?;
+    append(tx, actor, entity, Some(id), "create", None, Some(after)).await
+}
+
 impl Store {
     /// A record's history, newest first; `before` continues after the entry with that id.
     pub async fn history(

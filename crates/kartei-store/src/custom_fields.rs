@@ -77,47 +77,25 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::insert()
-                .into_table(name("custom_fields"))
-                .columns(
-                    [
-                        "id",
-                        "entity",
-                        "field_key",
-                        "label_de",
-                        "label_en",
-                        "kind",
-                        "options",
-                        "version",
-                        "created_at",
-                        "updated_at",
-                    ]
-                    .map(name),
-                )
-                .values_panic([
-                    id.into(),
-                    input.entity.as_str().into(),
-                    input.key.clone().into(),
-                    input.label_de.clone().into(),
-                    input.label_en.clone().into(),
-                    input.kind.as_str().into(),
-                    serde_json::to_string(&input.options)?.into(),
-                    1i64.into(),
-                    at.into(),
-                    at.into(),
-                ]),
-        )
-        .await
-        .map_err(StoreError::taken)?;
-        audit::append(
+        audit::insert_audited(
             &mut tx,
             actor,
+            "custom_fields",
+            vec![
+                ("id", id.into()),
+                ("entity", input.entity.as_str().into()),
+                ("field_key", input.key.clone().into()),
+                ("label_de", input.label_de.clone().into()),
+                ("label_en", input.label_en.clone().into()),
+                ("kind", input.kind.as_str().into()),
+                ("options", serde_json::to_string(&input.options)?.into()),
+                ("version", 1i64.into()),
+                ("created_at", at.into()),
+                ("updated_at", at.into()),
+            ],
             "custom_field",
-            Some(id),
-            "create",
-            None,
-            Some(&input),
+            id,
+            &input,
         )
         .await?;
         tx.commit().await?;

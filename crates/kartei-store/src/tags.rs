@@ -405,34 +405,23 @@ pub(crate) async fn create_tag_in(
 ) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     let at = now();
-    tx.execute(
-        Query::insert()
-            .into_table(name("tags"))
-            .columns(
-                [
-                    "id",
-                    "name",
-                    "name_key",
-                    "color",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                ]
-                .map(name),
-            )
-            .values_panic([
-                id.into(),
-                tag_name.into(),
-                fold(tag_name).into(),
-                color.into(),
-                1i64.into(),
-                at.into(),
-                at.into(),
-            ]),
+    audit::insert_audited(
+        tx,
+        actor,
+        "tags",
+        vec![
+            ("id", id.into()),
+            ("name", tag_name.into()),
+            ("name_key", fold(tag_name).into()),
+            ("color", color.into()),
+            ("version", 1i64.into()),
+            ("created_at", at.into()),
+            ("updated_at", at.into()),
+        ],
+        "tag",
+        id,
+        &serde_json::json!({"name": tag_name, "color": color}),
     )
-    .await
-    .map_err(StoreError::taken)?;
-    let after = serde_json::json!({"name": tag_name, "color": color});
-    audit::append(tx, actor, "tag", Some(id), "create", None, Some(&after)).await?;
+    .await?;
     Ok(id)
 }

@@ -102,42 +102,22 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::insert()
-                .into_table(name("users"))
-                .columns(
-                    [
-                        "id",
-                        "name",
-                        "password_hash",
-                        "role",
-                        "version",
-                        "created_at",
-                        "updated_at",
-                    ]
-                    .map(name),
-                )
-                .values_panic([
-                    id.into(),
-                    user_name.clone().into(),
-                    password_hash.into(),
-                    role.as_str().into(),
-                    1i64.into(),
-                    at.into(),
-                    at.into(),
-                ]),
-        )
-        .await
-        .map_err(StoreError::taken)?;
-        let after = serde_json::json!({"name": user_name, "role": role});
-        audit::append(
+        audit::insert_audited(
             &mut tx,
             actor,
+            "users",
+            vec![
+                ("id", id.into()),
+                ("name", user_name.clone().into()),
+                ("password_hash", password_hash.into()),
+                ("role", role.as_str().into()),
+                ("version", 1i64.into()),
+                ("created_at", at.into()),
+                ("updated_at", at.into()),
+            ],
             "user",
-            Some(id),
-            "create",
-            None,
-            Some(&after),
+            id,
+            &serde_json::json!({"name": user_name, "role": role}),
         )
         .await?;
         tx.commit().await?;
@@ -357,28 +337,20 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::insert()
-                .into_table(name("api_tokens"))
-                .columns(["id", "user_id", "name", "token_hash", "created_at"].map(name))
-                .values_panic([
-                    id.into(),
-                    user_id.into(),
-                    token_name.into(),
-                    token_hash.into(),
-                    at.into(),
-                ]),
-        )
-        .await?;
-        let after = serde_json::json!({"token": token_name, "user_id": user_id});
-        audit::append(
+        audit::insert_audited(
             &mut tx,
             actor,
+            "api_tokens",
+            vec![
+                ("id", id.into()),
+                ("user_id", user_id.into()),
+                ("name", token_name.into()),
+                ("token_hash", token_hash.into()),
+                ("created_at", at.into()),
+            ],
             "api_token",
-            Some(id),
-            "create",
-            None,
-            Some(&after),
+            id,
+            &serde_json::json!({"token": token_name, "user_id": user_id}),
         )
         .await?;
         tx.commit().await?;

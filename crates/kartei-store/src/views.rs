@@ -122,11 +122,13 @@ impl Store {
             created_at: now(),
         };
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::insert()
-                .into_table(name("saved_views"))
-                .columns(COLUMNS.map(name))
-                .values_panic([
+        audit::insert_audited(
+            &mut tx,
+            actor,
+            "saved_views",
+            COLUMNS
+                .into_iter()
+                .zip([
                     view.id.into(),
                     view.owner_id.into(),
                     entity.as_str().into(),
@@ -134,17 +136,11 @@ impl Store {
                     shared.into(),
                     view.query.clone().into(),
                     view.created_at.into(),
-                ]),
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
+                ])
+                .collect(),
             "saved_view",
-            Some(view.id),
-            "create",
-            None,
-            Some(&view),
+            view.id,
+            &view,
         )
         .await?;
         tx.commit().await?;
