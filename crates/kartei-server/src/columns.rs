@@ -324,29 +324,23 @@ trait Party: RecordData {
     fn owner_id(&self) -> Option<Uuid>;
 }
 
-impl Party for ContactData {
-    fn addresses(&self) -> &[Address] {
-        &self.addresses
-    }
-    fn customer_number(&self) -> &Option<String> {
-        &self.customer_number
-    }
-    fn owner_id(&self) -> Option<Uuid> {
-        self.owner_id
-    }
+/// Both keep these under the same names.
+macro_rules! party {
+    ($($kind:ty),*) => {$(
+        impl Party for $kind {
+            fn addresses(&self) -> &[Address] {
+                &self.addresses
+            }
+            fn customer_number(&self) -> &Option<String> {
+                &self.customer_number
+            }
+            fn owner_id(&self) -> Option<Uuid> {
+                self.owner_id
+            }
+        }
+    )*};
 }
-
-impl Party for OrganizationData {
-    fn addresses(&self) -> &[Address] {
-        &self.addresses
-    }
-    fn customer_number(&self) -> &Option<String> {
-        &self.customer_number
-    }
-    fn owner_id(&self) -> Option<Uuid> {
-        self.owner_id
-    }
-}
+party!(ContactData, OrganizationData);
 
 /// The parts of a party's first address.
 const fn party_address<R: Party + 'static>() -> [Column<R>; 4] {
