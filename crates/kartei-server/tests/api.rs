@@ -1898,3 +1898,95 @@ async fn every_record_kind_has_its_documented_routes(api: Api) {
     assert_ne!(nothing.status, StatusCode::OK);
 }
 api_story!(every_record_kind_has_its_documented_routes);
+
+/// A re-import on the web: the check shows what a found contact would get (old and new),
+/// "replace" is offered with a warning, and the contact's history names the import.
+async fn a_web_reimport_shows_its_changes_and_names_itself(api: Api) {
+    let (cookie, csrf) = web_session(&api, "ilse").await;
+    let heinz = api
+        .store
+        .create::<kartei_core::contact::ContactData>(
+            &kartei_store::Actor::system("t"),
+            serde_json::from_value(json!({"first_name": "Heinz", "last_name": "Weber",
+                "job_title": "Einkauf", "emails": [{"address": "heinz@weber.de"}],
+                "addresses": [{"street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin"}]}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let csv = "E-Mail;Position;PLZ;Ort\nheinz@weber.de;Vertrieb;20095;Hamburg\n".as_bytes();
+    let (ctype, body) = multipart(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("file", Some("kunden.csv"), csv),
+    ]);
+    let (_, headers, _) = api
+        .send_raw("/imports/upload", &[("cookie", &cookie)], &ctype, body)
+        .await;
+    let path = headers["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let form = |on_match: &str, action: &str| {
+        format!("_csrf={csrf}&t0=email&t1=job_title&t2=postcode&t3=city&match_by=email&on_match={on_match}&action={action}")
+    };
+    let send = |body: String| {
+        let (api, cookie, path) = (&api, cookie.clone(), path.clone());
+        async move {
+            api.send_form("POST", &path, &[("cookie", &cookie)], Some(&body))
+                .await
+        }
+    };
+    let (status, _, page) = send(form("fill_in", "check")).await;
+    assert_eq!(status, StatusCode::OK);
+    let changes = page
+        .split("id=\"import-changes\"")
+        .nth(1)
+        .expect("the changes are listed")
+        .split("</table>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(changes.contains("Hauptstr. 1 10115 Berlin"), "{changes}");
+    assert!(changes.contains("20095 Hamburg"), "{changes}");
+    assert!(
+        !changes.contains("Vertrieb"),
+        "fill in keeps his job title: {changes}"
+    );
+    assert!(!page.contains("id=\"replace-warning\""), "{page}");
+    let (_, _, page) = send(form("replace", "check")).await;
+    assert!(page.contains("id=\"replace-warning\""), "{page}");
+    assert!(page.contains("Vertrieb"), "{page}");
+
+    let (status, headers, _) = send(form("fill_in", "run")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let progress = headers["location"].to_str().unwrap().to_string();
+    let mut done = false;
+    for _ in 0..200 {
+        let (_, _, page) = api
+            .send_form("GET", &progress, &[("cookie", &cookie)], None)
+            .await;
+        if page.contains("Import fertig:") {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done, "the import finished");
+    let (_, _, detail) = api
+        .send_form(
+            "GET",
+            &format!("/contacts/{}", heinz.id),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    let today = kartei_store::now().format("%d.%m.%Y").to_string();
+    assert!(
+        detail.contains(&format!("durch Import kunden.csv vom {today} (ilse)")),
+        "{detail}"
+    );
+}
+api_story!(a_web_reimport_shows_its_changes_and_names_itself);
