@@ -703,7 +703,8 @@ async fn plan_rows(
         let mut current = None;
         let checked = match existing {
             Some(id) => {
-                let found = store.get::<ContactData>(id).await?.data;
+                let found =
+                    validator.without_deleted_fields(store.get::<ContactData>(id).await?.data);
                 let after =
                     matched_contact(options.on_match, &found, &contact, store.default_region());
                 current = Some(found);

@@ -247,3 +247,41 @@ async fn replace_overwrites_only_when_chosen(store: Store) {
 both_databases!(fill_in_keeps_every_email_and_address_and_undo_restores_them);
 both_databases!(each_list_gains_only_what_it_lacks);
 both_databases!(replace_overwrites_only_when_chosen);
+
+/// A contact holding a value of a custom field deleted since is filled in like any
+/// other: the old value is not checked again, nothing fails.
+async fn a_deleted_custom_field_does_not_stop_a_reimport(store: Store) {
+    let store = store.with_review_days(None);
+    let actor = Actor::system("admin");
+    let field = store
+        .create_custom_field(
+            &actor,
+            CustomFieldInput {
+                entity: Entity::Contact,
+                key: "altnummer".into(),
+                label_de: "Altnummer".into(),
+                label_en: "Old number".into(),
+                kind: CustomKind::Text,
+                options: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let id = heinz(&store, &actor).await;
+    store
+        .update::<ContactData>(&actor, id, None, json!({"custom": {"altnummer": "A-1"}}))
+        .await
+        .unwrap();
+    store.delete_custom_field(&actor, field.id).await.unwrap();
+    import(
+        &store,
+        &actor,
+        "E-Mail;Abteilung\nheinz@weber.de;Nord\n",
+        OnMatch::FillIn,
+    )
+    .await;
+    let after = store.get::<ContactData>(id).await.unwrap().data;
+    assert_eq!(after.department.as_deref(), Some("Nord"));
+}
+
+both_databases!(a_deleted_custom_field_does_not_stop_a_reimport);

@@ -44,7 +44,7 @@ pub type LedgerRow = (Uuid, DateTime<Utc>, &'static str, i64, String, Option<Uui
 /// A bulk load in progress: remembers fuzzy terms already written and the custom fields.
 pub struct BulkLoad {
     pub(crate) known_terms: HashSet<String>,
-    validator: Validator,
+    pub(crate) validator: Validator,
     deferred: bool,
 }
 
@@ -82,6 +82,19 @@ impl Valid<kartei_core::contact::ContactData> {
 }
 
 impl Validator {
+    /// A stored record without the values of custom fields deleted since, which are
+    /// not carried into a new check (as an update drops them).
+    pub fn without_deleted_fields<R: RecordData>(&self, mut data: R) -> R {
+        if let Some(custom) = data.custom_mut() {
+            custom.retain(|k, _| {
+                self.defs
+                    .iter()
+                    .any(|d| d.entity == R::ENTITY && &d.key == k)
+            });
+        }
+        data
+    }
+
     /// Checks one record; the normalised record or every failing field.
     pub fn check<R: RecordData>(&self, data: R) -> Result<Valid<R>, StoreError> {
         let ctx = Context {

@@ -242,8 +242,13 @@ impl Store {
         let mut updated = 0i64;
         for (id, row) in &batch.updates {
             let before = current_data(&mut tx, *id).await?;
-            let current: ContactData = serde_json::from_str(&before)?;
+            let current = load
+                .validator
+                .without_deleted_fields(serde_json::from_str::<ContactData>(&before)?);
             let after = matched_contact(batch.on_match, &current, row, &self.default_region);
+            // Compared as it will be stored: a value that differs only in notation
+            // (spaces, a default kind or country) is no change.
+            let after = load.validator.check(after)?.into_inner();
             let patch = kartei_core::import_match::patch(&current, &after);
             if patch.as_object().is_some_and(serde_json::Map::is_empty) {
                 // The row adds nothing the contact does not have: no change, no entry.
