@@ -1990,3 +1990,34 @@ async fn a_web_reimport_shows_its_changes_and_names_itself(api: Api) {
     );
 }
 api_story!(a_web_reimport_shows_its_changes_and_names_itself);
+
+/// Kartei has an icon of its own, served without a session, named by every page.
+async fn pages_name_the_icon_and_it_is_served(api: Api) {
+    for path in ["/favicon.ico", "/assets/favicon.svg"] {
+        let (status, headers, body) = api.send_form("GET", path, &[], None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers["content-type"], "image/svg+xml", "{path}");
+        assert!(body.starts_with("<svg"), "{body}");
+    }
+    let (_, _, login) = api.send_form("GET", "/login", &[], None).await;
+    assert!(
+        login.contains("rel=\"icon\" href=\"/assets/favicon.svg\""),
+        "{login}"
+    );
+    let (cookie, _) = web_session(&api, "fina").await;
+    for path in ["/contacts", "/nowhere"] {
+        let (_, _, page) = api
+            .send_form(
+                "GET",
+                path,
+                &[("cookie", &cookie), ("accept", "text/html")],
+                None,
+            )
+            .await;
+        assert!(
+            page.contains("rel=\"icon\" href=\"/assets/favicon.svg\""),
+            "{path}"
+        );
+    }
+}
+api_story!(pages_name_the_icon_and_it_is_served);

@@ -38,6 +38,7 @@ use texts::Tr;
 
 const STYLE: &str = include_str!("../../assets/app.css");
 const SCRIPT: &str = include_str!("../../assets/app.js");
+const ICON: &str = include_str!("../../assets/favicon.svg");
 
 /// Assets are named by content, so they may be cached for long.
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -253,6 +254,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        // Browsers ask for /favicon.ico without being told; the pages name the SVG.
+        .route(
+            "/assets/favicon.svg",
+            get(|| async { asset("image/svg+xml", ICON) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", ICON) }),
         )
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
