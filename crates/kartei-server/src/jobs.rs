@@ -16,6 +16,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Default)]
 pub struct Job {
     running: AtomicBool,
+    /// When the current (or last) run started.
+    started: Mutex<Option<DateTime<Utc>>>,
     /// What the job is walking and how many it has seen.
     progress: Mutex<(String, usize)>,
     /// The error that ended the last run, if one did.
@@ -34,6 +36,7 @@ impl Job {
         }
         *lock(&self.failed) = None;
         *lock(&self.progress) = (String::new(), 0);
+        *lock(&self.started) = Some(Utc::now());
         let job = Arc::clone(self);
         let run = work(Arc::clone(self));
         tokio::spawn(async move {
@@ -52,6 +55,17 @@ impl Job {
 
     pub fn running(&self) -> bool {
         self.running.load(Ordering::SeqCst)
+    }
+
+    /// Whether a run is going on that has not yet delivered a result stamped `done`:
+    /// a run writes its result a moment before it counts as ended, and a page shown in
+    /// that moment must not call the finished result "running".
+    pub fn running_without(&self, done: Option<DateTime<Utc>>) -> bool {
+        self.running()
+            && match (*lock(&self.started), done) {
+                (Some(started), Some(done)) => done < started,
+                _ => true,
+            }
     }
 
     pub fn progress(&self) -> (String, usize) {
@@ -247,4 +261,40 @@ async fn run_import(
         }
     };
     lock(&runs).insert(id, state);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A result written while its run is still winding down is shown as finished.
+    #[tokio::test]
+    async fn a_run_is_over_once_it_has_written_its_result() {
+        let job = Arc::new(Job::default());
+        let (wrote, written) = tokio::sync::oneshot::channel::<DateTime<Utc>>();
+        let (end, ended) = tokio::sync::oneshot::channel::<()>();
+        assert!(job.start(|_| async move {
+            let _ = wrote.send(Utc::now());
+            let _ = ended.await;
+            Ok(())
+        }));
+        let at = written.await.unwrap();
+        assert!(job.running(), "the run has not returned yet");
+        assert!(!job.running_without(Some(at)), "its result is there");
+        assert!(job.running_without(None));
+        let before = Some(at - chrono::Duration::seconds(60));
+        assert!(
+            job.running_without(before),
+            "an older result is not this run's"
+        );
+        end.send(()).unwrap();
+        for _ in 0..100 {
+            if !job.running() {
+                break;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(!job.running());
+    }
 }

@@ -1259,6 +1259,10 @@ async fn the_quality_report_survives_a_restart(api: Api) {
             .send_form("GET", "/quality", &[("cookie", &cookie)], None)
             .await;
         if page.contains("id=\"quality-findings\"") {
+            // A report on the page is a finished audit, not a running one.
+            assert!(!page.contains("Prüfung läuft:"), "{page}");
+            // No contacts: no field is missing anywhere, so no "contacts without" link.
+            assert!(!page.contains("Kontakte ohne"), "{page}");
             shown = true;
             break;
         }

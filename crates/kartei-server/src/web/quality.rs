@@ -70,8 +70,8 @@ async fn page(
     let lang = session.lang;
     let tr = super::texts::Tr(lang);
     let job = &state.jobs.quality;
-    let running = job.running();
     let report = state.jobs.quality_report(&state.store).await?;
+    let running = job.running_without(report.as_ref().map(|(at, _)| *at));
     let count = |n: i64| crate::format::integer(n, lang);
     let share = |n: i64, of: i64| if of > 0 { (n * 100 / of) as u32 } else { 0 };
     let (done, mut page) = match &report {
@@ -94,7 +94,10 @@ async fn page(
                 label: field_label(field, lang),
                 count: count(*n),
                 percent: share(*n, total),
-                list: filter.map(|f| list_link(json!({"field": f, "op": "is_empty"}))),
+                // No link to "contacts without" a field every contact has.
+                list: filter
+                    .filter(|_| *n < total)
+                    .map(|f| list_link(json!({"field": f, "op": "is_empty"}))),
                 examples: Vec::new(),
             })
             .collect()
