@@ -131,7 +131,7 @@ fn amount(minor: &Value, lang: Lang) -> String {
     match minor.as_i64() {
         Some(m) => {
             let sign = if m < 0 { "-" } else { "" };
-            let decimal = lang.pick(",", ".");
+            let decimal = crate::format::decimal_mark(lang);
             format!("{sign}{}{decimal}{:02}", (m / 100).abs(), (m % 100).abs())
         }
         None => as_text(Some(minor)),
