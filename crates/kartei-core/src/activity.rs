@@ -66,6 +66,7 @@ impl ActivityData {
 
 impl RecordData for ActivityData {
     const ENTITY: Entity = Entity::Activity;
+    const LINKS_CONTACTS: bool = true;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

@@ -206,6 +206,7 @@ fn share(amount: i64, bp: i64) -> i64 {
 
 impl RecordData for OrderData {
     const ENTITY: Entity = Entity::Order;
+    const LINKS_CONTACTS: bool = true;
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

@@ -154,6 +154,7 @@ pub struct DealData {
 
 impl RecordData for DealData {
     const ENTITY: Entity = Entity::Deal;
+    const LINKS_CONTACTS: bool = true;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

@@ -9,11 +9,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The kinds of record, one line each: the name in the audit log and in filters, the
-/// table, and the collection in URLs. `Entity`, its list and its names come from here;
-/// a new kind starts with a line in this list.
-macro_rules! kinds {
-    ($($kind:ident: $name:literal, $table:literal, $collection:literal;)*) => {
+/// Every kind of record, one line each: the `Entity` variant, the table (also the
+/// module name of its API), the record type, the name in the audit log and in filters,
+/// and the collection in URLs. `with_record_kinds!(callback)` hands the list to a macro
+/// that builds from it: `Entity` here, decoding and merging in the store, the API's
+/// documented routes and the web's pages in the server. A new kind starts with a line
+/// in this list.
+#[macro_export]
+macro_rules! with_record_kinds {
+    ($callback:ident) => {
+        $callback! {
+            Contact / contacts: $crate::contact::ContactData = "contact", "contacts";
+            Organization / organizations: $crate::organization::OrganizationData = "organization", "organizations";
+            Activity / activities: $crate::activity::ActivityData = "activity", "activities";
+            Pipeline / pipelines: $crate::deal::PipelineData = "pipeline", "pipelines";
+            Deal / deals: $crate::deal::DealData = "deal", "deals";
+            ProductCategory / product_categories: $crate::commerce::ProductCategoryData = "product_category", "product-categories";
+            Product / products: $crate::commerce::ProductData = "product", "products";
+            Order / orders: $crate::commerce::OrderData = "order", "orders";
+            Ticket / tickets: $crate::support::TicketData = "ticket", "tickets";
+            Feedback / feedback: $crate::support::FeedbackData = "feedback", "feedback";
+        }
+    };
+}
+
+macro_rules! entities {
+    ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum Entity {
@@ -31,7 +52,7 @@ macro_rules! kinds {
 
             pub fn table(self) -> &'static str {
                 match self {
-                    $(Entity::$kind => $table),*
+                    $(Entity::$kind => stringify!($table)),*
                 }
             }
 
@@ -41,22 +62,21 @@ macro_rules! kinds {
                     $(Entity::$kind => $collection),*
                 }
             }
+
+            /// Whether records of this kind link contacts (a merge moves them to the
+            /// survivor; erasing a contact reaches them).
+            pub fn links_contacts(self) -> bool {
+                match self {
+                    $(Entity::$kind => <$data as RecordData>::LINKS_CONTACTS),*
+                }
+            }
         }
+
+        $(const _: () = assert!(matches!(<$data as RecordData>::ENTITY, Entity::$kind));)*
     };
 }
 
-kinds! {
-    Contact: "contact", "contacts", "contacts";
-    Organization: "organization", "organizations", "organizations";
-    Activity: "activity", "activities", "activities";
-    Pipeline: "pipeline", "pipelines", "pipelines";
-    Deal: "deal", "deals", "deals";
-    ProductCategory: "product_category", "product_categories", "product-categories";
-    Product: "product", "products", "products";
-    Order: "order", "orders", "orders";
-    Ticket: "ticket", "tickets", "tickets";
-    Feedback: "feedback", "feedback", "feedback";
-}
+crate::with_record_kinds!(entities);
 
 impl Entity {
     pub fn parse(s: &str) -> Option<Self> {
@@ -138,6 +158,8 @@ impl SearchKeys {
 /// plus the index columns derived from it.
 pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static {
     const ENTITY: Entity;
+    /// Whether records of this kind link contacts (see [`Entity::links_contacts`]).
+    const LINKS_CONTACTS: bool = false;
 
     /// Checks every field, returning the normalised record or every failing field.
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>>;

@@ -32,6 +32,7 @@ pub struct TicketData {
 
 impl RecordData for TicketData {
     const ENTITY: Entity = Entity::Ticket;
+    const LINKS_CONTACTS: bool = true;
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -138,6 +139,7 @@ pub struct FeedbackData {
 
 impl RecordData for FeedbackData {
     const ENTITY: Entity = Entity::Feedback;
+    const LINKS_CONTACTS: bool = true;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

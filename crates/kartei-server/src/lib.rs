@@ -8,7 +8,6 @@ pub mod error;
 pub mod format;
 pub mod import;
 pub mod jobs;
-mod kinds;
 pub mod throttle;
 pub mod web;
 

@@ -8,14 +8,16 @@ use crate::records::{insert_records, rewrite, Timing};
 use crate::sql::name;
 use crate::{audit, now, Actor, Store};
 use kartei_core::activity::ActivityData;
+use kartei_core::commerce::ProductCategoryData;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::CustomFieldDef;
-use kartei_core::deal::{PipelineData, PipelineStages};
-use kartei_core::record::{Entity, RecordData};
+use kartei_core::deal::{DealData, PipelineData, PipelineStages};
+use kartei_core::record::RecordData;
 use kartei_core::validation::ErrorCode;
 use sea_query::{Expr, Query};
-use serde_json::Value;
+use std::any::Any;
 use std::collections::HashSet;
+use std::future::Future;
 use uuid::Uuid;
 
 /// The subject of review tasks; pages show it in the reader's language.
@@ -33,12 +35,6 @@ pub(crate) fn review_task(contact: Uuid, assignee: Option<Uuid>, days: u32) -> A
         review_of: Some(contact),
         ..ActivityData::default()
     }
-}
-
-fn field(v: &Value, key: &str) -> Option<Uuid> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
 }
 
 /// The live pipelines with their stages; deals are checked against them.
@@ -62,162 +58,261 @@ pub(crate) async fn pipelines(tx: &mut Tx) -> Result<Vec<PipelineStages>, StoreE
         .collect()
 }
 
-impl Store {
-    /// Prepares a record for creation: new contacts are marked for review.
-    pub(crate) fn before_create<R: RecordData>(&self, data: R) -> Result<R, StoreError> {
-        if R::ENTITY != Entity::Contact || self.review_days.is_none() {
-            return Ok(data);
-        }
-        let mut doc = serde_json::to_value(&data)?;
-        doc["needs_check"] = Value::Bool(true);
-        Ok(serde_json::from_value(doc)?)
+/// What a hook works with: the write's transaction, who writes, the custom fields and
+/// the store's settings.
+pub(crate) struct Write<'a> {
+    pub tx: &'a mut Tx,
+    pub actor: &'a Actor,
+    pub defs: &'a [CustomFieldDef],
+    pub store: &'a Store,
+}
+
+/// A kind's behaviour besides the write itself, on the typed records, in the write's
+/// transaction. Every hook does nothing unless the kind says otherwise; a kind with
+/// hooks of its own implements this trait and is named in [`each_hooked_kind`].
+pub(crate) trait Hooks: RecordData {
+    /// Prepares a new, checked record before it is written.
+    fn before_create(&mut self, _store: &Store) {}
+
+    /// After a new record is written, before the transaction ends.
+    fn after_create(
+        &self,
+        _w: &mut Write<'_>,
+        _id: Uuid,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
     }
 
-    pub(crate) async fn after_create<R: RecordData>(
+    /// Checks a changed record against other records; an error leaves it unchanged.
+    fn before_update(
         &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        id: Uuid,
-        data: &R,
-        defs: &[CustomFieldDef],
+        _w: &mut Write<'_>,
+        _id: Uuid,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// After a change is written, with the record as it was.
+    fn after_update(
+        &self,
+        _before: &Self,
+        _w: &mut Write<'_>,
+        _id: Uuid,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// Runs `$body` once for each kind with hooks of its own, `$kind` naming its type.
+macro_rules! each_hooked_kind {
+    ($kind:ident => $body:block) => {{
+        type $kind = ContactData;
+        $body
+    }
+    {
+        type $kind = ActivityData;
+        $body
+    }
+    {
+        type $kind = DealData;
+        $body
+    }
+    {
+        type $kind = PipelineData;
+        $body
+    }
+    {
+        type $kind = ProductCategoryData;
+        $body
+    }};
+}
+
+/// `record` as the kind `K`, when it is one.
+fn as_kind<K: 'static>(record: &dyn Any) -> Option<&K> {
+    record.downcast_ref()
+}
+
+pub(crate) fn before_create<R: RecordData>(record: &mut R, store: &Store) {
+    each_hooked_kind!(K => {
+        if let Some(r) = (record as &mut dyn Any).downcast_mut::<K>() {
+            r.before_create(store);
+        }
+    });
+}
+
+pub(crate) async fn after_create<R: RecordData>(
+    record: &R,
+    w: &mut Write<'_>,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    each_hooked_kind!(K => {
+        if let Some(r) = as_kind::<K>(record) {
+            return r.after_create(w, id).await;
+        }
+    });
+    Ok(())
+}
+
+pub(crate) async fn before_update<R: RecordData>(
+    record: &R,
+    w: &mut Write<'_>,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    each_hooked_kind!(K => {
+        if let Some(r) = as_kind::<K>(record) {
+            return r.before_update(w, id).await;
+        }
+    });
+    Ok(())
+}
+
+pub(crate) async fn after_update<R: RecordData>(
+    before: &R,
+    after: &R,
+    w: &mut Write<'_>,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    each_hooked_kind!(K => {
+        if let (Some(b), Some(a)) = (as_kind::<K>(before), as_kind::<K>(after)) {
+            return a.after_update(b, w, id).await;
+        }
+    });
+    Ok(())
+}
+
+/// A new contact is marked for review and gets a review task for its owner (or whoever
+/// created it).
+impl Hooks for ContactData {
+    fn before_create(&mut self, store: &Store) {
+        if store.review_days.is_some() {
+            self.needs_check = true;
+        }
+    }
+
+    async fn after_create(&self, w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+        let Some(days) = w.store.review_days else {
+            return Ok(());
+        };
+        let task = review_task(id, self.owner_id.or(w.actor.user_id), days);
+        let task_id = Uuid::now_v7();
+        insert_records(
+            w.tx,
+            w.actor,
+            &[(task_id, task.clone())],
+            w.defs,
+            &mut HashSet::new(),
+            Timing::Now(now()),
+        )
+        .await?;
+        audit::append(
+            w.tx,
+            w.actor,
+            "activity",
+            Some(task_id),
+            "create",
+            None,
+            Some(&task),
+        )
+        .await
+    }
+}
+
+/// A review task ticked off takes the marker off its contact.
+impl Hooks for ActivityData {
+    async fn after_update(
+        &self,
+        before: &Self,
+        w: &mut Write<'_>,
+        _id: Uuid,
     ) -> Result<(), StoreError> {
-        match R::ENTITY {
-            Entity::Contact => {
-                if let Some(days) = self.review_days {
-                    let doc = serde_json::to_value(data)?;
-                    let task = review_task(id, field(&doc, "owner_id").or(actor.user_id), days);
-                    let task_id = Uuid::now_v7();
-                    insert_records(
-                        tx,
-                        actor,
-                        &[(task_id, task.clone())],
-                        defs,
-                        &mut HashSet::new(),
-                        Timing::Now(now()),
-                    )
-                    .await?;
-                    audit::append(
-                        tx,
-                        actor,
-                        "activity",
-                        Some(task_id),
-                        "create",
-                        None,
-                        Some(&task),
-                    )
-                    .await?;
-                }
-            }
-            Entity::Deal => {
-                let doc = serde_json::to_value(data)?;
-                record_stage(tx, actor, id, &doc).await?;
-            }
-            _ => {}
+        let (Some(contact), false, true) = (self.review_of, before.done, self.done) else {
+            return Ok(());
+        };
+        let changed = rewrite::<ContactData>(
+            w.tx,
+            crate::sql::qcol("c", "id").eq(contact),
+            w.defs,
+            |_, c| c.needs_check = false,
+        )
+        .await?;
+        for cid in changed {
+            audit::append(
+                w.tx,
+                w.actor,
+                "contact",
+                Some(cid),
+                "update",
+                Some(&serde_json::json!({"needs_check": true})),
+                Some(&serde_json::json!({"needs_check": false})),
+            )
+            .await?;
         }
         Ok(())
     }
+}
 
-    /// Checks a change against other records: a category cannot sit below itself, and a
-    /// pipeline keeps the stages its live deals are in.
-    pub(crate) async fn before_update<R: RecordData>(
+/// A deal's every stage is recorded with the time it entered it.
+impl Hooks for DealData {
+    async fn after_create(&self, w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+        record_stage(w.tx, w.actor, id, self).await
+    }
+
+    async fn after_update(
         &self,
-        tx: &mut Tx,
+        before: &Self,
+        w: &mut Write<'_>,
         id: Uuid,
-        after: &R,
     ) -> Result<(), StoreError> {
-        match R::ENTITY {
-            Entity::ProductCategory => {
-                let mut parent = field(&serde_json::to_value(after)?, "parent_id");
-                let mut steps = 0;
-                while let Some(p) = parent {
-                    if p == id || steps > 100 {
-                        return Err(StoreError::field("parent_id", ErrorCode::UnknownReference));
-                    }
-                    let row: Option<(String,)> = tx
-                        .optional(
-                            Query::select()
-                                .column(name("data"))
-                                .from(name("product_categories"))
-                                .and_where(Expr::col(name("id")).eq(p)),
-                        )
-                        .await?;
-                    parent = match row {
-                        Some((data,)) => field(&serde_json::from_str(&data)?, "parent_id"),
-                        None => None,
-                    };
-                    steps += 1;
-                }
-            }
-            Entity::Pipeline => {
-                let doc = serde_json::to_value(after)?;
-                let kept: Vec<Uuid> = doc
-                    .get("stages")
-                    .and_then(Value::as_array)
-                    .map(|stages| stages.iter().filter_map(|s| field(s, "id")).collect())
-                    .unwrap_or_default();
-                let used: Vec<(Uuid,)> = tx
-                    .all(
-                        Query::select()
-                            .distinct()
-                            .column(name("stage_id"))
-                            .from(name("deals"))
-                            .and_where(Expr::col(name("pipeline_id")).eq(id))
-                            .and_where(Expr::col(name("deleted_at")).is_null()),
-                    )
-                    .await?;
-                if used.iter().any(|(s,)| !kept.contains(s)) {
-                    return Err(StoreError::field("stages", ErrorCode::UnknownReference));
-                }
-            }
-            _ => {}
+        if before.stage_id == self.stage_id {
+            return Ok(());
+        }
+        record_stage(w.tx, w.actor, id, self).await
+    }
+}
+
+/// A pipeline keeps the stages its live deals are in.
+impl Hooks for PipelineData {
+    async fn before_update(&self, w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+        let kept: Vec<Uuid> = self.stages.iter().filter_map(|s| s.id).collect();
+        let used: Vec<(Uuid,)> =
+            w.tx.all(
+                Query::select()
+                    .distinct()
+                    .column(name("stage_id"))
+                    .from(name("deals"))
+                    .and_where(Expr::col(name("pipeline_id")).eq(id))
+                    .and_where(Expr::col(name("deleted_at")).is_null()),
+            )
+            .await?;
+        if used.iter().any(|(s,)| !kept.contains(s)) {
+            return Err(StoreError::field("stages", ErrorCode::UnknownReference));
         }
         Ok(())
     }
+}
 
-    pub(crate) async fn after_update<R: RecordData>(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        id: Uuid,
-        before: &R,
-        after: &R,
-        defs: &[CustomFieldDef],
-    ) -> Result<(), StoreError> {
-        match R::ENTITY {
-            Entity::Deal => {
-                let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
-                if field(&b, "stage_id") != field(&a, "stage_id") {
-                    record_stage(tx, actor, id, &a).await?;
-                }
+/// A category cannot sit below itself.
+impl Hooks for ProductCategoryData {
+    async fn before_update(&self, w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+        let mut parent = self.parent_id;
+        let mut steps = 0;
+        while let Some(p) = parent {
+            if p == id || steps > 100 {
+                return Err(StoreError::field("parent_id", ErrorCode::UnknownReference));
             }
-            Entity::Activity => {
-                let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
-                let done = |v: &Value| v.get("done").and_then(Value::as_bool).unwrap_or(false);
-                if let (Some(contact), false, true) = (field(&a, "review_of"), done(&b), done(&a)) {
-                    // The review is done: the contact loses its marker.
-                    let changed = rewrite::<ContactData>(
-                        tx,
-                        crate::sql::qcol("c", "id").eq(contact),
-                        defs,
-                        |_, c| c.needs_check = false,
-                    )
-                    .await?;
-                    for cid in changed {
-                        let after = serde_json::json!({"needs_check": false});
-                        audit::append(
-                            tx,
-                            actor,
-                            "contact",
-                            Some(cid),
-                            "update",
-                            Some(&serde_json::json!({"needs_check": true})),
-                            Some(&after),
-                        )
-                        .await?;
-                    }
-                }
-            }
-            _ => {}
+            let row: Option<(String,)> =
+                w.tx.optional(
+                    Query::select()
+                        .column(name("data"))
+                        .from(name("product_categories"))
+                        .and_where(Expr::col(name("id")).eq(p)),
+                )
+                .await?;
+            parent = match row {
+                Some((data,)) => serde_json::from_str::<ProductCategoryData>(&data)?.parent_id,
+                None => None,
+            };
+            steps += 1;
         }
         Ok(())
     }
@@ -228,9 +323,9 @@ async fn record_stage(
     tx: &mut Tx,
     actor: &Actor,
     deal: Uuid,
-    doc: &Value,
+    data: &DealData,
 ) -> Result<(), StoreError> {
-    let (Some(pipeline), Some(stage)) = (field(doc, "pipeline_id"), field(doc, "stage_id")) else {
+    let (Some(pipeline), Some(stage)) = (data.pipeline_id, data.stage_id) else {
         return Ok(());
     };
     tx.execute(

@@ -1,7 +1,7 @@
 //! Merging two contacts. The survivor takes in the other contact's data (the fields the
 //! user chose, its gaps filled, e-mails, phones and addresses combined), and everything
 //! attached to the other contact moves over: the records that link it (the kinds in
-//! [`ATTACHED`]), tags, loyalty bookings and its audit history. The other contact goes
+//! [`attached`]), tags, loyalty bookings and its audit history. The other contact goes
 //! to the trash. One transaction; a merge can be undone as long as nothing involved has
 //! changed since.
 
@@ -12,14 +12,10 @@ use crate::sql::{name, qcol};
 use crate::trash::restore_in;
 use crate::{audit, now, Actor, Store};
 use chrono::{DateTime, Utc};
-use kartei_core::activity::ActivityData;
-use kartei_core::commerce::OrderData;
 use kartei_core::contact::ContactData;
 use kartei_core::contact_merge::merged;
 use kartei_core::custom_field::CustomFieldDef;
-use kartei_core::deal::DealData;
 use kartei_core::record::{Entity, RecordData};
-use kartei_core::support::{FeedbackData, TicketData};
 use kartei_core::validation::ErrorCode;
 use sea_query::{Expr, Order, Query};
 use serde::{Deserialize, Serialize};
@@ -28,13 +24,9 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The kinds whose records link contacts; a merge moves them to the survivor.
-pub const ATTACHED: [Entity; 5] = [
-    Entity::Activity,
-    Entity::Deal,
-    Entity::Order,
-    Entity::Ticket,
-    Entity::Feedback,
-];
+pub fn attached() -> impl Iterator<Item = Entity> {
+    Entity::ALL.into_iter().filter(|e| e.links_contacts())
+}
 
 /// One merge, as listed and as returned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -305,11 +297,16 @@ impl Store {
         let keep = crate::records::live::<ContactData>(&mut tx, survivor).await?;
         let gone = crate::records::live::<ContactData>(&mut tx, other).await?;
         let mut records = Vec::new();
-        records.extend(move_records::<ActivityData>(&mut tx, actor, &defs, other, survivor).await?);
-        records.extend(move_records::<DealData>(&mut tx, actor, &defs, other, survivor).await?);
-        records.extend(move_records::<OrderData>(&mut tx, actor, &defs, other, survivor).await?);
-        records.extend(move_records::<TicketData>(&mut tx, actor, &defs, other, survivor).await?);
-        records.extend(move_records::<FeedbackData>(&mut tx, actor, &defs, other, survivor).await?);
+        macro_rules! move_all {
+            ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+                $(if <$data as RecordData>::LINKS_CONTACTS {
+                    records.extend(
+                        move_records::<$data>(&mut tx, actor, &defs, other, survivor).await?,
+                    );
+                })*
+            };
+        }
+        kartei_core::with_record_kinds!(move_all);
         // Tags the survivor lacks.
         let tag_rows: Vec<(Uuid, Uuid)> = tx
             .all(
@@ -430,7 +427,7 @@ impl Store {
     pub async fn attached_counts(&self, contact: Uuid) -> Result<Vec<(String, i64)>, StoreError> {
         let mut tx = self.db.read().await?;
         let mut out = Vec::new();
-        for entity in ATTACHED {
+        for entity in attached() {
             let (n,): (i64,) = tx
                 .optional(
                     Query::select()
@@ -556,11 +553,14 @@ impl Store {
                 .filter(|m| m.entity == e.as_str())
                 .collect()
         };
-        restore_records::<ActivityData>(&mut tx, actor, &defs, &of(Entity::Activity)).await?;
-        restore_records::<DealData>(&mut tx, actor, &defs, &of(Entity::Deal)).await?;
-        restore_records::<OrderData>(&mut tx, actor, &defs, &of(Entity::Order)).await?;
-        restore_records::<TicketData>(&mut tx, actor, &defs, &of(Entity::Ticket)).await?;
-        restore_records::<FeedbackData>(&mut tx, actor, &defs, &of(Entity::Feedback)).await?;
+        macro_rules! restore {
+            ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+                $(if <$data as RecordData>::LINKS_CONTACTS {
+                    restore_records::<$data>(&mut tx, actor, &defs, &of(Entity::$kind)).await?;
+                })*
+            };
+        }
+        kartei_core::with_record_kinds!(restore);
         if !undo.tags_added.is_empty() {
             tx.execute(
                 Query::delete()
@@ -614,7 +614,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::ATTACHED;
     use crate::records::linked_contacts;
     use kartei_core::record::Entity;
 
@@ -636,7 +635,7 @@ mod tests {
                     linked_contacts(entity, &doc).is_ok_and(|ids| ids == [id])
                 });
             assert_eq!(
-                ATTACHED.contains(&entity),
+                entity.links_contacts(),
                 links && entity != Entity::Contact,
                 "{entity:?}"
             );

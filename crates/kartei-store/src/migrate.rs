@@ -256,7 +256,7 @@ pub async fn describe_schema(db: &Db) -> Result<Vec<(String, String)>, StoreErro
 
 /// Records the contact links of records stored before migration 9.
 async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
-    for entity in crate::merge::ATTACHED {
+    for entity in crate::merge::attached() {
         backfill(
             db,
             entity,

@@ -4,6 +4,7 @@
 use crate::audit;
 use crate::db::Tx;
 use crate::error::StoreError;
+use crate::hooks::{self, Write};
 use crate::index::{insert_rows, IndexRows};
 use crate::sql::{index_value, name, qcol};
 use crate::tags::{tags_of, TagRef};
@@ -143,7 +144,8 @@ impl Store {
         let data = data
             .normalise(&self.context(&defs, &pipelines))
             .map_err(StoreError::Invalid)?;
-        let data = self.before_create(data)?;
+        let mut data = data;
+        hooks::before_create(&mut data, self);
         check_references(&mut tx, &data).await?;
         let id = Uuid::now_v7();
         let at = now();
@@ -156,7 +158,13 @@ impl Store {
             Timing::Now(at),
         )
         .await?;
-        self.after_create(&mut tx, actor, id, &data, &defs).await?;
+        let mut w = Write {
+            tx: &mut tx,
+            actor,
+            defs: &defs,
+            store: self,
+        };
+        hooks::after_create(&data, &mut w, id).await?;
         audit::append(
             &mut tx,
             actor,
@@ -269,7 +277,13 @@ impl Store {
             })
             .collect();
         check_links(tx, &[&changed], &kept).await?;
-        self.before_update(tx, id, &changed).await?;
+        let mut w = Write {
+            tx,
+            actor,
+            defs,
+            store: self,
+        };
+        hooks::before_update(&changed, &mut w, id).await?;
         let at = now();
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
             (name("version"), Expr::col(name("version")).add(1)),
@@ -307,8 +321,13 @@ impl Store {
         if R::ENTITY == Entity::Organization && before.sort_name() != changed.sort_name() {
             reindex_members(tx, id, defs).await?;
         }
-        self.after_update(tx, actor, id, &before, &changed, defs)
-            .await?;
+        let mut w = Write {
+            tx,
+            actor,
+            defs,
+            store: self,
+        };
+        hooks::after_update(&before, &changed, &mut w, id).await?;
         audit::append(
             tx,
             actor,
@@ -432,22 +451,14 @@ impl<R: RecordData> AnyRecord for R {
 
 /// Reads a stored document of the given kind.
 pub(crate) fn decode_any(entity: Entity, data: &str) -> Result<Box<dyn AnyRecord>, StoreError> {
-    fn boxed<R: RecordData + 'static>(data: &str) -> Result<Box<dyn AnyRecord>, StoreError> {
-        Ok(Box::new(serde_json::from_str::<R>(data)?))
+    macro_rules! decode {
+        ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+            match entity {
+                $(Entity::$kind => Ok(Box::new(serde_json::from_str::<$data>(data)?)),)*
+            }
+        };
     }
-    use kartei_core::{activity, commerce, contact, deal, organization, support};
-    match entity {
-        Entity::Contact => boxed::<contact::ContactData>(data),
-        Entity::Organization => boxed::<organization::OrganizationData>(data),
-        Entity::Activity => boxed::<activity::ActivityData>(data),
-        Entity::Pipeline => boxed::<deal::PipelineData>(data),
-        Entity::Deal => boxed::<deal::DealData>(data),
-        Entity::ProductCategory => boxed::<commerce::ProductCategoryData>(data),
-        Entity::Product => boxed::<commerce::ProductData>(data),
-        Entity::Order => boxed::<commerce::OrderData>(data),
-        Entity::Ticket => boxed::<support::TicketData>(data),
-        Entity::Feedback => boxed::<support::FeedbackData>(data),
-    }
+    kartei_core::with_record_kinds!(decode)
 }
 
 /// The contacts a stored record links (its contact, attendees, a deal's contacts).

@@ -323,11 +323,11 @@ macro_rules! record_api {
     };
 }
 
-/// The API of every record kind in [`crate::kinds`]: each kind's documented routes
+/// The API of every record kind in [`kartei_core::with_record_kinds`]: each kind's documented routes
 /// (list, create, get, patch, delete, history, tags), the router of all of them and
 /// their part of the OpenAPI document, so a route and its documentation cannot part.
 macro_rules! record_kinds {
-    ($($module:ident: $data:ty = $collection:literal),* $(,)?) => {
+    ($($kind:ident / $module:ident: $data:ty = $name:literal, $collection:literal;)*) => {
         $(record_api!($module, $data, $collection);)*
 
         /// The routes of every record kind.
@@ -345,7 +345,7 @@ macro_rules! record_kinds {
     };
 }
 
-crate::kinds::with_record_kinds!(record_kinds);
+kartei_core::with_record_kinds!(record_kinds);
 
 /// Likely duplicates of a contact draft.
 pub mod duplicates {

@@ -212,15 +212,15 @@ async fn set_language(
     Ok(response)
 }
 
-/// The pages of every record kind in [`crate::kinds`].
+/// The pages of every record kind in [`kartei_core::with_record_kinds`].
 macro_rules! kind_pages {
-    ($($module:ident: $data:ty = $collection:literal),* $(,)?) => {
+    ($($kind:ident / $module:ident: $data:ty = $name:literal, $collection:literal;)*) => {
         fn kind_routes() -> Router<AppState> {
             Router::new()$(.merge(record_routes::<$data>()))*
         }
     };
 }
-crate::kinds::with_record_kinds!(kind_pages);
+kartei_core::with_record_kinds!(kind_pages);
 
 fn record_routes<R: WebRecord>() -> Router<AppState> {
     let path = R::PATH;
