@@ -3,11 +3,7 @@
 
 pub mod api;
 pub mod auth;
-pub mod columns;
 pub mod error;
-pub mod format;
-pub mod import;
-pub mod jobs;
 pub mod throttle;
 pub mod web;
 
@@ -17,6 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use kartei_app::jobs;
 use kartei_store::Store;
 use std::sync::Arc;
 

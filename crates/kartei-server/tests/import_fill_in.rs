@@ -3,12 +3,12 @@
 //! overwritten unless "replace" is chosen, every change names the import in the history,
 //! and undo puts back exactly the state before. On SQLite and PostgreSQL.
 
+use kartei_app::import::{check, write, Content, Options, Table};
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldInput, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::import_match::OnMatch;
 use kartei_core::record::Entity;
-use kartei_server::import::{check, write, Content, Options, Table};
 use kartei_store::{both_databases, Actor, Store};
 use serde_json::json;
 use uuid::Uuid;

@@ -2,12 +2,12 @@
 //! field or by the duplicate score, on SQLite and PostgreSQL; the check says so before
 //! anything is written, and the run fills the found contact in.
 
+use kartei_app::import::{check, match_by_choices, write, Content, Options, Table};
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldInput, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::import::Target;
 use kartei_core::record::Entity;
-use kartei_server::import::{check, match_by_choices, write, Content, Options, Table};
 use kartei_store::{both_databases, Actor, Store, StoreError};
 use serde_json::json;
 
@@ -108,9 +108,9 @@ async fn rows_find_contacts_by_a_chosen_column_or_the_score(store: Store) {
     assert!(
         matches!(
             unknown,
-            Err(kartei_server::import::ImportError::Store(
-                StoreError::Invalid(_)
-            ))
+            Err(kartei_app::import::ImportError::Store(StoreError::Invalid(
+                _
+            )))
         ),
         "{:?}",
         unknown.err()

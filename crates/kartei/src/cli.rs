@@ -135,7 +135,8 @@ pub struct BenchArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// `contact` or `organization`.
+    /// The kind of record: `contact`, `organization`, `activity`, `deal`, `order`,
+    /// `ticket`, … (the names of `kartei_core::with_record_kinds!`).
     #[arg(long, default_value = "contact")]
     pub entity: String,
     /// `csv` (German: `;` and BOM for Excel; English: `,`), `xlsx`, `json` or `vcard`

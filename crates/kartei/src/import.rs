@@ -6,15 +6,15 @@
 
 use crate::cli::ImportArgs;
 use crate::run::CliError;
+use kartei_app::import::{
+    check, match_by_choices, target_name, write, Content, ImportError, Options, Progress, Source,
+    Table, BATCH,
+};
+use kartei_app::texts::Tr;
 use kartei_core::i18n::Lang;
 use kartei_core::import_match::{plain, OnMatch};
 use kartei_core::record::Entity;
 use kartei_formats::csv_read::Encoding;
-use kartei_server::import::{
-    check, match_by_choices, target_name, write, Content, ImportError, Options, Progress, Source,
-    Table, BATCH,
-};
-use kartei_server::web::texts::Tr;
 use kartei_store::imports::KeptReason;
 use kartei_store::{Actor, Store, StoreError};
 use std::collections::HashMap;

@@ -373,6 +373,20 @@ async fn exports(database: String) {
         &en_csv[..40]
     );
 
+    // Every kind exports through the one exporter; a kind that is none names them.
+    let (ok, activities, err) = kartei(
+        &database,
+        &["export", "--entity", "activity", "--format", "json"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(serde_json::from_str::<Vec<serde_json::Value>>(&activities).is_ok());
+    let (ok, _, err) = kartei(&database, &["export", "--entity", "customer"], None);
+    assert!(
+        !ok && err.contains("contact, organization, activity"),
+        "{err}"
+    );
+
     let (ok, cards, _) = kartei(
         &database,
         &["export", "--format", "vcard", "--q", "a"],

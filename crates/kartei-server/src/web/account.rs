@@ -63,7 +63,7 @@ async fn change_password(
     State(state): State<AppState>,
     Posted { session, form }: Posted,
 ) -> Result<Response, WebError> {
-    let t = |k| super::texts::Tr(session.lang).t(k).to_string();
+    let t = |k| kartei_app::texts::Tr(session.lang).t(k).to_string();
     let Some((_, hash)) = state.store.user_credentials(&session.user.name).await? else {
         return Err(WebError::NotFound);
     };

@@ -2,15 +2,15 @@
 //! to reach, tags, custom fields, an organisation's people, and the timeline.
 
 use super::error::WebError;
-use super::list::{cell_context, user_names};
 use super::records::WebRecord;
 use super::session::{Posted, Session, Shell};
 use super::timeline::{self, TimelineEntry};
-use crate::columns::{custom_cell, custom_label};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::columns::{custom_cell, custom_label};
+use kartei_app::export::{cell_context, user_names};
 use kartei_core::access::Permission;
 use kartei_core::contact::ContactData;
 use kartei_core::filter::{Filter, Op, Sort};
@@ -83,7 +83,7 @@ pub struct DetailQuery {
 }
 
 fn kind_label(kind: &str, lang: kartei_core::i18n::Lang) -> String {
-    super::texts::option_label(kind, lang).to_string()
+    kartei_app::texts::option_label(kind, lang).to_string()
 }
 
 pub async fn detail_page<R: WebRecord>(
@@ -106,7 +106,7 @@ pub async fn detail_page<R: WebRecord>(
     };
     let here = format!("{}/{}", R::PATH, id);
     let shell = Shell::load(&state, &session, R::SECTION, &here, query.notice.as_deref()).await?;
-    let ctx = cell_context(&state, std::slice::from_ref(&record), lang).await?;
+    let ctx = cell_context(&state.store, std::slice::from_ref(&record), lang).await?;
     let shown_elsewhere = [
         "id", "name", "tags", "email", "phone", "mobile", "street", "postcode", "city", "country",
     ];
@@ -175,7 +175,7 @@ pub async fn detail_page<R: WebRecord>(
     let bank_doc = doc.get("bank").cloned().unwrap_or(Value::Null);
     let bank = ["iban", "bic", "account_holder"]
         .iter()
-        .map(|k| (super::texts::field_label(k, lang), text(&bank_doc, k)))
+        .map(|k| (kartei_app::texts::field_label(k, lang), text(&bank_doc, k)))
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let (people, people_href) = if R::ENTITY == Entity::Organization {
@@ -225,7 +225,7 @@ pub async fn detail_page<R: WebRecord>(
         }
         _ => String::new(),
     };
-    let users = user_names(&state).await?;
+    let users = user_names(&state.store).await?;
     let (timeline, older) = timeline::load(
         &state,
         R::ENTITY,
@@ -316,8 +316,8 @@ async fn extras<R: WebRecord>(
     doc: &Value,
     lang: kartei_core::i18n::Lang,
 ) -> Result<Extras, WebError> {
-    let tr = super::texts::Tr(lang);
-    let money = |m: i64, cur: &str| crate::format::money(m, cur, lang);
+    let tr = kartei_app::texts::Tr(lang);
+    let money = |m: i64, cur: &str| kartei_app::format::money(m, cur, lang);
     let mut x = Extras::default();
     match R::ENTITY {
         Entity::Contact => {
@@ -325,7 +325,7 @@ async fn extras<R: WebRecord>(
             x.purchases = Some(vec![
                 (
                     tr.t("summary.orders").to_string(),
-                    crate::format::integer(p.orders, lang),
+                    kartei_app::format::integer(p.orders, lang),
                 ),
                 (
                     tr.t("summary.revenue").to_string(),
@@ -341,11 +341,11 @@ async fn extras<R: WebRecord>(
                 ),
                 (
                     tr.t("summary.first").to_string(),
-                    crate::format::date(p.first, lang),
+                    kartei_app::format::date(p.first, lang),
                 ),
                 (
                     tr.t("summary.last").to_string(),
-                    crate::format::date(p.last, lang),
+                    kartei_app::format::date(p.last, lang),
                 ),
             ]);
             x.loyalty = Some((
@@ -361,10 +361,11 @@ async fn extras<R: WebRecord>(
                 .collect();
         }
         Entity::Deal => {
-            let names: std::collections::HashMap<Uuid, String> = super::pages::stage_names(state)
-                .await?
-                .into_iter()
-                .collect();
+            let names: std::collections::HashMap<Uuid, String> =
+                kartei_app::names::stage_names(&state.store)
+                    .await?
+                    .into_iter()
+                    .collect();
             x.stage_visits = state
                 .store
                 .stage_history(id)
@@ -388,7 +389,7 @@ async fn extras<R: WebRecord>(
                 .display_names::<kartei_core::commerce::ProductData>(&products)
                 .await?;
             let pct = |bp: Option<i64>| {
-                bp.map(|b| crate::format::percent_bp(b, lang))
+                bp.map(|b| kartei_app::format::percent_bp(b, lang))
                     .unwrap_or_default()
             };
             x.lines = order
@@ -401,7 +402,7 @@ async fn extras<R: WebRecord>(
                             .or_else(|| l.product_id.and_then(|p| names.get(&p).cloned()))
                             .unwrap_or_default(),
                         l.quantity
-                            .map(|q| crate::format::integer(q, lang))
+                            .map(|q| kartei_app::format::integer(q, lang))
                             .unwrap_or_default(),
                         l.unit_price_minor
                             .map(|m| money(m, &cur))

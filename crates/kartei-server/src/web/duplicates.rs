@@ -4,14 +4,14 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
-use super::texts::field_label;
-use crate::columns::{custom_cell, custom_label, Columns};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use kartei_app::columns::{custom_cell, custom_label, Columns};
+use kartei_app::texts::field_label;
 use kartei_core::access::Permission;
 use kartei_core::contact::ContactData;
 use kartei_core::contact_merge::{conflicts, COMBINED};
@@ -56,11 +56,11 @@ impl ReviewPage {
     }
 
     fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        crate::format::timestamp(*at, self.shell.lang)
+        kartei_app::format::timestamp(*at, self.shell.lang)
     }
 
     fn count(&self, n: &i64) -> String {
-        crate::format::integer(*n, self.shell.lang)
+        kartei_app::format::integer(*n, self.shell.lang)
     }
 }
 
@@ -87,17 +87,17 @@ async fn review(
     let ids: Vec<Uuid> = pairs.iter().flat_map(|c| [c.a, c.b]).collect();
     let names = state.store.display_names::<ContactData>(&ids).await?;
     let (what, n) = job.progress();
-    let tr = super::texts::Tr(session.lang);
+    let tr = kartei_app::texts::Tr(session.lang);
     let progress = if what == "keys" {
         format!(
             "{} {}",
-            crate::format::integer(n as i64, session.lang),
+            kartei_app::format::integer(n as i64, session.lang),
             tr.t("dup.progress_keys")
         )
     } else {
         format!(
             "{} {}",
-            crate::format::integer(n as i64, session.lang),
+            kartei_app::format::integer(n as i64, session.lang),
             tr.t("dup.progress_contacts")
         )
     };
@@ -207,8 +207,12 @@ async fn compare(
     let lang = session.lang;
     let a = state.store.get::<ContactData>(q.a).await?;
     let b = state.store.get::<ContactData>(q.b).await?;
-    let ctx =
-        super::list::cell_context::<ContactData>(&state, &[a.clone(), b.clone()], lang).await?;
+    let ctx = kartei_app::export::cell_context::<ContactData>(
+        &state.store,
+        &[a.clone(), b.clone()],
+        lang,
+    )
+    .await?;
     let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
     let value = |r: &Record<ContactData>, field: &str, raw: &Value| -> String {
         if let Some(key) = field.strip_prefix("custom.") {
@@ -274,7 +278,7 @@ async fn compare(
             combined.push((field_label(field, lang), values.join(" · ")));
         }
     }
-    let tr = super::texts::Tr(lang);
+    let tr = kartei_app::texts::Tr(lang);
     let mut moving: Vec<(String, i64)> = state
         .store
         .attached_counts(b.id)

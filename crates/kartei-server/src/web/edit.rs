@@ -4,16 +4,16 @@
 
 use super::error::WebError;
 use super::form::{parse_path, Step, Typing};
-use super::list::user_names;
 use super::records::{Input, WebRecord};
 use super::session::{Posted, Session, Shell};
-use super::texts::{field_label, option_label, Tr};
-use crate::columns::custom_label;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::columns::custom_label;
+use kartei_app::export::user_names;
+use kartei_app::texts::{field_label, option_label, Tr};
 use kartei_core::access::Permission;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
@@ -131,7 +131,7 @@ fn amount(minor: &Value, lang: Lang) -> String {
     match minor.as_i64() {
         Some(m) => {
             let sign = if m < 0 { "-" } else { "" };
-            let decimal = crate::format::decimal_mark(lang);
+            let decimal = kartei_app::format::decimal_mark(lang);
             format!("{sign}{}{decimal}{:02}", (m / 100).abs(), (m % 100).abs())
         }
         None => as_text(Some(minor)),
@@ -141,7 +141,9 @@ fn amount(minor: &Value, lang: Lang) -> String {
 /// Basis points as a percentage is typed in the reader's language: `7,5` for 750.
 fn percent(bp: &Value, lang: Lang) -> String {
     match bp.as_i64() {
-        Some(b) => kartei_core::decimal::format_scaled(b, 2, crate::format::decimal_mark(lang)),
+        Some(b) => {
+            kartei_core::decimal::format_scaled(b, 2, kartei_app::format::decimal_mark(lang))
+        }
         None => as_text(Some(bp)),
     }
 }
@@ -495,17 +497,18 @@ async fn lookups<R: WebRecord>(state: &AppState, docs: &[&Value]) -> Result<Look
             .any(|(_, i)| want(i))
     };
     let categories = if uses(|i| matches!(i, Input::Select(_))) {
-        super::pages::all_names::<kartei_core::commerce::ProductCategoryData>(state).await?
+        kartei_app::names::all_names::<kartei_core::commerce::ProductCategoryData>(&state.store)
+            .await?
     } else {
         Vec::new()
     };
     let stages = if uses(|i| matches!(i, Input::Stage)) {
-        super::pages::stage_names(state).await?
+        kartei_app::names::stage_names(&state.store).await?
     } else {
         Vec::new()
     };
     Ok(Lookups {
-        users: user_names(state).await?,
+        users: user_names(&state.store).await?,
         names: linked_names(state, docs, R::input_of).await?,
         categories,
         stages,
@@ -668,7 +671,7 @@ async fn form_document<R: WebRecord>(
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok());
         if let Some(stage) = stage {
-            for (id, p) in super::pages::pipelines(state).await? {
+            for (id, p) in kartei_app::names::pipelines(&state.store).await? {
                 if p.stages.iter().any(|s| s.id == Some(stage)) {
                     doc["pipeline_id"] = Value::String(id.to_string());
                 }

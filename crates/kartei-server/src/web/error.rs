@@ -2,13 +2,13 @@
 //! error page in the reader's language. Invalid form input never gets here; forms show
 //! their errors next to the fields.
 
-use super::texts::Tr;
 use crate::error::ApiError;
 use askama::Template;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::texts::Tr;
 use kartei_core::i18n::Lang;
 use kartei_store::StoreError;
 use std::sync::Arc;

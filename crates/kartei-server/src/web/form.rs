@@ -228,7 +228,7 @@ fn push_multi(multi: &mut Vec<(Vec<String>, Vec<Value>)>, path: Vec<String>, tex
 /// decimal separator of the reader's language: `1.234,56` → 123456 in German. What does
 /// not read as one stays text, for validation to name.
 fn hundredths(text: &str, lang: Lang) -> Value {
-    kartei_core::decimal::parse_scaled(text, crate::format::decimal_mark(lang), 2)
+    kartei_core::decimal::parse_scaled(text, kartei_app::format::decimal_mark(lang), 2)
         .map_or_else(|| text.into(), Value::from)
 }
 

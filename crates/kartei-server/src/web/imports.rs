@@ -4,11 +4,6 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
-use super::texts::{field_label, Tr};
-use crate::import::{
-    check, match_by_choices, target_name, Content, ImportError, Options, Source, Table,
-};
-use crate::jobs::{ImportRun, Upload};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -16,6 +11,11 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use kartei_app::import::{
+    check, match_by_choices, target_name, Content, ImportError, Options, Source, Table,
+};
+use kartei_app::jobs::{ImportRun, Upload};
+use kartei_app::texts::{field_label, Tr};
 use kartei_core::access::Permission;
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::i18n::Lang;
@@ -71,7 +71,7 @@ struct ImportsPage {
 
 impl ImportsPage {
     fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        crate::format::timestamp(*at, self.shell.lang)
+        kartei_app::format::timestamp(*at, self.shell.lang)
     }
 
     fn state(&self, j: &ImportJob) -> &'static str {
@@ -309,7 +309,7 @@ fn target_options(
     out.extend(defs.iter().map(|d| {
         (
             format!("custom.{}", d.key),
-            crate::columns::custom_label(d, lang).to_string(),
+            kartei_app::columns::custom_label(d, lang).to_string(),
         )
     }));
     out
@@ -325,7 +325,7 @@ fn chosen_targets(
     (0..table.headers.len().max(suggested.len()))
         .map(|i| {
             get(&format!("t{i}"))
-                .and_then(|t| crate::import::parse_target(&t))
+                .and_then(|t| kartei_app::import::parse_target(&t))
                 .or_else(|| suggested.get(i).cloned())
                 .unwrap_or(Target::Ignore)
         })
@@ -389,7 +389,7 @@ async fn map_page(
                     Some(key) => defs
                         .iter()
                         .find(|d| d.key == key)
-                        .map_or(key, |d| crate::columns::custom_label(d, lang))
+                        .map_or(key, |d| kartei_app::columns::custom_label(d, lang))
                         .to_string(),
                     None => Tr(lang).t(&format!("imp.match_{m}")).to_string(),
                 };
@@ -475,7 +475,7 @@ async fn submit(
         return Ok(Redirect::to(&format!("/imports/u/{id}/progress")).into_response());
     }
     let (store, table, chosen) = (state.store.clone(), Arc::clone(&upload), targets.clone());
-    let checked = crate::jobs::off_thread(move || async move {
+    let checked = kartei_app::jobs::off_thread(move || async move {
         check(&store, &table.table, &chosen, &options).await
     })
     .await
@@ -522,7 +522,7 @@ async fn submit(
                             Some(key) => defs
                                 .iter()
                                 .find(|d| d.key == key)
-                                .map_or(key, |d| crate::columns::custom_label(d, lang))
+                                .map_or(key, |d| kartei_app::columns::custom_label(d, lang))
                                 .to_string(),
                             None => field_label(&c.field, lang),
                         };

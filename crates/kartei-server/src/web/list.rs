@@ -5,13 +5,14 @@ use super::error::WebError;
 use super::form::FormData;
 use super::records::WebRecord;
 use super::session::{Posted, Session, Shell};
-use super::texts::Tr;
-use crate::columns::{custom_cell, custom_label, CellContext, Column, Columns};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::columns::{custom_cell, custom_label, Column, Columns};
+use kartei_app::export::{cell_context, user_names, Export, ExportError, ExportRequest, Format};
+use kartei_app::texts::Tr;
 use kartei_core::access::Permission;
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::fields::{fields, FieldKind};
@@ -25,6 +26,7 @@ use kartei_store::tags::TagSelector;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const PAGE_SIZE: u64 = 50;
@@ -200,57 +202,6 @@ fn shown_columns<R: Columns>(state: &ListState, defs: &[CustomFieldDef]) -> Vec<
         .collect()
 }
 
-/// Loads the names a page of records refers to: organisations, contacts, users,
-/// stages and categories.
-pub async fn cell_context<R: WebRecord>(
-    state: &AppState,
-    items: &[Record<R>],
-    lang: Lang,
-) -> Result<CellContext, WebError> {
-    let orgs: Vec<Uuid> = items
-        .iter()
-        .filter_map(|r| r.data.organization_id())
-        .collect();
-    let contacts: Vec<Uuid> = items.iter().filter_map(|r| r.data.contact_id()).collect();
-    let mut names = state
-        .store
-        .display_names::<kartei_core::contact::ContactData>(&contacts)
-        .await?;
-    match R::ENTITY {
-        kartei_core::record::Entity::Deal => {
-            names.extend(
-                super::pages::stage_names(state)
-                    .await?
-                    .into_iter()
-                    .map(|(id, n)| (id, n.rsplit(" › ").next().unwrap_or(&n).to_string())),
-            );
-        }
-        kartei_core::record::Entity::Product | kartei_core::record::Entity::ProductCategory => {
-            names.extend(
-                super::pages::all_names::<kartei_core::commerce::ProductCategoryData>(state)
-                    .await?,
-            );
-        }
-        _ => {}
-    }
-    Ok(CellContext {
-        lang,
-        organizations: state.store.organization_display_names(&orgs).await?,
-        users: user_names(state).await?,
-        names,
-    })
-}
-
-pub async fn user_names(state: &AppState) -> Result<HashMap<Uuid, String>, WebError> {
-    Ok(state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
 /// Runs the list or search of `list_state` and renders its table.
 async fn table<R: WebRecord>(
     state: &AppState,
@@ -380,7 +331,7 @@ async fn table<R: WebRecord>(
                 .await?
         }
     };
-    let ctx = cell_context(state, &page.items, lang).await?;
+    let ctx = cell_context(&state.store, &page.items, lang).await?;
     let sensitive = session.may(Permission::ViewSensitive);
     let rows = page
         .items
@@ -439,7 +390,7 @@ async fn filter_spec<R: WebRecord>(
     let tags = state.store.tag_refs().await?;
     let mut list = Vec::new();
     for f in fields(R::ENTITY) {
-        let label = super::texts::field_label(f.name, lang);
+        let label = kartei_app::texts::field_label(f.name, lang);
         let (kind, options): (&str, Vec<(String, String)>) = match f.kind {
             FieldKind::Text => ("text", Vec::new()),
             FieldKind::Phone => ("phone", Vec::new()),
@@ -450,7 +401,7 @@ async fn filter_spec<R: WebRecord>(
                     .map(|c| {
                         (
                             c.to_string(),
-                            super::texts::option_label(c, lang).to_string(),
+                            kartei_app::texts::option_label(c, lang).to_string(),
                         )
                     })
                     .collect(),
@@ -593,7 +544,7 @@ pub async fn list_page<R: WebRecord>(
         let on = chosen.contains(&key);
         (key, custom_label(d, lang).to_string(), on)
     }));
-    let mut users: Vec<(Uuid, String)> = user_names(&state).await?.into_iter().collect();
+    let mut users: Vec<(Uuid, String)> = user_names(&state.store).await?.into_iter().collect();
     users.sort_by(|a, b| a.1.cmp(&b.1));
     let view_id = view.as_ref().map(|v| v.id.to_string());
     let export_extra: Vec<(&str, &str)> = view_id.iter().map(|v| ("view", v.as_str())).collect();
@@ -797,10 +748,10 @@ async fn export_csv<R: WebRecord>(
             .collect();
     }
     let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
-    let ctx = cell_context(state, &records, lang).await?;
-    let mut out = crate::columns::csv_header::<R>(&defs, lang);
+    let ctx = cell_context(&state.store, &records, lang).await?;
+    let mut out = kartei_app::columns::csv_header::<R>(&defs, lang);
     for r in &records {
-        out.push_str(&crate::columns::csv_row(r, &defs, &ctx));
+        out.push_str(&kartei_app::columns::csv_row(r, &defs, &ctx));
     }
     let name = format!(
         "{}-{}.csv",
@@ -820,19 +771,9 @@ async fn export_csv<R: WebRecord>(
         .into_response())
 }
 
-/// A page of an export: table rows (CSV, XLSX) or rendered text (JSON, vCard).
-enum Chunk {
-    Rows(Vec<Vec<String>>),
-    Text(String),
-}
-
-/// Rows per page while an export walks the list.
-const EXPORT_PAGE: u64 = 500;
-
 /// The whole list as it is filtered, searched and sorted, in the list's chosen columns
-/// (all exported ones when none are chosen): as CSV (Excel-friendly in German: `;` and a
-/// byte-order mark), streamed page by page so that any size works, or as an XLSX
-/// workbook (`format=xlsx`, built in memory).
+/// (all exported ones when none are chosen), in the format asked for (`format=csv`,
+/// `xlsx`, `json`, `vcard`), streamed page by page so that any size works.
 pub async fn export_all<R: WebRecord>(
     State(state): State<AppState>,
     session: Session,
@@ -847,233 +788,41 @@ pub async fn export_all<R: WebRecord>(
             list_state = ListState::from(saved.segment()?);
         }
     }
-    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
-    let filter = match list_state.filter.as_deref() {
-        Some(text) => Some(
-            serde_json::from_str::<Filter>(text)
-                .map_err(|_| WebError::BadRequest)?
-                .typed(R::ENTITY, &defs)
-                .map_err(|_| WebError::BadRequest)?,
+    let segment = list_state.segment().ok_or(WebError::BadRequest)?;
+    let format = Format::parse(query.get("format").unwrap_or("csv")).ok_or(WebError::BadRequest)?;
+    let request = ExportRequest {
+        segment,
+        format,
+        lang: session.lang,
+        sensitive: session.may(Permission::ViewSensitive),
+    };
+    let mut export = match Export::<R>::open(Arc::clone(&state.store), request).await {
+        Ok(e) => e,
+        Err(ExportError::Invalid(_)) => return Err(WebError::BadRequest),
+        Err(ExportError::Store(e)) => return Err(e.into()),
+    };
+    let headers = [
+        (header::CONTENT_TYPE, format.content_type().to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", export.file_name()),
         ),
-        None => None,
-    };
-    let sort = match list_state.sort.as_deref() {
-        Some(s) => Sort::parse(R::ENTITY, &defs, s).map_err(|_| WebError::BadRequest)?,
-        None => Sort::by_name(),
-    };
-    let q = list_state.q.clone().filter(|q| !q.trim().is_empty());
-    let lang = session.lang;
-    let sensitive = session.may(Permission::ViewSensitive);
-    let format = query.get("format").unwrap_or("csv").to_string();
-    let known = match format.as_str() {
-        "csv" | "xlsx" | "json" => true,
-        "vcard" => R::ENTITY == kartei_core::record::Entity::Contact,
-        _ => false,
-    };
-    if !known {
-        return Err(WebError::BadRequest);
-    }
-    let columns = if list_state.cols.is_empty() {
-        crate::columns::ExportColumns::all()
-    } else {
-        crate::columns::ExportColumns::chosen::<R>(&list_state.cols, &defs)
-            .map_err(|_| WebError::BadRequest)?
-    };
-    // Each page goes through the channel already rendered in the chosen format.
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Chunk, std::io::Error>>(4);
-    let header = columns.header::<R>(&defs, lang);
-    let render = format.clone();
-    tokio::spawn(async move {
-        let mut cursor = None;
-        loop {
-            let page = match &q {
-                Some(q) => {
-                    state
-                        .store
-                        .search::<R>(&SearchRequest {
-                            q: q.chars().take(200).collect(),
-                            filter: filter.clone(),
-                            cursor: cursor.take(),
-                            limit: EXPORT_PAGE,
-                        })
-                        .await
-                }
-                None => {
-                    state
-                        .store
-                        .list::<R>(&ListRequest {
-                            filter: filter.clone(),
-                            sort: sort.clone(),
-                            cursor: cursor.take(),
-                            limit: EXPORT_PAGE,
-                            with_total: false,
-                        })
-                        .await
-                }
-            };
-            let page = match page {
-                Ok(p) => p,
-                Err(e) => {
-                    // The download breaks off visibly instead of ending as if complete.
-                    tracing::error!(error = %e, "export failed");
-                    let _ = sender
-                        .send(Err(std::io::Error::other("export failed")))
-                        .await;
-                    return;
-                }
-            };
-            let items: Vec<Record<R>> = if sensitive {
-                page.items
-            } else {
-                page.items
-                    .into_iter()
-                    .map(|r| Record {
-                        data: r.data.masked(),
-                        ..r
-                    })
-                    .collect()
-            };
-            let ctx = match cell_context(&state, &items, lang).await {
-                Ok(c) => c,
-                Err(_) => {
-                    let _ = sender
-                        .send(Err(std::io::Error::other("export failed")))
-                        .await;
-                    return;
-                }
-            };
-            let chunk = match render.as_str() {
-                "json" => Chunk::Text(
-                    items
-                        .into_iter()
-                        .filter_map(|r| {
-                            serde_json::to_string(&crate::api::dto::RecordOut::new(r, true)).ok()
-                        })
-                        .collect::<Vec<_>>()
-                        .join(",\n"),
-                ),
-                "vcard" => Chunk::Text(
-                    items
-                        .iter()
-                        .filter_map(|r| {
-                            let c: kartei_core::contact::ContactData =
-                                serde_json::to_value(&r.data)
-                                    .ok()
-                                    .and_then(|v| serde_json::from_value(v).ok())?;
-                            let org = c.organization_id.and_then(|o| ctx.organizations.get(&o));
-                            let tags: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
-                            Some(kartei_formats::vcard::contact(
-                                r.id,
-                                &c,
-                                org.map(String::as_str),
-                                &tags,
-                                r.updated_at,
-                            ))
-                        })
-                        .collect(),
-                ),
-                _ => Chunk::Rows(
-                    items
-                        .iter()
-                        .map(|r| columns.cells(r, &defs, &ctx))
-                        .collect(),
-                ),
-            };
-            if sender.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return,
+    ];
+    // The opening, each page, then the closing; a failed page breaks the download off
+    // visibly instead of ending it as if complete.
+    let stream = futures_util::stream::unfold(Some((export.opening(), export)), |step| async {
+        let (opening, mut export) = step?;
+        if !opening.is_empty() {
+            return Some((Ok(opening), Some((Vec::new(), export))));
+        }
+        match export.next_page().await {
+            Ok(Some(page)) => Some((Ok(page), Some((Vec::new(), export)))),
+            Ok(None) => Some((Ok(export.closing()), None)),
+            Err(e) => {
+                tracing::error!(error = %e, "export failed");
+                Some((Err(std::io::Error::other("export failed")), None))
             }
         }
     });
-    let stem = format!(
-        "{}-{}",
-        R::ENTITY.table(),
-        kartei_store::now().format("%Y-%m-%d")
-    );
-    if format == "xlsx" {
-        let mut sheet = vec![header];
-        while let Some(chunk) = receiver.recv().await {
-            if let Chunk::Rows(rows) = chunk.map_err(|_| WebError::Internal)? {
-                sheet.extend(rows);
-            }
-        }
-        let bytes =
-            kartei_formats::xlsx::write(crate::web::texts::Tr(lang).t(R::TITLE_KEY), &sheet);
-        return Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{stem}.xlsx\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response());
-    }
-    let delimiter = kartei_formats::csv::delimiter(lang);
-    let (first, last, content_type, extension) = match format.as_str() {
-        "json" => ("[\n".to_string(), "\n]\n", "application/json", "json"),
-        "vcard" => (String::new(), "", "text/vcard; charset=utf-8", "vcf"),
-        _ => {
-            let bom = if lang == Lang::De {
-                kartei_formats::csv::BOM
-            } else {
-                ""
-            };
-            (
-                format!("{bom}{}", kartei_formats::csv::line(&header, delimiter)),
-                "",
-                "text/csv; charset=utf-8",
-                "csv",
-            )
-        }
-    };
-    let json = format == "json";
-    // The opening, each page (JSON pages joined by commas), then the closing.
-    let stream = futures_util::stream::unfold(
-        (receiver, Some(first), false, false),
-        move |(mut rx, opening, mut wrote, done)| async move {
-            if let Some(text) = opening {
-                return Some((Ok(text), (rx, None, wrote, done)));
-            }
-            if done {
-                return None;
-            }
-            match rx.recv().await {
-                Some(Ok(chunk)) => {
-                    let text = match chunk {
-                        Chunk::Rows(rows) => rows
-                            .iter()
-                            .map(|r| kartei_formats::csv::line(r, delimiter))
-                            .collect(),
-                        Chunk::Text(t) if t.is_empty() => String::new(),
-                        Chunk::Text(t) if json && wrote => format!(",\n{t}"),
-                        Chunk::Text(t) => t,
-                    };
-                    wrote |= !text.is_empty();
-                    Some((Ok(text), (rx, None, wrote, false)))
-                }
-                Some(Err(e)) => Some((Err(e), (rx, None, wrote, true))),
-                None => Some((Ok(last.to_string()), (rx, None, wrote, true))),
-            }
-        },
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{stem}.{extension}\""),
-            ),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
+    Ok((headers, axum::body::Body::from_stream(stream)).into_response())
 }

@@ -4,13 +4,13 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
-use super::texts::field_label;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use kartei_app::texts::field_label;
 use kartei_core::access::Permission;
 use kartei_core::quality::{Finding, FILL_FIELDS};
 use kartei_store::quality::Group;
@@ -45,7 +45,7 @@ struct QualityPage {
 
 impl QualityPage {
     fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        crate::format::timestamp(*at, self.shell.lang)
+        kartei_app::format::timestamp(*at, self.shell.lang)
     }
 }
 
@@ -68,11 +68,11 @@ async fn page(
 ) -> Result<Response, WebError> {
     session.require(Permission::ReadRecords)?;
     let lang = session.lang;
-    let tr = super::texts::Tr(lang);
+    let tr = kartei_app::texts::Tr(lang);
     let job = &state.jobs.quality;
     let report = state.jobs.quality_report(&state.store).await?;
     let running = job.running_without(report.as_ref().map(|(at, _)| *at));
-    let count = |n: i64| crate::format::integer(n, lang);
+    let count = |n: i64| kartei_app::format::integer(n, lang);
     let share = |n: i64, of: i64| if of > 0 { (n * 100 / of) as u32 } else { 0 };
     let (done, mut page) = match &report {
         None => (None, None),

@@ -1,7 +1,7 @@
 //! What the pages of each record kind need to know: its path, its texts and the fields
 //! of its form. The pages themselves (list, detail, form) are generic.
 
-use crate::columns::Columns;
+use kartei_app::columns::Columns;
 use kartei_core::activity::{ActivityData, ACTIVITY_KINDS, CALL_OUTCOMES, DIRECTIONS, PRIORITIES};
 use kartei_core::channels::{ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS};
 use kartei_core::commerce::{

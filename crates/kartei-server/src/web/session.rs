@@ -2,11 +2,11 @@
 //! and the CSRF token every form sends back. Pages without a session redirect to sign-in.
 
 use super::error::WebError;
-use super::texts::Tr;
 use crate::auth::{cookie_value, hash_secret, SESSION_COOKIE};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use kartei_app::texts::Tr;
 use kartei_core::access::Permission;
 use kartei_core::i18n::Lang;
 use kartei_store::users::User;
@@ -178,7 +178,7 @@ impl Shell {
             section,
             views,
             // Only known texts can be shown, so a link cannot put words on our page.
-            notice: notice.and_then(|k| super::texts::lookup(k, session.lang)),
+            notice: notice.and_then(|k| kartei_app::texts::lookup(k, session.lang)),
             notice_is_problem: notice.is_some_and(|k| PROBLEM_NOTICES.contains(&k)),
             can_write: session.may(Permission::WriteRecords),
             can_admin: session.may(Permission::ManageUsers),

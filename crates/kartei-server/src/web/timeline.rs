@@ -5,9 +5,9 @@
 //! line in [`KINDS`] and a branch in [`describe`].
 
 use super::error::WebError;
-use super::texts::{field_label, lookup, option_label};
 use crate::AppState;
 use chrono::{DateTime, Utc};
+use kartei_app::texts::{field_label, lookup, option_label};
 use kartei_core::i18n::Lang;
 use kartei_core::record::Entity;
 use kartei_store::history::{TimelineItem, TimelineKind};
@@ -90,7 +90,7 @@ fn money_of(v: &Value, key: &str, lang: Lang) -> String {
     v.get(key)
         .and_then(Value::as_i64)
         .map(|m| {
-            crate::format::money(
+            kartei_app::format::money(
                 m,
                 v.get("currency").and_then(Value::as_str).unwrap_or("EUR"),
                 lang,
@@ -132,7 +132,7 @@ fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> Ti
                 "task" => lines.push(format!(
                     "{}: {}{}",
                     field_label("due_date", lang),
-                    crate::format::date(text(d, "due_date").parse().ok(), lang),
+                    kartei_app::format::date(text(d, "due_date").parse().ok(), lang),
                     if d.get("done").and_then(Value::as_bool) == Some(true) {
                         format!(" · {}", field_label("done", lang))
                     } else {
@@ -251,7 +251,7 @@ fn changed_by(actor: String, import: Option<(String, DateTime<Utc>)>, lang: Lang
             "{} {file} {} {} ({actor})",
             lang.pick("Import", "import"),
             lang.pick("vom", "of"),
-            crate::format::date(Some(started.date_naive()), lang)
+            kartei_app::format::date(Some(started.date_naive()), lang)
         ),
         None => actor,
     }

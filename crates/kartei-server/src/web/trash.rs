@@ -31,7 +31,7 @@ impl TrashPage {
     }
 
     fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        crate::format::timestamp(*at, self.shell.lang)
+        kartei_app::format::timestamp(*at, self.shell.lang)
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
-use super::texts::Tr;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -11,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Duration, NaiveDate, Utc};
+use kartei_app::texts::Tr;
 use kartei_core::access::Permission;
 use kartei_core::activity::ActivityData;
 use kartei_core::deal::{DealData, PipelineData};
@@ -147,9 +147,9 @@ async fn my_day(
                 },
                 about,
                 about_href,
-                due: crate::format::date(t.data.due_date, session.lang),
+                due: kartei_app::format::date(t.data.due_date, session.lang),
                 overdue: t.data.due_date.is_some_and(|d| d < today),
-                priority: super::texts::option_label(
+                priority: kartei_app::texts::option_label(
                     t.data.priority.as_deref().unwrap_or("normal"),
                     session.lang,
                 )
@@ -247,7 +247,7 @@ async fn board_first(
     session: Session,
 ) -> Result<Response, WebError> {
     session.require(Permission::ReadRecords)?;
-    match super::pages::pipelines(&state).await?.first() {
+    match kartei_app::names::pipelines(&state.store).await?.first() {
         Some((id, _)) => Ok(Redirect::to(&format!("/pipelines/{id}/board")).into_response()),
         None => Ok(Redirect::to("/pipelines?notice=board.no_pipeline").into_response()),
     }
@@ -286,7 +286,7 @@ async fn board(
             sum: c
                 .sums
                 .iter()
-                .map(|(cur, m)| crate::format::money(*m, cur, lang))
+                .map(|(cur, m)| kartei_app::format::money(*m, cur, lang))
                 .collect::<Vec<_>>()
                 .join(" · "),
             more: c.count - c.deals.len() as i64,
@@ -301,7 +301,7 @@ async fn board(
                         .data
                         .value_minor
                         .map(|m| {
-                            crate::format::money(
+                            kartei_app::format::money(
                                 m,
                                 d.data.currency.as_deref().unwrap_or("EUR"),
                                 lang,
@@ -323,7 +323,7 @@ async fn board(
     let page = BoardPage {
         shell,
         pipeline_id: id,
-        pipelines: super::pages::pipelines(&state)
+        pipelines: kartei_app::names::pipelines(&state.store)
             .await?
             .into_iter()
             .map(|(pid, p)| (pid, p.name.unwrap_or_default()))
@@ -356,7 +356,7 @@ async fn move_deal(
         .filter(|b| super::session::is_local_path(b))
         .unwrap_or("/board")
         .to_string();
-    let pipeline = super::pages::pipelines(&state)
+    let pipeline = kartei_app::names::pipelines(&state.store)
         .await?
         .into_iter()
         .find(|(_, p)| p.stages.iter().any(|s| s.id == Some(stage)))

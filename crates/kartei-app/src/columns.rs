@@ -63,6 +63,11 @@ pub trait Columns: RecordData {
     fn column(key: &str) -> Option<&'static Column<Self>> {
         Self::COLUMNS.iter().find(|c| c.key == key)
     }
+
+    /// The record as a vCard 4.0, for kinds that are people; `None` for the others.
+    fn vcard(_record: &Record<Self>, _ctx: &CellContext) -> Option<String> {
+        None
+    }
 }
 
 fn s(v: &Option<String>) -> String {
@@ -97,7 +102,7 @@ fn user(id: Option<Uuid>, c: &CellContext) -> String {
 /// A code (lifecycle stage, customer type …) in the reader's language.
 fn code(v: &Option<String>, c: &CellContext) -> String {
     v.as_deref()
-        .map(|v| crate::web::texts::option_label(v, c.lang).to_string())
+        .map(|v| crate::texts::option_label(v, c.lang).to_string())
         .unwrap_or_default()
 }
 
@@ -209,6 +214,21 @@ impl Columns for ContactData {
     ]);
     const DEFAULT_COLUMNS: &'static [&'static str] =
         &["name", "organization", "email", "phone", "city", "tags"];
+
+    fn vcard(r: &Record<Self>, ctx: &CellContext) -> Option<String> {
+        let org = r
+            .data
+            .organization_id
+            .and_then(|o| ctx.organizations.get(&o));
+        let tags: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
+        Some(kartei_formats::vcard::contact(
+            r.id,
+            &r.data,
+            org.map(String::as_str),
+            &tags,
+            r.updated_at,
+        ))
+    }
 }
 
 impl Columns for OrganizationData {

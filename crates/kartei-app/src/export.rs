@@ -1,0 +1,357 @@
+//! Exports: a segment of one kind's records (search, filter, sort, columns) as CSV
+//! (Excel-friendly in German: `;` and a byte-order mark), XLSX, JSON (the API's shape)
+//! or vCard 4.0 (people only). One exporter serves the web's download, the API and
+//! `kartei export`: it walks the records page by page, so any size works with one page
+//! in memory (an XLSX workbook is built whole, at the end).
+
+use crate::columns::{CellContext, Columns, ExportColumns};
+use crate::json::RecordOut;
+use crate::texts::Tr;
+use kartei_core::commerce::ProductCategoryData;
+use kartei_core::contact::ContactData;
+use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::filter::{Sort, TypedFilter};
+use kartei_core::i18n::Lang;
+use kartei_core::record::Entity;
+use kartei_core::segment::Segment;
+use kartei_store::list::{ListRequest, Page};
+use kartei_store::records::Record;
+use kartei_store::search::SearchRequest;
+use kartei_store::{Store, StoreError};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Records per page while an export walks the list.
+const PAGE: u64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Json,
+    Vcard,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "json" => Some(Format::Json),
+            "vcard" => Some(Format::Vcard),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Json => "application/json",
+            Format::Vcard => "text/vcard; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Json => "json",
+            Format::Vcard => "vcf",
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    /// Search text, filter, sort and columns (all exported columns when none).
+    pub segment: Segment,
+    pub format: Format,
+    /// Language of headers, dates and numbers, and of error messages.
+    pub lang: Lang,
+    /// Whether the reader may see bank details unmasked.
+    pub sensitive: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The request does not fit the kind (its filter, sort, a column or the format);
+    /// nothing was read or written.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One export under way: the opening, then page after page, then the closing.
+pub struct Export<R> {
+    store: Arc<Store>,
+    q: Option<String>,
+    filter: Option<TypedFilter>,
+    sort: Sort,
+    cursor: Option<String>,
+    done: bool,
+    columns: ExportColumns,
+    defs: Vec<CustomFieldDef>,
+    format: Format,
+    lang: Lang,
+    sensitive: bool,
+    users: HashMap<Uuid, String>,
+    /// The rows of an XLSX workbook, header first.
+    sheet: Vec<Vec<String>>,
+    /// How many records were written.
+    count: usize,
+    _record: PhantomData<R>,
+}
+
+impl<R: Columns + ToSchema> Export<R> {
+    /// Checks the request against the kind; an error names what does not fit.
+    pub async fn open(store: Arc<Store>, request: ExportRequest) -> Result<Self, ExportError> {
+        let ExportRequest {
+            segment,
+            format,
+            lang,
+            sensitive,
+        } = request;
+        let defs = store.custom_fields(Some(R::ENTITY)).await?;
+        let messages = |errors: Vec<kartei_core::validation::FieldError>| {
+            errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.code.message(lang)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let filter = match segment.filter {
+            Some(f) => Some(
+                f.typed(R::ENTITY, &defs)
+                    .map_err(|e| ExportError::Invalid(messages(e)))?,
+            ),
+            None => None,
+        };
+        let sort = match &segment.sort {
+            Some(key) => Sort::parse(R::ENTITY, &defs, key).map_err(|_| {
+                ExportError::Invalid(format!(
+                    "{key:?}: {}",
+                    lang.pick(
+                        "keine Spalte, nach der sortiert werden kann",
+                        "not a column to sort by",
+                    )
+                ))
+            })?,
+            None => Sort::by_name(),
+        };
+        let columns = if segment.cols.is_empty() {
+            ExportColumns::all()
+        } else {
+            ExportColumns::chosen::<R>(&segment.cols, &defs).map_err(ExportError::Invalid)?
+        };
+        if format == Format::Vcard && R::ENTITY != Entity::Contact {
+            return Err(ExportError::Invalid(
+                lang.pick(
+                    "vCards gibt es nur von Kontakten",
+                    "vCard export is for contacts",
+                )
+                .into(),
+            ));
+        }
+        let users = user_names(&store).await?;
+        Ok(Export {
+            store,
+            q: segment.q.filter(|q| !q.trim().is_empty()),
+            filter,
+            sort,
+            cursor: None,
+            done: false,
+            columns,
+            defs,
+            format,
+            lang,
+            sensitive,
+            users,
+            sheet: Vec::new(),
+            count: 0,
+            _record: PhantomData,
+        })
+    }
+
+    /// The file's name: the kind and today's date (`contacts-2026-12-01.csv`).
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}.{}",
+            R::ENTITY.table(),
+            kartei_store::now().format("%Y-%m-%d"),
+            self.format.extension()
+        )
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// How many records were written so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// What comes before the first record: the CSV header, the JSON array's bracket.
+    pub fn opening(&mut self) -> Vec<u8> {
+        match self.format {
+            Format::Csv => self
+                .columns
+                .csv_header::<R>(&self.defs, self.lang)
+                .into_bytes(),
+            Format::Xlsx => {
+                self.sheet = vec![self.columns.header::<R>(&self.defs, self.lang)];
+                Vec::new()
+            }
+            Format::Json => b"[".to_vec(),
+            Format::Vcard => Vec::new(),
+        }
+    }
+
+    /// The next page of records, rendered; `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<u8>>, ExportError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.read_page().await?;
+        self.cursor = page.next_cursor;
+        self.done = self.cursor.is_none();
+        let items: Vec<Record<R>> = if self.sensitive {
+            page.items
+        } else {
+            page.items
+                .into_iter()
+                .map(|r| Record {
+                    data: r.data.masked(),
+                    ..r
+                })
+                .collect()
+        };
+        let ctx = self.cell_context(&items).await?;
+        let mut out = String::new();
+        for r in items {
+            match self.format {
+                Format::Csv => out.push_str(&self.columns.csv_row(&r, &self.defs, &ctx)),
+                Format::Xlsx => self.sheet.push(self.columns.cells(&r, &self.defs, &ctx)),
+                Format::Json => {
+                    out.push_str(if self.count == 0 { "\n" } else { ",\n" });
+                    let json = serde_json::to_string(&RecordOut::new(r, true))
+                        .map_err(StoreError::from)?;
+                    out.push_str(&json);
+                }
+                Format::Vcard => out.push_str(&R::vcard(&r, &ctx).unwrap_or_default()),
+            }
+            self.count += 1;
+        }
+        Ok(Some(out.into_bytes()))
+    }
+
+    /// What comes after the last record: the JSON array's bracket, the XLSX workbook.
+    pub fn closing(&mut self) -> Vec<u8> {
+        match self.format {
+            Format::Json => b"\n]\n".to_vec(),
+            Format::Xlsx => {
+                let title = Tr(self.lang).t(&format!("entity.{}", R::ENTITY.as_str()));
+                kartei_formats::xlsx::write(title, &std::mem::take(&mut self.sheet))
+            }
+            Format::Csv | Format::Vcard => Vec::new(),
+        }
+    }
+
+    async fn read_page(&mut self) -> Result<Page<R>, StoreError> {
+        let (filter, cursor) = (self.filter.clone(), self.cursor.take());
+        match &self.q {
+            Some(q) => {
+                self.store
+                    .search::<R>(&SearchRequest {
+                        q: q.chars().take(200).collect(),
+                        filter,
+                        cursor,
+                        limit: PAGE,
+                    })
+                    .await
+            }
+            None => {
+                self.store
+                    .list::<R>(&ListRequest {
+                        filter,
+                        sort: self.sort.clone(),
+                        cursor,
+                        limit: PAGE,
+                        with_total: false,
+                    })
+                    .await
+            }
+        }
+    }
+
+    async fn cell_context(&self, items: &[Record<R>]) -> Result<CellContext, StoreError> {
+        let (organizations, names) = linked_names(&self.store, items).await?;
+        Ok(CellContext {
+            lang: self.lang,
+            organizations,
+            users: self.users.clone(),
+            names,
+        })
+    }
+}
+
+/// Loads the names a page of records refers to: organisations, contacts, users,
+/// stages and categories.
+pub async fn cell_context<R: Columns>(
+    store: &Store,
+    items: &[Record<R>],
+    lang: Lang,
+) -> Result<CellContext, StoreError> {
+    let (organizations, names) = linked_names(store, items).await?;
+    Ok(CellContext {
+        lang,
+        organizations,
+        users: user_names(store).await?,
+        names,
+    })
+}
+
+/// Every user's name by id.
+pub async fn user_names(store: &Store) -> Result<HashMap<Uuid, String>, StoreError> {
+    Ok(store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+type Names = HashMap<Uuid, String>;
+
+/// The organisations' names, and those of the contacts, stages or categories a page
+/// links.
+async fn linked_names<R: Columns>(
+    store: &Store,
+    items: &[Record<R>],
+) -> Result<(Names, Names), StoreError> {
+    let orgs: Vec<Uuid> = items
+        .iter()
+        .filter_map(|r| r.data.organization_id())
+        .collect();
+    let contacts: Vec<Uuid> = items.iter().filter_map(|r| r.data.contact_id()).collect();
+    let mut names = store.display_names::<ContactData>(&contacts).await?;
+    match R::ENTITY {
+        Entity::Deal => names.extend(
+            crate::names::stage_names(store)
+                .await?
+                .into_iter()
+                .map(|(id, n)| (id, n.rsplit(" › ").next().unwrap_or(&n).to_string())),
+        ),
+        Entity::Product | Entity::ProductCategory => {
+            names.extend(crate::names::all_names::<ProductCategoryData>(store).await?);
+        }
+        _ => {}
+    }
+    Ok((store.organization_display_names(&orgs).await?, names))
+}
