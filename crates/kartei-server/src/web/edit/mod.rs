@@ -1,0 +1,241 @@
+//! Create and edit forms. Validation is the store's (the same rules and messages as
+//! the API); its errors are shown next to the fields they name. A stale edit is shown
+//! with both versions and saved only when the user confirms with the newer version.
+
+mod build;
+mod page;
+mod similar;
+mod values;
+
+use build::*;
+use page::*;
+pub use page::{Field, FormPage, Group, Section};
+pub use similar::{options, similar, Similar, SimilarFragment};
+use values::*;
+
+use crate::web::error::WebError;
+use crate::web::form::Typing;
+use crate::web::records::WebRecord;
+use crate::web::session::{Posted, Session};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use kartei_core::access::Permission;
+use kartei_core::custom_field::CustomFieldDef;
+use kartei_core::record::Entity;
+use kartei_store::StoreError;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+pub async fn new_form<R: WebRecord>(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let empty = Value::Object(Map::new());
+    render::<R>(
+        &state,
+        &session,
+        Render {
+            mine: &empty,
+            errors: &[],
+            theirs: None,
+            record_id: None,
+            version: None,
+        },
+    )
+    .await
+}
+
+pub async fn edit_form<R: WebRecord>(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let record = state.store.get::<R>(id).await?;
+    let doc = serde_json::to_value(&record.data).map_err(|_| WebError::Internal)?;
+    render::<R>(
+        &state,
+        &session,
+        Render {
+            mine: &doc,
+            errors: &[],
+            theirs: None,
+            record_id: Some(id),
+            version: Some(record.version),
+        },
+    )
+    .await
+}
+
+/// The record document of a submitted form; a deal's pipeline follows from its stage.
+pub(super) async fn form_document<R: WebRecord>(
+    state: &AppState,
+    session: &Session,
+    form: &crate::web::form::FormData,
+) -> Result<Value, WebError> {
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let mut doc = form.record_json(&Typing {
+        defs: &defs,
+        input: &R::input_of,
+        groups: R::GROUPS,
+        tz_minutes: session.tz_minutes,
+        lang: session.lang,
+    });
+    if R::ENTITY == Entity::Deal {
+        let stage: Option<Uuid> = doc
+            .get("stage_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        if let Some(stage) = stage {
+            for (id, p) in kartei_app::names::pipelines(&state.store).await? {
+                if p.stages.iter().any(|s| s.id == Some(stage)) {
+                    doc["pipeline_id"] = Value::String(id.to_string());
+                }
+            }
+        }
+    }
+    Ok(doc)
+}
+
+pub async fn create<R: WebRecord>(
+    State(state): State<AppState>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let doc = form_document::<R>(&state, &session, &form).await?;
+    let result = match kartei_core::json::from_json::<R>(doc.clone()) {
+        Ok(data) => state.store.create(&session.actor(), data).await,
+        Err(fields) => Err(StoreError::Invalid(fields)),
+    };
+    match result {
+        Ok(record) => Ok(
+            Redirect::to(&format!("{}/{}?notice=saved.created", R::PATH, record.id))
+                .into_response(),
+        ),
+        Err(StoreError::Invalid(fields)) => {
+            render::<R>(
+                &state,
+                &session,
+                Render {
+                    mine: &doc,
+                    errors: &fields,
+                    theirs: None,
+                    record_id: None,
+                    version: None,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form as a merge patch that sets every field the form shows: a field left empty
+/// is cleared, a field the form does not show (bank details hidden from the role) is
+/// left as it is.
+pub(super) fn full_patch<R: WebRecord>(
+    doc: &Value,
+    defs: &[CustomFieldDef],
+    sensitive: bool,
+) -> Value {
+    let mut patch = doc.as_object().cloned().unwrap_or_default();
+    for (_, fields) in R::FORM {
+        for (name, _) in *fields {
+            let key = name.split('[').next().unwrap_or(name);
+            patch.entry(key.to_string()).or_insert(Value::Null);
+        }
+    }
+    for g in R::GROUPS {
+        patch.entry(g.key.to_string()).or_insert(Value::Null);
+    }
+    if R::ENTITY.is_party() {
+        let custom = patch
+            .entry("custom")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = custom {
+            for d in defs {
+                map.entry(d.key.clone()).or_insert(Value::Null);
+            }
+        }
+    }
+    // Deals get their pipeline from the stage; the store sets the status.
+    if R::ENTITY == Entity::Deal {
+        patch.remove("status");
+    }
+    if !R::BANK {
+    } else if sensitive {
+        if !patch.contains_key("bank") {
+            patch.insert("bank".into(), Value::Null);
+        } else if let Some(Value::Object(bank)) = patch.get_mut("bank") {
+            for k in ["iban", "bic", "account_holder"] {
+                bank.entry(k).or_insert(Value::Null);
+            }
+        }
+    } else {
+        patch.remove("bank");
+    }
+    Value::Object(patch)
+}
+
+pub async fn update<R: WebRecord>(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Posted { session, form }: Posted,
+) -> Result<Response, WebError> {
+    session.require(Permission::WriteRecords)?;
+    let version: i64 = form
+        .get("_version")
+        .and_then(|v| v.parse().ok())
+        .ok_or(WebError::BadRequest)?;
+    let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
+    let doc = form_document::<R>(&state, &session, &form).await?;
+    let sensitive = session.may(Permission::ViewSensitive);
+    let patch = full_patch::<R>(&doc, &defs, sensitive);
+    match state
+        .store
+        .update::<R>(&session.actor(), id, Some(version), patch)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("{}/{}?notice=saved.created", R::PATH, id)).into_response())
+        }
+        Err(StoreError::Invalid(fields)) => {
+            render::<R>(
+                &state,
+                &session,
+                Render {
+                    mine: &doc,
+                    errors: &fields,
+                    theirs: None,
+                    record_id: Some(id),
+                    version: Some(version),
+                },
+            )
+            .await
+        }
+        Err(StoreError::VersionConflict { .. }) => {
+            let current = state.store.get::<R>(id).await?;
+            let current_data = if sensitive {
+                current.data
+            } else {
+                current.data.masked()
+            };
+            let theirs = serde_json::to_value(&current_data).map_err(|_| WebError::Internal)?;
+            render::<R>(
+                &state,
+                &session,
+                Render {
+                    mine: &doc,
+                    errors: &[],
+                    theirs: Some(&theirs),
+                    record_id: Some(id),
+                    version: Some(current.version),
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
