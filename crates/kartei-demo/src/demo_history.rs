@@ -464,7 +464,7 @@ impl HistoryGenerator {
             .collect();
         dates.sort();
         for at in dates {
-            let lines = (0..1 + self.rng.below(3))
+            let lines = (0..=self.rng.below(3))
                 .map(|_| {
                     let p = self.rng.pick(products);
                     OrderLine {

@@ -59,7 +59,7 @@ pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, XlsxError> {
     use calamine::Reader;
     let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| XlsxError::Unreadable(e.to_string()))?;
-    Ok(book.sheet_names().to_vec())
+    Ok(book.sheet_names().clone())
 }
 
 /// The rows of one sheet (the first when `sheet` is `None`) as text, trailing empty
@@ -68,7 +68,7 @@ pub fn read_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Vec<String>>,
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| XlsxError::Unreadable(e.to_string()))?;
-    let sheets = book.sheet_names().to_vec();
+    let sheets = book.sheet_names().clone();
     let name = match sheet {
         Some(wanted) => sheets
             .iter()

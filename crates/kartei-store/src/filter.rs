@@ -23,7 +23,7 @@ pub fn scalar_value(s: &Scalar) -> Value {
 }
 
 fn always(truth: bool) -> SimpleExpr {
-    Expr::val(1).eq(if truth { 1 } else { 0 })
+    Expr::val(1).eq(i32::from(truth))
 }
 
 /// How filter columns may be used by the planner.

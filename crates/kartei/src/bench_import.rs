@@ -35,7 +35,10 @@ const HEADER: [&str; 12] = [
 fn write_file(path: &Path, rows: usize, seed: u64) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Usage(format!("{}: {e}", path.display()));
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    let header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    let header: Vec<String> = HEADER
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     out.write_all(csv::line(&header, ';').as_bytes())
         .map_err(io)?;
     let mut generator = DemoGenerator::new(seed, Utc::now().date_naive());
@@ -131,7 +134,7 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
     let file = dir.join(format!("kontakte-{}.csv", args.rows));
     eprintln!("writing {} rows to {}", args.rows, file.display());
     write_file(&file, args.rows, args.seed)?;
-    let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
 
     let baseline = sqlite3_import(&file, &dir.join("sqlite3.db"))?;
     eprintln!("sqlite3 .import + indexes: {baseline:.1} s");

@@ -12,7 +12,7 @@ fn spawn(command: &mut Command) -> Child {
         match command.spawn() {
             Ok(child) => return child,
             Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(std::time::Duration::from_millis(100))
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
             Err(e) => panic!("cannot run kartei: {e}"),
         }

@@ -165,15 +165,16 @@ impl FormData {
                     Some(Input::Money | Input::Percent) => hundredths(text, typing.lang),
                     Some(Input::Bool) => Value::Bool(matches!(text, "true" | "on")),
                     Some(Input::DateTime) => {
-                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-                            .map(|t| {
+                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map_or_else(
+                            |_| text.into(),
+                            |t| {
                                 let utc = t.and_utc()
                                     - chrono::Duration::minutes(i64::from(typing.tz_minutes));
                                 Value::String(
                                     utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                                 )
-                            })
-                            .unwrap_or_else(|_| text.into())
+                            },
+                        )
                     }
                     _ => text.into(),
                 },

@@ -175,11 +175,8 @@ async fn upload(
     };
     let sheet = sheet.filter(|s| !s.trim().is_empty());
     let bytes: Arc<[u8]> = bytes.into();
-    let table = match Table::read(Content::Bytes(Arc::clone(&bytes)), sheet.as_deref()) {
-        Ok(t) => t,
-        Err(_) => {
-            return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response())
-        }
+    let Ok(table) = Table::read(Content::Bytes(Arc::clone(&bytes)), sheet.as_deref()) else {
+        return Ok(Redirect::to(&with_notice("/imports", "imp.unreadable")).into_response());
     };
     let defs = state.store.custom_fields(Some(Entity::Contact)).await?;
     let mut targets = table.suggested(&defs);

@@ -98,10 +98,9 @@ async fn my_day(
         200,
     )
     .await?;
-    let start = today
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc() - Duration::minutes(i64::from(session.tz_minutes)))
-        .unwrap_or_else(Utc::now);
+    let start = today.and_hms_opt(0, 0, 0).map_or_else(Utc::now, |t| {
+        t.and_utc() - Duration::minutes(i64::from(session.tz_minutes))
+    });
     let meetings = list_activities(
         &state,
         json!({"and": [{"field": "kind", "op": "eq", "value": "meeting"},

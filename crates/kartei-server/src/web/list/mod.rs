@@ -191,7 +191,10 @@ pub async fn list_page<R: WebRecord>(
     let lang = session.lang;
     let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
     let chosen: Vec<String> = if list_state.cols.is_empty() {
-        R::DEFAULT_COLUMNS.iter().map(|c| c.to_string()).collect()
+        R::DEFAULT_COLUMNS
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect()
     } else {
         list_state.cols.clone()
     };
