@@ -1,6 +1,7 @@
 //! Activities: notes, calls, e-mails, meetings and tasks on a contact, organisation or
 //! deal. One record kind with the fields of each sort; validation checks what a sort needs.
 
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{
     flag, raw, stamp, swap_id, swap_ids, Context, Entity, IndexValue, RecordData, Reference,
     SearchKeys,
@@ -64,7 +65,25 @@ impl ActivityData {
     }
 }
 
+/// The fields lists filter and sort ActivityData by, and the index columns behind them.
+pub const ACTIVITY_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("kind", K::Choice(ACTIVITY_KINDS), false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("deal_id", K::Reference, false),
+    f("assignee_id", K::Reference, false),
+    f("due_date", K::Date, true),
+    f("starts_at", K::Timestamp, true),
+    f("happened_at", K::Timestamp, true),
+    f("done", K::Boolean, false),
+    f("priority", K::Choice(PRIORITIES), false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for ActivityData {
+    const FIELDS: &'static [FieldSpec] = ACTIVITY_FIELDS;
     const ENTITY: Entity = Entity::Activity;
     const LINKS_CONTACTS: bool = true;
 

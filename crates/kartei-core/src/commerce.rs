@@ -3,6 +3,7 @@
 //! (1900 = 19 %), so that no amount is ever a float.
 
 use crate::deal::normalise_currency;
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{
     flag, raw, stamp, swap_id, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
 };
@@ -34,7 +35,16 @@ pub struct ProductCategoryData {
     pub parent_id: Option<Uuid>,
 }
 
+/// The fields lists filter and sort ProductCategoryData by, and the index columns behind them.
+pub const CATEGORY_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("parent_id", K::Reference, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for ProductCategoryData {
+    const FIELDS: &'static [FieldSpec] = CATEGORY_FIELDS;
     const ENTITY: Entity = Entity::ProductCategory;
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
@@ -88,7 +98,19 @@ pub struct ProductData {
     pub description: Option<String>,
 }
 
+/// The fields lists filter and sort ProductData by, and the index columns behind them.
+pub const PRODUCT_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("sku", K::Text, true),
+    f("category_id", K::Reference, false),
+    f("price_minor", K::Integer, true),
+    f("active", K::Boolean, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for ProductData {
+    const FIELDS: &'static [FieldSpec] = PRODUCT_FIELDS;
     const ENTITY: Entity = Entity::Product;
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
@@ -204,7 +226,24 @@ fn share(amount: i64, bp: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
+/// The fields lists filter and sort OrderData by, and the index columns behind them.
+pub const ORDER_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("number", K::Text, true),
+    f("ordered_on", K::Date, true),
+    f("status", K::Choice(ORDER_STATUSES), false),
+    f("channel", K::Choice(CHANNELS), false),
+    f("currency", K::Text, false),
+    f("gross_minor", K::Integer, true),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("happened_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for OrderData {
+    const FIELDS: &'static [FieldSpec] = ORDER_FIELDS;
     const ENTITY: Entity = Entity::Order;
     const LINKS_CONTACTS: bool = true;
 

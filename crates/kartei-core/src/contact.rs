@@ -3,6 +3,7 @@
 use crate::bank::BankDetails;
 use crate::channels::{self, Address, EmailEntry, PhoneEntry};
 use crate::custom_field::normalise_custom;
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{raw, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use chrono::{Datelike, NaiveDate};
@@ -73,7 +74,37 @@ pub(crate) fn normalise_language(check: &mut Checker, value: Option<String>) -> 
     })
 }
 
+/// The fields lists filter and sort ContactData by, and the index columns behind them.
+pub const CONTACT_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("first_name", K::Text, true),
+    f("last_name", K::Text, false),
+    f("gender", K::Choice(GENDERS), false),
+    f("birthday", K::Date, true),
+    f("language", K::Text, false),
+    f("email", K::Text, true),
+    f("phone", K::Phone, false),
+    f("city", K::Text, true),
+    f("postcode", K::Text, true),
+    f("country", K::Text, false),
+    f("organization_id", K::Reference, false),
+    f("job_title", K::Text, false),
+    f("lifecycle_stage", K::Choice(LIFECYCLE_STAGES), false),
+    f("lead_source", K::Text, false),
+    f("lead_status", K::Choice(LEAD_STATUSES), false),
+    f("lead_score", K::Integer, true),
+    f("needs_check", K::Boolean, false),
+    f("owner_id", K::Reference, false),
+    f("price_group", K::Text, false),
+    f("customer_type", K::Choice(CUSTOMER_TYPES), false),
+    f("customer_number", K::Text, false),
+    f("external_id", K::Text, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for ContactData {
+    const FIELDS: &'static [FieldSpec] = CONTACT_FIELDS;
     const ENTITY: Entity = Entity::Contact;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {

@@ -1,5 +1,6 @@
 //! Sales pipelines with ordered stages, and deals moving through them.
 
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{
     raw, swap_ids, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
 };
@@ -60,6 +61,7 @@ pub struct PipelineStages {
 }
 
 impl RecordData for PipelineData {
+    const FIELDS: &'static [FieldSpec] = crate::fields::NAMED;
     const ENTITY: Entity = Entity::Pipeline;
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
@@ -152,7 +154,26 @@ pub struct DealData {
     pub notes: Option<String>,
 }
 
+/// The fields lists filter and sort DealData by, and the index columns behind them.
+pub const DEAL_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("pipeline_id", K::Reference, false),
+    f("stage_id", K::Reference, false),
+    f("status", K::Choice(DEAL_STATUSES), false),
+    f("value_minor", K::Integer, true),
+    f("currency", K::Text, false),
+    f("expected_close", K::Date, true),
+    f("probability", K::Integer, false),
+    f("owner_id", K::Reference, false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("lost_reason", K::Text, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for DealData {
+    const FIELDS: &'static [FieldSpec] = DEAL_FIELDS;
     const ENTITY: Entity = Entity::Deal;
     const LINKS_CONTACTS: bool = true;
 

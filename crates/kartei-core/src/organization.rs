@@ -4,6 +4,7 @@ use crate::bank::BankDetails;
 use crate::channels::{self, Address, EmailEntry, PhoneEntry};
 use crate::contact::{CUSTOMER_TYPES, LIFECYCLE_STAGES};
 use crate::custom_field::normalise_custom;
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{raw, text, Context, Entity, IndexValue, RecordData, Reference, SearchKeys};
 use crate::validation::{Checker, ErrorCode, FieldError};
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,29 @@ fn normalise_website(url: &str) -> Result<String, ErrorCode> {
     }
 }
 
+/// The fields lists filter and sort OrganizationData by, and the index columns behind them.
+pub const ORGANIZATION_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("legal_form", K::Text, false),
+    f("industry", K::Text, true),
+    f("team_size", K::Integer, true),
+    f("website", K::Text, false),
+    f("email", K::Text, false),
+    f("phone", K::Phone, false),
+    f("city", K::Text, true),
+    f("postcode", K::Text, true),
+    f("country", K::Text, false),
+    f("owner_id", K::Reference, false),
+    f("lifecycle_stage", K::Choice(LIFECYCLE_STAGES), false),
+    f("price_group", K::Text, false),
+    f("customer_type", K::Choice(CUSTOMER_TYPES), false),
+    f("customer_number", K::Text, false),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for OrganizationData {
+    const FIELDS: &'static [FieldSpec] = ORGANIZATION_FIELDS;
     const ENTITY: Entity = Entity::Organization;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {

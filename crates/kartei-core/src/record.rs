@@ -160,6 +160,8 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     const ENTITY: Entity;
     /// Whether records of this kind link contacts (see [`Entity::links_contacts`]).
     const LINKS_CONTACTS: bool = false;
+    /// The fields lists filter and sort by, with their index columns.
+    const FIELDS: &'static [crate::fields::FieldSpec];
 
     /// Checks every field, returning the normalised record or every failing field.
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>>;

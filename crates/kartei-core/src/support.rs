@@ -1,5 +1,6 @@
 //! Support tickets and customer feedback (NPS, star ratings, reviews).
 
+use crate::fields::{f, FieldSpec, K, NAME};
 use crate::record::{
     raw, stamp, swap_id, Context, Entity, IndexValue, RecordData, Reference, SearchKeys,
 };
@@ -30,7 +31,22 @@ pub struct TicketData {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// The fields lists filter and sort TicketData by, and the index columns behind them.
+pub const TICKET_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("status", K::Choice(TICKET_STATUSES), false),
+    f("priority", K::Choice(TICKET_PRIORITIES), false),
+    f("channel", K::Choice(TICKET_CHANNELS), false),
+    f("assignee_id", K::Reference, false),
+    f("contact_id", K::Reference, false),
+    f("organization_id", K::Reference, false),
+    f("due_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for TicketData {
+    const FIELDS: &'static [FieldSpec] = TICKET_FIELDS;
     const ENTITY: Entity = Entity::Ticket;
     const LINKS_CONTACTS: bool = true;
 
@@ -137,7 +153,20 @@ pub struct FeedbackData {
     pub order_id: Option<Uuid>,
 }
 
+/// The fields lists filter and sort FeedbackData by, and the index columns behind them.
+pub const FEEDBACK_FIELDS: &[FieldSpec] = &[
+    NAME,
+    f("contact_id", K::Reference, false),
+    f("nps", K::Integer, true),
+    f("rating", K::Integer, true),
+    f("given_on", K::Date, true),
+    f("happened_at", K::Timestamp, true),
+    f("created_at", K::Timestamp, true),
+    f("updated_at", K::Timestamp, true),
+];
+
 impl RecordData for FeedbackData {
+    const FIELDS: &'static [FieldSpec] = FEEDBACK_FIELDS;
     const ENTITY: Entity = Entity::Feedback;
     const LINKS_CONTACTS: bool = true;
 
