@@ -174,6 +174,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("field.owner_id", "Betreuer", "Owner"),
     ("field.price_group", "Preisgruppe", "Price group"),
     ("field.customer_type", "Kundenart", "Customer type"),
+    ("field.external_id", "Externe ID", "External ID"),
     ("field.customer_number", "Kundennummer", "Customer number"),
     ("field.notes", "Notizen", "Notes"),
     ("field.name", "Name", "Name"),
@@ -657,6 +658,34 @@ pub fn field_label(field: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field the filter builder offers, of every kind, and every choice of those
+    /// fields has its own German and English label (never the field's code name).
+    #[test]
+    fn every_filter_field_and_choice_has_a_label() {
+        let mut missing = Vec::new();
+        for entity in kartei_core::record::Entity::ALL {
+            for f in kartei_core::fields::fields(entity) {
+                for lang in [Lang::De, Lang::En] {
+                    if lookup(&format!("field.{}", f.name), lang).is_none() {
+                        missing.push(format!("{}.{} ({lang:?})", entity.as_str(), f.name));
+                    }
+                    if let kartei_core::fields::FieldKind::Choice(options) = f.kind {
+                        for o in options {
+                            if lookup(&format!("opt.{o}"), lang).is_none() {
+                                missing.push(format!(
+                                    "{}.{} = {o} ({lang:?})",
+                                    entity.as_str(),
+                                    f.name
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "fields without a label: {missing:?}");
+    }
 
     /// No key is defined twice, and every key has German and English text (that every
     /// key the pages use exists is checked in kartei-server's `tests/texts.rs`).
