@@ -890,6 +890,35 @@ mod tests {
             .collect()
     }
 
+    /// A column whose field lists can sort by is clickable (it names its sort field),
+    /// and a clickable column names a field that sorts, for every kind.
+    #[test]
+    fn every_sortable_column_can_be_clicked() {
+        fn check<R: Columns>(wrong: &mut Vec<String>) {
+            let fields = kartei_core::fields::fields(R::ENTITY);
+            let sortable = |name: &str| fields.iter().any(|f| f.name == name && f.sortable);
+            for c in R::COLUMNS {
+                match c.sort {
+                    Some(field) if !sortable(field) => {
+                        wrong.push(format!("{}.{}: sorts by {field}", R::ENTITY.as_str(), c.key));
+                    }
+                    None if sortable(c.key) => {
+                        wrong.push(format!("{}.{}: not clickable", R::ENTITY.as_str(), c.key));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut wrong = Vec::new();
+        macro_rules! each {
+            ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+                $(check::<$data>(&mut wrong);)*
+            };
+        }
+        kartei_core::with_record_kinds!(each);
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     /// Exports keep their columns and order when the shared ones are declared once.
     #[test]
     fn contacts_and_organisations_export_their_columns_in_order() {
