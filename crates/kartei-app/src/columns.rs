@@ -900,7 +900,11 @@ mod tests {
             for c in R::COLUMNS {
                 match c.sort {
                     Some(field) if !sortable(field) => {
-                        wrong.push(format!("{}.{}: sorts by {field}", R::ENTITY.as_str(), c.key));
+                        wrong.push(format!(
+                            "{}.{}: sorts by {field}",
+                            R::ENTITY.as_str(),
+                            c.key
+                        ));
                     }
                     None if sortable(c.key) => {
                         wrong.push(format!("{}.{}: not clickable", R::ENTITY.as_str(), c.key));

@@ -195,8 +195,8 @@ impl RecordData for ContactData {
 
     fn search_keys(&self, organization_name: Option<&str>) -> SearchKeys {
         let mut keys = SearchKeys::default();
-        keys.add_words(self.first_name.as_deref());
-        keys.add_words(self.last_name.as_deref());
+        keys.add_name(self.first_name.as_deref());
+        keys.add_name(self.last_name.as_deref());
         keys.add_words(organization_name);
         channels::add_search_keys(&mut keys, &self.emails, &self.phones, &self.addresses);
         if let Some(n) = &self.customer_number {

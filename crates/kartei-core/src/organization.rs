@@ -162,7 +162,7 @@ impl RecordData for OrganizationData {
 
     fn search_keys(&self, _organization_name: Option<&str>) -> SearchKeys {
         let mut keys = SearchKeys::default();
-        keys.add_words(self.name.as_deref());
+        keys.add_name(self.name.as_deref());
         channels::add_search_keys(&mut keys, &self.emails, &self.phones, &self.addresses);
         if let Some(n) = &self.customer_number {
             keys.tokens.insert(crate::text::fold(n));

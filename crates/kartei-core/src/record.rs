@@ -128,14 +128,29 @@ pub enum Reference {
     Order(Uuid),
 }
 
-/// Tokens a record is found by; `terms` are the name words also matched with typos.
+/// Tokens a record is found by; `terms` are the name words also matched with typos;
+/// `names` are the tokens of the record's own name (a person's first and last name, an
+/// organisation's name), which search ranks before the others.
 #[derive(Debug, Default, Clone)]
 pub struct SearchKeys {
     pub tokens: BTreeSet<String>,
     pub terms: BTreeSet<String>,
+    pub names: BTreeSet<String>,
 }
 
 impl SearchKeys {
+    /// Words of the record's own name.
+    pub fn add_name(&mut self, text: Option<&str>) {
+        self.names
+            .extend(text.into_iter().flat_map(crate::text::word_tokens));
+        self.add_words(text);
+    }
+
+    /// Search ranks a token: 0 for a word of the record's own name, 1 for the others.
+    pub fn tier(&self, token: &str) -> i16 {
+        i16::from(!self.names.contains(token))
+    }
+
     pub fn add_words(&mut self, text: Option<&str>) {
         for w in text.into_iter().flat_map(crate::text::word_tokens) {
             if crate::fuzzy::is_fuzzy_term(&w) {

@@ -21,7 +21,8 @@ pub(crate) const DERIVED_TABLES: [&str; 4] = [
 /// Derived rows of a batch of records, written in a few multi-row statements.
 #[derive(Default)]
 pub(crate) struct IndexRows {
-    tokens: Vec<(String, String, Uuid)>,
+    /// (tier, token, sort key, record).
+    tokens: Vec<(i16, String, String, Uuid)>,
     variants: Vec<(String, String)>,
     custom: Vec<(Uuid, String, Uuid)>,
     match_keys: Vec<(String, Uuid)>,
@@ -47,8 +48,9 @@ impl IndexRows {
             .map(String::as_str);
         let keys = data.search_keys(org_name);
         let sort_key = data.sort_key();
-        for token in keys.tokens {
-            self.tokens.push((token, sort_key.clone(), id));
+        for token in &keys.tokens {
+            self.tokens
+                .push((keys.tier(token), token.clone(), sort_key.clone(), id));
         }
         for term in keys.terms {
             if known_terms.insert(term.clone()) {
@@ -93,10 +95,10 @@ impl IndexRows {
         insert_rows(
             tx,
             "search_tokens",
-            &["token", "sort_key", "record_id"],
+            &["tier", "token", "sort_key", "record_id"],
             self.tokens
                 .into_iter()
-                .map(|(t, s, id)| vec![t.into(), s.into(), id.into()]),
+                .map(|(tier, t, s, id)| vec![tier.into(), t.into(), s.into(), id.into()]),
             false,
         )
         .await?;

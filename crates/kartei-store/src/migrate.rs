@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_sort_keys.sql"),
         postgres: include_str!("../migrations/postgres/0013_sort_keys.sql"),
     },
+    Migration {
+        version: 14,
+        name: "search_tiers",
+        sqlite: include_str!("../migrations/sqlite/0014_search_tiers.sql"),
+        postgres: include_str!("../migrations/postgres/0014_search_tiers.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
@@ -139,6 +145,9 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     }
     if applied_now.contains(&13) && !applied_now.contains(&1) {
         backfill_sort_keys(db).await?;
+    }
+    if applied_now.contains(&14) && !applied_now.contains(&1) {
+        backfill_search_tiers(db).await?;
     }
     Ok(applied_now)
 }
@@ -301,6 +310,38 @@ async fn backfill_sort_keys(db: &Db) -> Result<(), StoreError> {
         }
     }
     tracing::info!("sort keys of existing records computed");
+    Ok(())
+}
+
+/// Marks the words of their own names in the search tokens of records stored before
+/// migration 14, 5,000 records per transaction.
+async fn backfill_search_tiers(db: &Db) -> Result<(), StoreError> {
+    use kartei_core::record::Entity;
+    for entity in Entity::ALL {
+        let mut pages = RecordPages::new(entity);
+        loop {
+            let mut tx = db.write().await?;
+            let Some(records) = pages.next(&mut tx).await? else {
+                break;
+            };
+            for (id, .., data) in &records {
+                let names = crate::records::decode_any(entity, data)?.name_tokens();
+                if names.is_empty() {
+                    continue;
+                }
+                tx.execute(
+                    Query::update()
+                        .table(Alias::new("search_tokens"))
+                        .value(Alias::new("tier"), 0)
+                        .and_where(Expr::col(Alias::new("record_id")).eq(*id))
+                        .and_where(Expr::col(Alias::new("token")).is_in(names)),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    tracing::info!("search tiers of existing records marked");
     Ok(())
 }
 

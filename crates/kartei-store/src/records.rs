@@ -433,6 +433,8 @@ pub(crate) trait AnyRecord {
     fn display_name(&self) -> String;
     fn sort_key(&self) -> String;
     fn references(&self) -> Vec<(&'static str, Reference)>;
+    /// The search tokens of the record's own name.
+    fn name_tokens(&self) -> Vec<String>;
 }
 
 impl<R: RecordData> AnyRecord for R {
@@ -446,6 +448,10 @@ impl<R: RecordData> AnyRecord for R {
 
     fn references(&self) -> Vec<(&'static str, Reference)> {
         RecordData::references(self)
+    }
+
+    fn name_tokens(&self) -> Vec<String> {
+        self.search_keys(None).names.into_iter().collect()
     }
 }
 

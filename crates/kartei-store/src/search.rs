@@ -3,9 +3,11 @@
 //! Every record has one row per distinct folded token in `search_tokens`, carrying its
 //! sort key. A query word matches tokens by prefix ("Müll" finds "Müller"), and name
 //! words within one typo through `term_variants` ("Schmitd" finds "Schmidt"). Results
-//! come in relevance order: prefix matches first, then typo matches, each ordered by
-//! matched token and name, which is exactly index order, so the first page of a common
-//! prefix reads a few dozen index entries however many records match.
+//! come in relevance order (see [`ranked`]): people whose own name matches before those
+//! whose organisation or e-mail does, an exact word before a longer one it begins, typo
+//! matches last; within each by matched token and name, which is exactly index order
+//! `(tier, token, sort_key, record_id)`, so the first page of a common prefix reads a
+//! few dozen index entries however many records match.
 //!
 //! A record can match through several tokens; it is shown once, at its first match
 //! (the `NOT EXISTS` below), which also keeps cursor paging exact.
@@ -161,12 +163,12 @@ impl Store {
                 TokenMatch::Prefix(p) | TokenMatch::Exact(p) => p.chars().count(),
             })
             .unwrap_or(0);
-        let lead = words.remove(lead_index);
+        let lead = ranked(&words.remove(lead_index));
         let (mut m, mut after) = match &req.cursor {
             None => (0, None),
             Some(c) => {
                 let c: SearchCursor = decode_cursor(c)?;
-                if c.q != req.q || c.m >= lead.0.len() {
+                if c.q != req.q || c.m >= lead.len() {
                     return Err(StoreError::InvalidCursor);
                 }
                 (c.m, Some((c.t, c.k, c.id)))
@@ -186,7 +188,7 @@ impl Store {
             index_use,
         };
         let mut rows: Vec<(usize, String, String, RecordRow)> = Vec::new();
-        while m < lead.0.len() {
+        while m < lead.len() {
             let wanted = limit + 1 - rows.len() as u64;
             let q = match_query(&plan, m, after.take(), wanted);
             type Row = (
@@ -232,11 +234,44 @@ impl Store {
     }
 }
 
+/// The matches of the leading word in the order results come in: the record's own name
+/// before its other tokens (organisation, e-mail, city), and within each an exact word
+/// before a longer one it begins, and typo matches last.
+fn ranked(lead: &Word) -> Vec<(i16, TokenMatch)> {
+    let mut close = Vec::new();
+    let mut typos = Vec::new();
+    for m in &lead.0 {
+        match m {
+            TokenMatch::Prefix(p) => {
+                close.push(TokenMatch::Exact(p.clone()));
+                close.push(m.clone());
+            }
+            TokenMatch::Exact(_) => typos.push(m.clone()),
+        }
+    }
+    let tiers = |matches: &[TokenMatch]| -> Vec<(i16, TokenMatch)> {
+        [0, 1]
+            .into_iter()
+            .flat_map(|tier| matches.iter().map(move |m| (tier, m.clone())))
+            .collect()
+    };
+    let mut all = tiers(&close);
+    all.extend(tiers(&typos));
+    all
+}
+
+/// A token of tier `tier` that matches `m`.
+fn tier_token(alias: &str, tier: i16, m: &TokenMatch) -> SimpleExpr {
+    qcol(alias, "tier")
+        .eq(tier)
+        .and(token_condition(|| token_of_record(alias), m))
+}
+
 /// One search, ready to be run match by match of its leading word.
 struct Plan<'a> {
     entity: kartei_core::record::Entity,
     filter: Option<&'a TypedFilter>,
-    lead: &'a Word,
+    lead: &'a [(i16, TokenMatch)],
     others: &'a [Word],
     index_use: IndexUse,
 }
@@ -266,18 +301,19 @@ fn match_query(
         Alias::new(RECORD),
         qcol(RECORD, "id").equals((Alias::new("s"), Alias::new("record_id"))),
     );
-    q.and_where(token_condition(s("token"), &lead.0[m]));
+    let (tier, lead_match) = &lead[m];
+    q.and_where(qcol("s", "tier").eq(*tier));
+    q.and_where(token_condition(s("token"), lead_match));
     // Search is always driven by the token index; a filter only narrows it. SQLite must
     // not be tempted to start from a filter column's index instead.
     restrict(&mut q, filter, index_use);
     // Shown once: only at the record's first matching token.
-    let earlier = lead.0[..m]
+    let earlier = lead[..m]
         .iter()
-        .map(|e| token_condition(|| token_of_record("d"), e))
-        .chain(std::iter::once(
-            token_condition(|| token_of_record("d"), &lead.0[m])
-                .and(token_of_record("d").lt(Expr::col((Alias::new("s"), Alias::new("token"))))),
-        ))
+        .map(|(t, e)| tier_token("d", *t, e))
+        .chain(std::iter::once(tier_token("d", *tier, lead_match).and(
+            token_of_record("d").lt(Expr::col((Alias::new("s"), Alias::new("token")))),
+        )))
         .reduce(SimpleExpr::or);
     if let Some(earlier) = earlier {
         q.and_where(record_has_token("d", earlier).not());
@@ -301,7 +337,8 @@ fn match_query(
             ])),
         );
     }
-    q.order_by((Alias::new("s"), Alias::new("token")), Order::Asc)
+    q.order_by((Alias::new("s"), Alias::new("tier")), Order::Asc)
+        .order_by((Alias::new("s"), Alias::new("token")), Order::Asc)
         .order_by((Alias::new("s"), Alias::new("sort_key")), Order::Asc)
         .order_by((Alias::new("s"), Alias::new("record_id")), Order::Asc)
         .limit(limit);

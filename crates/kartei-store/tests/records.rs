@@ -324,6 +324,92 @@ async fn search_finds_prefixes_umlauts_typos_and_phones(store: Store) {
 }
 both_databases!(search_finds_prefixes_umlauts_typos_and_phones);
 
+/// "Müller" finds people named Müller before the staff of "Müller Energie GmbH": own
+/// name before organisation, an exact word before a longer one, typos last; paging
+/// through the same search two at a time gives the same order, each once.
+async fn search_ranks_own_names_before_organisations(store: Store) {
+    let org = store
+        .create(
+            &actor(),
+            OrganizationData {
+                name: Some("Müller Energie GmbH".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Staff of the organisation, sorting before every Müller by name.
+    for last in ["Abel", "Adler", "Arndt"] {
+        store
+            .create(
+                &actor(),
+                contact(json!({"first_name": "Eva", "last_name": last, "organization_id": org.id})),
+            )
+            .await
+            .unwrap();
+    }
+    for (first, last) in [
+        ("Zora", "Müllerschön"),
+        ("Hans", "Müller"),
+        ("Clara", "Möller"),
+        ("Xaver", "Mueller"),
+    ] {
+        store
+            .create(
+                &actor(),
+                contact(json!({"first_name": first, "last_name": last})),
+            )
+            .await
+            .unwrap();
+    }
+    // Both spellings are the same exact word; among them by name (DIN 5007: ue before ü).
+    let expected = [
+        "Mueller",
+        "Müller",
+        "Müllerschön",
+        "Abel",
+        "Adler",
+        "Arndt",
+        "Möller",
+    ];
+    assert_eq!(search(&store, "Müller").await, expected);
+    let mut paged = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .search::<ContactData>(&SearchRequest {
+                q: "Müller".into(),
+                filter: None,
+                cursor,
+                limit: 2,
+            })
+            .await
+            .unwrap();
+        paged.extend(
+            page.items
+                .into_iter()
+                .map(|r| r.data.last_name.unwrap_or_default()),
+        );
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(paged, expected);
+    // The organisation itself is found by its own name first among organisations.
+    let orgs = store
+        .search::<OrganizationData>(&SearchRequest {
+            q: "Energie".into(),
+            filter: None,
+            cursor: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(orgs.items.len(), 1);
+}
+both_databases!(search_ranks_own_names_before_organisations);
+
 async fn search_pages_show_every_match_once(store: Store) {
     for i in 0..23 {
         store
@@ -978,6 +1064,52 @@ async fn upgrading_an_older_database_fills_the_match_keys(store: Store) {
     assert_eq!(found[0].0.id, c.id);
 }
 both_databases!(upgrading_an_older_database_fills_the_match_keys);
+
+/// A database from before search tiers gets them: its own-name words are marked, so a
+/// person named Müller comes before the staff of Müller GmbH there too.
+async fn upgrading_an_older_database_ranks_its_search(store: Store) {
+    let org = store
+        .create(
+            &actor(),
+            OrganizationData {
+                name: Some("Müller GmbH".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Eva", "last_name": "Abel", "organization_id": org.id})),
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Hans", "last_name": "Müller"})),
+        )
+        .await
+        .unwrap();
+    // Back to schema version 13: no tiers.
+    let mut tx = store.db().write().await.unwrap();
+    for sql in [
+        "DROP INDEX search_tokens_token",
+        "ALTER TABLE search_tokens DROP COLUMN tier",
+        "CREATE UNIQUE INDEX search_tokens_token ON search_tokens(token, sort_key, record_id)",
+        "DELETE FROM schema_migrations WHERE version = 14",
+    ] {
+        tx.raw(sql).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(
+        kartei_store::migrate::migrate(store.db()).await.unwrap(),
+        [14]
+    );
+    assert_eq!(search(&store, "Müller").await, ["Müller", "Abel"]);
+}
+both_databases!(upgrading_an_older_database_ranks_its_search);
 
 async fn a_scan_finds_clusters_of_duplicates(store: Store) {
     let mut ids = std::collections::HashMap::new();
