@@ -284,40 +284,56 @@ async fn backfill_record_links(db: &Db) -> Result<(), StoreError> {
 }
 
 /// Computes the name sort keys of records stored before migration 13, in their tables
-/// and in the search index, 5,000 records per transaction.
+/// and in the search index.
 async fn backfill_sort_keys(db: &Db) -> Result<(), StoreError> {
-    use kartei_core::record::Entity;
-    for entity in Entity::ALL {
-        let mut pages = RecordPages::new(entity);
-        loop {
-            let mut tx = db.write().await?;
-            let Some(records) = pages.next(&mut tx).await? else {
-                break;
-            };
-            for (id, .., data) in &records {
-                let key = crate::records::decode_any(entity, data)?.sort_key();
-                for (table, column) in [(entity.table(), "id"), ("search_tokens", "record_id")] {
-                    tx.execute(
-                        Query::update()
-                            .table(Alias::new(table))
-                            .value(Alias::new("sort_key"), key.clone())
-                            .and_where(Expr::col(Alias::new(column)).eq(*id)),
-                    )
-                    .await?;
-                }
-            }
-            tx.commit().await?;
-        }
-    }
+    update_each_record(db, |entity, id, record| {
+        let key = record.sort_key();
+        Ok([(entity.table(), "id"), ("search_tokens", "record_id")]
+            .map(|(table, column)| {
+                Query::update()
+                    .table(Alias::new(table))
+                    .value(Alias::new("sort_key"), key.clone())
+                    .and_where(Expr::col(Alias::new(column)).eq(id))
+                    .to_owned()
+            })
+            .to_vec())
+    })
+    .await?;
     tracing::info!("sort keys of existing records computed");
     Ok(())
 }
 
 /// Marks the words of their own names in the search tokens of records stored before
-/// migration 14, 5,000 records per transaction.
+/// migration 14.
 async fn backfill_search_tiers(db: &Db) -> Result<(), StoreError> {
-    use kartei_core::record::Entity;
-    for entity in Entity::ALL {
+    update_each_record(db, |_, id, record| {
+        let names = record.name_tokens();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Query::update()
+            .table(Alias::new("search_tokens"))
+            .value(Alias::new("tier"), 0)
+            .and_where(Expr::col(Alias::new("record_id")).eq(id))
+            .and_where(Expr::col(Alias::new("token")).is_in(names))
+            .to_owned()])
+    })
+    .await?;
+    tracing::info!("search tiers of existing records marked");
+    Ok(())
+}
+
+/// Runs the updates `updates` gives for every stored record of every kind, 5,000
+/// records per transaction.
+async fn update_each_record(
+    db: &Db,
+    updates: impl Fn(
+        kartei_core::record::Entity,
+        uuid::Uuid,
+        &dyn crate::records::AnyRecord,
+    ) -> Result<Vec<sea_query::UpdateStatement>, StoreError>,
+) -> Result<(), StoreError> {
+    for entity in kartei_core::record::Entity::ALL {
         let mut pages = RecordPages::new(entity);
         loop {
             let mut tx = db.write().await?;
@@ -325,23 +341,14 @@ async fn backfill_search_tiers(db: &Db) -> Result<(), StoreError> {
                 break;
             };
             for (id, .., data) in &records {
-                let names = crate::records::decode_any(entity, data)?.name_tokens();
-                if names.is_empty() {
-                    continue;
+                let record = crate::records::decode_any(entity, data)?;
+                for update in updates(entity, *id, record.as_ref())? {
+                    tx.execute(&update).await?;
                 }
-                tx.execute(
-                    Query::update()
-                        .table(Alias::new("search_tokens"))
-                        .value(Alias::new("tier"), 0)
-                        .and_where(Expr::col(Alias::new("record_id")).eq(*id))
-                        .and_where(Expr::col(Alias::new("token")).is_in(names)),
-                )
-                .await?;
             }
             tx.commit().await?;
         }
     }
-    tracing::info!("search tiers of existing records marked");
     Ok(())
 }
 
