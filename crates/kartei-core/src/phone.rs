@@ -116,9 +116,107 @@ fn to_e164_prefix(input: &str, default_region: &str) -> Option<String> {
     Some(format!("{calling_code}{national}"))
 }
 
+/// Calling codes of one and two digits (ITU-T E.164 assignments); every other code
+/// has three. Codes are prefix-free, so this is enough to split any E.164 number.
+const SHORT_CALLING_CODES: &[&str] = &[
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45",
+    "46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+];
+
+/// The country code and the national number of an E.164 number.
+fn split_calling_code(digits: &str) -> Option<(&str, &str)> {
+    let len = SHORT_CALLING_CODES
+        .iter()
+        .find(|c| digits.starts_with(*c))
+        .map_or(3, |c| c.len());
+    (digits.len() > len).then(|| digits.split_at(len))
+}
+
+/// The length of the area or network code of a national number, where it is certain;
+/// `None` leaves the national number in one piece rather than split it wrongly.
+fn area_code_len(region: &str, national: &str) -> Option<usize> {
+    let digit = |i: usize| national.as_bytes().get(i).copied();
+    match region {
+        // Mobile networks (15x, 16x, 17x), the four two-digit cities, the
+        // three-digit codes that end in 1 (0221 Köln, 0711 Stuttgart …).
+        "DE" => match (digit(0), digit(1), digit(2)) {
+            (Some(b'1'), Some(b'5' | b'6' | b'7'), _) => Some(3),
+            _ if ["30", "40", "69", "89"]
+                .iter()
+                .any(|c| national.starts_with(c)) =>
+            {
+                Some(2)
+            }
+            (Some(b'2'..=b'9'), Some(_), Some(b'1')) => Some(3),
+            _ => None,
+        },
+        // Vienna is 1; mobile networks are 6xx.
+        "AT" => match digit(0) {
+            Some(b'1') => Some(1),
+            Some(b'6') => Some(3),
+            _ => None,
+        },
+        // Swiss numbers are a two-digit code and seven digits.
+        "CH" if national.len() == 9 => Some(2),
+        _ => None,
+    }
+}
+
+/// An E.164 number as people read it: in the national notation for numbers of
+/// `region` ("030 1234567"), else internationally with the country code apart
+/// ("+44 2079460000"). Anything that is not E.164 is shown as it is.
+pub fn display(e164: &str, region: &str) -> String {
+    let Some(digits) = e164
+        .strip_prefix('+')
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return e164.to_string();
+    };
+    let Some((calling_code, national)) = split_calling_code(digits) else {
+        return e164.to_string();
+    };
+    let home = REGIONS
+        .iter()
+        .find(|(r, _, _)| *r == region)
+        .filter(|(_, cc, _)| *cc == calling_code);
+    let Some((_, _, trunk)) = home else {
+        return format!("+{calling_code} {national}");
+    };
+    let trunk = trunk.unwrap_or("");
+    match area_code_len(region, national) {
+        Some(len) if national.len() > len + 2 => {
+            let (area, rest) = national.split_at(len);
+            format!("{trunk}{area} {rest}")
+        }
+        _ => format!("{trunk}{national}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_shown_nationally_at_home_and_internationally_elsewhere() {
+        for (e164, region, shown) in [
+            ("+493012345678", "DE", "030 12345678"),
+            ("+4915112345678", "DE", "0151 12345678"),
+            ("+492211234567", "DE", "0221 1234567"),
+            // An area code of unknown length stays in one piece.
+            ("+4921311234567", "DE", "021311234567"),
+            ("+4312345678", "AT", "01 2345678"),
+            ("+41446681800", "CH", "044 6681800"),
+            ("+493012345678", "AT", "+49 3012345678"),
+            ("+442079460000", "DE", "+44 2079460000"),
+            ("+12125550100", "DE", "+1 2125550100"),
+            ("+35312345678", "DE", "+353 12345678"),
+            ("+35212345", "LU", "12345"),
+            ("0301234", "DE", "0301234"),
+        ] {
+            assert_eq!(display(e164, region), shown, "{e164} in {region}");
+        }
+    }
 
     #[test]
     fn german_notations_become_e164() {

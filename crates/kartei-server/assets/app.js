@@ -54,6 +54,8 @@ function selection() {
   const update = () => {
     const n = boxes().filter((b) => b.checked).length;
     if (count) count.textContent = n ? `${n} ✓` : "";
+    const bulk = $("#bulk-form");
+    if (bulk) bulk.classList.toggle("nothing-selected", n === 0);
   };
   if (all) all.addEventListener("change", () => { boxes().forEach((b) => { b.checked = all.checked; }); update(); });
   boxes().forEach((b) => b.addEventListener("change", update));
@@ -390,7 +392,75 @@ function uploadProgress() {
   });
 }
 
+// "My day": ticking off a task happens in place; the page does not reload or jump.
+function tickOff() {
+  const status = $("#tick-status");
+  $$("form.tick").forEach((form) => form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const item = form.closest("li.task");
+    fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), redirect: "follow" })
+      .then((r) => {
+        if (!r.ok || !r.url.includes("notice=saved.")) { form.submit(); return; }
+        const list = item.parentElement;
+        item.remove();
+        if (status) status.textContent = form.dataset.ticked;
+        const count = list.previousElementSibling && $(".small", list.previousElementSibling);
+        if (count) count.textContent = String(list.children.length);
+      })
+      .catch(() => form.submit());
+  }));
+}
+
+// On a phone the sidebar is a menu behind a button; without script the button is a
+// link to the menu, which CSS shows as its target.
+function phoneMenu() {
+  const button = $("#menu-button");
+  const menu = $("#sidebar");
+  if (!button || !menu) return;
+  const show = (open) => {
+    menu.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", (e) => {
+    e.preventDefault();
+    show(!menu.classList.contains("open"));
+  });
+  const close = $("#menu-close");
+  if (close) close.addEventListener("click", (e) => {
+    e.preventDefault();
+    show(false);
+    button.focus();
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && menu.classList.contains("open")) show(false);
+  });
+}
+
+// On a phone the board shows one stage at a time; the switcher above it picks the
+// stage. Without script the stages stand one below the other.
+function stageSwitch() {
+  const boardEl = $("#board");
+  const nav = $("#stage-switch");
+  if (!boardEl || !nav) return;
+  const links = $$("a", nav);
+  const pick = (stage) => {
+    $$(".board-column", boardEl).forEach((c) => c.classList.toggle("current", c.dataset.stage === stage));
+    links.forEach((a) => a.setAttribute("aria-current", String(a.dataset.switch === stage)));
+  };
+  links.forEach((a) => a.addEventListener("click", (e) => {
+    e.preventDefault();
+    pick(a.dataset.switch);
+  }));
+  const first = links[0];
+  if (!first) return;
+  boardEl.classList.add("one-stage");
+  pick(first.dataset.switch);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  phoneMenu();
+  stageSwitch();
+  tickOff();
   uploadProgress();
   localTimes();
   tagColours();

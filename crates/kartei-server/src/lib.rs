@@ -121,7 +121,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(error::localize))
-        .layer(middleware::from_fn(web::error::localize))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::error::localize,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

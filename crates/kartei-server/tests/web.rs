@@ -3,6 +3,8 @@
 //! Screenshots of the main pages land in `target/screenshots/`.
 
 mod browser;
+#[path = "web/phone.rs"]
+mod phone;
 
 use browser::{Browser, Driver};
 use kartei_core::access::Role;
@@ -319,10 +321,25 @@ fn history_story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path, 
     b.goto(&format!("{base}/my-day"));
     b.wait_for_text("#my-tasks", "Muster schicken");
     shot(&b, "my-day-de");
-    b.click_and_wait(&b.find("#my-tasks form button"));
+    // Overdue tasks stand in their own group; ticking one off happens in place.
     assert!(b
-        .try_find("#my-tasks")
-        .is_none_or(|t| !b.text(&t).contains("Muster schicken")));
+        .text_of("ol[data-group=overdue]")
+        .contains("Muster schicken"));
+    b.exec(
+        "window.__kartei_same_page = true; window.scrollTo(0, 0);",
+        vec![],
+    );
+    b.click(&b.find("#my-tasks form.tick button"));
+    b.wait_until("the ticked task to go", || {
+        (!b.text_of("#my-tasks").contains("Muster schicken")).then_some(())
+    });
+    assert_eq!(
+        b.exec("return window.__kartei_same_page === true;", vec![]),
+        json!(true),
+        "ticking off reloaded the page"
+    );
+    b.goto(&format!("{base}/my-day"));
+    assert!(!b.text_of("main").contains("Muster schicken"));
 
     // The board: move the deal with the selection on its card (no mouse needed).
     b.goto(&format!("{base}/pipelines/{}/board", ids.pipeline));

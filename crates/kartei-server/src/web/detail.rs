@@ -137,7 +137,7 @@ pub async fn detail_page<R: WebRecord>(
         .map(|p| Channel {
             kind: kind_label(&text(p, "kind"), lang),
             href: Some(format!("tel:{}", text(p, "number"))),
-            text: text(p, "number"),
+            text: kartei_core::phone::display(&text(p, "number"), state.store.default_region()),
         })
         .collect();
     let addresses = list("addresses")

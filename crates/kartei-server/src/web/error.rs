@@ -2,9 +2,12 @@
 //! error page in the reader's language. Invalid form input never gets here; forms show
 //! their errors next to the fields.
 
+use super::session::{Session, Shell};
 use crate::error::ApiError;
+use crate::AppState;
 use askama::Template;
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -78,6 +81,16 @@ impl WebError {
         }
     }
 
+    fn message_key(&self) -> &'static str {
+        match self {
+            WebError::NotFound => "error.not_found",
+            WebError::Forbidden => "error.forbidden",
+            WebError::Csrf => "error.csrf",
+            WebError::BadRequest => "error.bad_request",
+            WebError::SignIn { .. } | WebError::Internal => "error.internal",
+        }
+    }
+
     fn render(&self, lang: Lang) -> Response {
         if let WebError::SignIn { next } = self {
             let target = format!(
@@ -89,13 +102,7 @@ impl WebError {
             return Redirect::to(&target).into_response();
         }
         let tr = Tr(lang);
-        let message = tr.t(match self {
-            WebError::NotFound => "error.not_found",
-            WebError::Forbidden => "error.forbidden",
-            WebError::Csrf => "error.csrf",
-            WebError::BadRequest => "error.bad_request",
-            WebError::SignIn { .. } | WebError::Internal => "error.internal",
-        });
+        let message = tr.t(self.message_key());
         let page = ErrorPage {
             tr,
             lang: lang.code(),
@@ -121,13 +128,59 @@ impl IntoResponse for WebError {
     }
 }
 
-/// Middleware of the web pages: error pages in the language of the reader.
-pub async fn localize(request: Request, next: Next) -> Response {
+/// An error page inside the frame of every page, for a signed-in reader: the
+/// navigation stays, so a wrong link is not a dead end.
+#[derive(Template)]
+#[template(path = "error_framed.html")]
+struct FramedErrorPage {
+    shell: Shell,
+    status: u16,
+    message: &'static str,
+}
+
+impl WebError {
+    async fn render_framed(&self, state: &AppState, mut probe: Parts) -> Option<Response> {
+        if matches!(self, WebError::SignIn { .. }) || probe.uri.path().starts_with("/api/") {
+            return None;
+        }
+        let session = Session::from_request_parts(&mut probe, state).await.ok()?;
+        let here = probe.uri.path_and_query().map_or("/", |p| p.as_str());
+        let shell = Shell::load(state, &session, "", here, None).await.ok()?;
+        let message = shell.t(self.message_key());
+        let page = FramedErrorPage {
+            shell,
+            status: self.status().as_u16(),
+            message,
+        };
+        let body = page.render().ok()?;
+        let mut response = (self.status(), Html(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(session.lang.code()),
+        );
+        Some(response)
+    }
+}
+
+/// Middleware of the web pages: error pages in the language of the reader, inside the
+/// page frame when the reader is signed in.
+pub async fn localize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let lang = super::session::guest_lang(&parts);
+    // What the session lookup needs, kept aside while the request runs.
+    let (mut probe, ()) = Request::new(()).into_parts();
+    probe.uri = parts.uri.clone();
+    probe.headers = parts.headers.clone();
     let response = next.run(Request::from_parts(parts, body)).await;
-    match response.extensions().get::<Arc<WebError>>() {
-        Some(error) if lang != Lang::De => error.render(lang),
-        _ => response,
+    let Some(error) = response.extensions().get::<Arc<WebError>>().cloned() else {
+        return response;
+    };
+    if let Some(framed) = error.render_framed(&state, probe).await {
+        return framed;
+    }
+    if lang == Lang::De {
+        response
+    } else {
+        error.render(lang)
     }
 }

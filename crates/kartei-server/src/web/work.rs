@@ -39,6 +39,46 @@ pub struct TaskRow {
     pub priority: String,
 }
 
+/// Tasks of one kind of due date on "My day": overdue, today, upcoming, undated.
+pub struct TaskGroup {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub tasks: Vec<TaskRow>,
+}
+
+/// Sorts tasks (already in due-date order) into the groups of "My day", leaving out
+/// the empty ones.
+fn group_tasks(
+    tasks: Vec<(Option<NaiveDate>, TaskRow)>,
+    today: NaiveDate,
+    tr: Tr,
+) -> Vec<TaskGroup> {
+    let mut groups: Vec<TaskGroup> = ["overdue", "today", "upcoming", "undated"]
+        .into_iter()
+        .map(|key| TaskGroup {
+            key,
+            title: tr.t(match key {
+                "overdue" => "myday.group_overdue",
+                "today" => "myday.group_today",
+                "upcoming" => "myday.group_upcoming",
+                _ => "myday.group_undated",
+            }),
+            tasks: Vec::new(),
+        })
+        .collect();
+    for (due, task) in tasks {
+        let slot = match due {
+            Some(d) if d < today => 0,
+            Some(d) if d == today => 1,
+            Some(_) => 2,
+            None => 3,
+        };
+        groups[slot].tasks.push(task);
+    }
+    groups.retain(|g| !g.tasks.is_empty());
+    groups
+}
+
 pub struct MeetingRow {
     pub id: Uuid,
     pub subject: String,
@@ -50,7 +90,7 @@ pub struct MeetingRow {
 #[template(path = "my_day.html")]
 struct MyDayPage {
     shell: Shell,
-    tasks: Vec<TaskRow>,
+    groups: Vec<TaskGroup>,
     meetings: Vec<MeetingRow>,
 }
 
@@ -136,7 +176,7 @@ async fn my_day(
                     (None, None, Some(d)) => (String::new(), format!("/deals/{d}")),
                     _ => (String::new(), String::new()),
                 };
-            TaskRow {
+            let row = TaskRow {
                 id: t.id,
                 version: t.version,
                 subject: if t.data.review_of.is_some() {
@@ -153,9 +193,11 @@ async fn my_day(
                     session.lang,
                 )
                 .to_string(),
-            }
+            };
+            (t.data.due_date, row)
         })
         .collect();
+    let groups = group_tasks(tasks, today, tr);
     let meetings = meetings
         .into_iter()
         .filter(|m| m.data.attendee_user_ids.contains(&me) || m.data.attendee_user_ids.is_empty())
@@ -177,7 +219,7 @@ async fn my_day(
     Ok(Html(
         MyDayPage {
             shell,
-            tasks,
+            groups,
             meetings,
         }
         .render()?,

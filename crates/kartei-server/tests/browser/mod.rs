@@ -175,6 +175,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
+    /// Sets the size of the page's viewport (headless, the window is the viewport).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.must(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     pub fn goto(&self, url: &str) {
         self.must("POST", "/url", Some(json!({ "url": url })));
     }

@@ -38,7 +38,37 @@ pub struct Row {
 
 pub struct Cell {
     pub text: String,
-    pub link: bool,
+    /// The column's name, shown beside the value when the row is a card on a phone.
+    pub label: String,
+    /// The record's own page for its name, `mailto:` or `tel:` for an address or number.
+    pub href: Option<String>,
+    /// The name that heads the row's card on a phone.
+    pub lead: bool,
+}
+
+impl Cell {
+    fn new(key: &str, text: String, label: &str, record_href: &str, region: &str) -> Cell {
+        let (text, href) = match key {
+            "name" => (text, Some(record_href.to_string())),
+            _ if text.is_empty() => (text, None),
+            "email" => {
+                let href = format!("mailto:{text}");
+                (text, Some(href))
+            }
+            // Numbers are stored as E.164, which is what a phone dials.
+            "phone" | "mobile" => (
+                kartei_core::phone::display(&text, region),
+                Some(format!("tel:{text}")),
+            ),
+            _ => (text, None),
+        };
+        Cell {
+            text,
+            label: label.to_string(),
+            href,
+            lead: key == "name",
+        }
+    }
 }
 
 /// The table of a list page, also sent alone as the quick search's answer.
@@ -130,7 +160,7 @@ pub(super) async fn table<R: WebRecord>(
     if let Some(v) = &view_id {
         extra.push(("view", v));
     }
-    let headers = shown
+    let headers: Vec<Header> = shown
         .iter()
         .map(|c| {
             let (label, sort_key) = match c {
@@ -200,6 +230,7 @@ pub(super) async fn table<R: WebRecord>(
     };
     let ctx = cell_context(&state.store, &page.items, lang).await?;
     let sensitive = session.may(Permission::ViewSensitive);
+    let region = state.store.default_region();
     let rows = page
         .items
         .into_iter()
@@ -212,22 +243,27 @@ pub(super) async fn table<R: WebRecord>(
                     ..r
                 }
             };
+            let href = format!("{}/{}", R::PATH, r.id);
+            let cells = shown
+                .iter()
+                .zip(&headers)
+                .map(|(c, h)| match c {
+                    Shown::Builtin(col) => {
+                        Cell::new(col.key, (col.value)(&r, &ctx), &h.label, &href, region)
+                    }
+                    Shown::Custom(d) => Cell::new(
+                        "custom",
+                        custom_cell(d, r.data.custom().get(&d.key), lang),
+                        &h.label,
+                        &href,
+                        region,
+                    ),
+                })
+                .collect();
             Row {
                 id: r.id,
-                href: format!("{}/{}", R::PATH, r.id),
-                cells: shown
-                    .iter()
-                    .map(|c| match c {
-                        Shown::Builtin(col) => Cell {
-                            text: (col.value)(&r, &ctx),
-                            link: col.key == "name",
-                        },
-                        Shown::Custom(d) => Cell {
-                            text: custom_cell(d, r.data.custom().get(&d.key), lang),
-                            link: false,
-                        },
-                    })
-                    .collect(),
+                href,
+                cells,
             }
         })
         .collect();
