@@ -37,6 +37,16 @@ pub fn timestamp(t: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
+/// A moment in the reader's time zone (`offset_minutes` east of UTC):
+/// `01.12.2026, 20:07` (de), `2026-12-01 20:07` (en).
+pub fn local_timestamp(t: DateTime<Utc>, offset_minutes: i32, lang: Lang) -> String {
+    let local = t + chrono::Duration::minutes(i64::from(offset_minutes));
+    match lang {
+        Lang::De => local.format("%d.%m.%Y, %H:%M").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
 /// Groups thousands: 1.234.567 (de), 1,234,567 (en).
 pub fn integer(n: i64, lang: Lang) -> String {
     let digits = n.unsigned_abs().to_string();

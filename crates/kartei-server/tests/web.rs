@@ -360,6 +360,13 @@ fn history_story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path, 
         .contains("Kaffeeautomaten"));
     b.goto(&format!("{base}/deals/{}", ids.deal));
     assert!(b.text_of("#stage-history").contains("Angebot"));
+    // The deal's history names the stages it moved between, not their ids.
+    let history = b.text_of("#timeline");
+    assert!(
+        history.contains("Vertrieb › Erstkontakt") && history.contains("Vertrieb › Angebot"),
+        "{history}"
+    );
+    assert!(!history.contains(&ids.stages[1].to_string()), "{history}");
 }
 
 struct HistoryIds {

@@ -769,6 +769,27 @@ impl Store {
             .await
     }
 
+    /// The names of whatever the ids are: records of any kind (trashed ones too) and
+    /// users, for a history that shows names instead of ids. One query per kind.
+    pub async fn names_of(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut names = HashMap::new();
+        if ids.is_empty() {
+            return Ok(names);
+        }
+        macro_rules! each_kind {
+            ($($kind:ident / $table:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+                $(names.extend(self.display_names::<$data>(ids).await?);)*
+            };
+        }
+        kartei_core::with_record_kinds!(each_kind);
+        for user in self.users().await? {
+            if ids.contains(&user.id) {
+                names.insert(user.id, user.name);
+            }
+        }
+        Ok(names)
+    }
+
     /// How the records with `ids` are named (trashed ones too), in a few queries.
     pub async fn display_names<R: RecordData>(
         &self,

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kartei_app::columns::{custom_cell, custom_label};
-use kartei_app::export::{cell_context, user_names};
+use kartei_app::export::cell_context;
 use kartei_core::access::Permission;
 use kartei_core::contact::ContactData;
 use kartei_core::filter::{Filter, Op, Sort};
@@ -225,13 +225,11 @@ pub async fn detail_page<R: WebRecord>(
         }
         _ => String::new(),
     };
-    let users = user_names(&state.store).await?;
     let (timeline, older) = timeline::load(
         &state,
         R::ENTITY,
         id,
-        lang,
-        &users,
+        (lang, session.tz_minutes),
         query.kind.as_deref(),
         query.before.as_deref(),
     )

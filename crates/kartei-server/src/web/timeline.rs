@@ -56,14 +56,22 @@ pub async fn load(
     state: &AppState,
     entity: Entity,
     id: Uuid,
-    lang: Lang,
-    users: &HashMap<Uuid, String>,
+    reader: (Lang, i32),
     kind: Option<&str>,
     before: Option<&str>,
 ) -> Result<(Vec<TimelineEntry>, Option<String>), WebError> {
+    let (lang, tz_minutes) = reader;
     if !entity.is_party() {
         let before: Option<Uuid> = before.and_then(|b| b.parse().ok());
-        let entries = audit_entries(state, entity, id, lang, users, before).await?;
+        let history = state.store.history(id, before, TIMELINE_PAGE).await?;
+        let values = history
+            .iter()
+            .flat_map(|e| [e.before.as_ref(), e.after.as_ref()]);
+        let words = Words::load(state, lang, tz_minutes, values).await?;
+        let entries: Vec<TimelineEntry> = history
+            .into_iter()
+            .map(|e| audit_entry(e, &words))
+            .collect();
         let more = (entries.len() as u64 == TIMELINE_PAGE)
             .then(|| entries.last().map(|e| e.id.to_string()))
             .flatten();
@@ -74,12 +82,90 @@ pub async fn load(
         .store
         .timeline(entity, id, &kinds, before, TIMELINE_PAGE)
         .await?;
+    let values = page
+        .items
+        .iter()
+        .filter(|i| i.kind == TimelineKind::Change)
+        .flat_map(|i| [i.data.get("before"), i.data.get("after")]);
+    let words = Words::load(state, lang, tz_minutes, values).await?;
     let entries = page
         .items
         .into_iter()
-        .map(|item| describe(item, lang, users))
+        .map(|item| describe(item, &words))
         .collect();
     Ok((entries, page.next_cursor))
+}
+
+/// What stored values are put into words with: the reader's language and time zone,
+/// and the names of the users, records and stages the values point to.
+pub struct Words {
+    lang: Lang,
+    tz_minutes: i32,
+    names: HashMap<Uuid, String>,
+}
+
+impl Words {
+    /// Looks up the names of every id among `values` (versions of records).
+    async fn load<'a>(
+        state: &AppState,
+        lang: Lang,
+        tz_minutes: i32,
+        values: impl Iterator<Item = Option<&'a Value>>,
+    ) -> Result<Words, WebError> {
+        let mut ids = Vec::new();
+        let mut stages = false;
+        for v in values.flatten() {
+            collect_ids(v, &mut ids, &mut stages);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut names = state.store.names_of(&ids).await?;
+        if stages {
+            names.extend(kartei_app::names::stage_names(&state.store).await?);
+        }
+        names.extend(
+            kartei_app::export::user_names(&state.store)
+                .await?
+                .into_iter(),
+        );
+        Ok(Words {
+            lang,
+            tz_minutes,
+            names,
+        })
+    }
+}
+
+/// Whether a field holds ids of other things (`contact_id`, `attendee_user_ids`,
+/// `review_of` …).
+fn holds_ids(key: &str) -> bool {
+    key.ends_with("_id") || key.ends_with("_ids") || key == "review_of"
+}
+
+fn collect_ids(v: &Value, ids: &mut Vec<Uuid>, stages: &mut bool) {
+    let Some(fields) = v.as_object() else {
+        return;
+    };
+    for (key, value) in fields {
+        if holds_ids(key) {
+            *stages |= key == "stage_id";
+            let items = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            ids.extend(
+                items
+                    .into_iter()
+                    .filter_map(|i| i.as_str()?.parse::<Uuid>().ok()),
+            );
+        }
+        // Nested records (a pipeline's stages, an order's lines) point to things too.
+        if let Value::Array(items) = value {
+            for item in items {
+                collect_ids(item, ids, stages);
+            }
+        }
+    }
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -100,7 +186,8 @@ fn money_of(v: &Value, key: &str, lang: Lang) -> String {
 }
 
 /// One entry of the store's timeline in words.
-fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> TimelineEntry {
+fn describe(item: TimelineItem, words: &Words) -> TimelineEntry {
+    let lang = words.lang;
     let d = &item.data;
     let label = |k: &str| option_label(k, lang).to_string();
     let (title, who, href, lines, changes) = match item.kind {
@@ -143,8 +230,14 @@ fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> Ti
                 _ => {}
             }
             let body = text(d, "body");
-            if !body.is_empty() {
-                lines.push(body.chars().take(300).collect());
+            // A note without a subject is named by the start of its text.
+            let subject = if subject.trim().is_empty() {
+                excerpt(&body, 80)
+            } else {
+                subject
+            };
+            if !body.is_empty() && body.trim() != subject.trim_end_matches('…') {
+                lines.push(excerpt(&body, 300));
             }
             lines.retain(|l| !l.trim().is_empty());
             (
@@ -217,7 +310,7 @@ fn describe(item: TimelineItem, lang: Lang, users: &HashMap<Uuid, String>) -> Ti
                 .or_else(|| lookup("history.other", lang))
                 .unwrap_or_default()
                 .to_string();
-            let changes = change_lines(&action, d.get("before"), d.get("after"), lang, users);
+            let changes = change_lines(&action, d.get("before"), d.get("after"), words);
             let import = d.get("import").and_then(|i| {
                 Some((
                     i.get("file_name")?.as_str()?.to_string(),
@@ -261,9 +354,9 @@ fn change_lines(
     action: &str,
     before: Option<&Value>,
     after: Option<&Value>,
-    lang: Lang,
-    users: &HashMap<Uuid, String>,
+    words: &Words,
 ) -> Vec<(String, String, String)> {
+    let lang = words.lang;
     let before = before.filter(|v| !v.is_null());
     let after = after.filter(|v| !v.is_null());
     match action {
@@ -284,108 +377,183 @@ fn change_lines(
                 .to_string();
             vec![(field_label("merged_contact", lang), String::new(), name)]
         }
-        _ => diff(before, after, lang, users),
+        _ => diff(before, after, words),
     }
 }
 
-async fn audit_entries(
-    state: &AppState,
-    _entity: Entity,
-    id: Uuid,
-    lang: Lang,
-    users: &HashMap<Uuid, String>,
-    before: Option<Uuid>,
-) -> Result<Vec<TimelineEntry>, WebError> {
-    let history = state.store.history(id, before, TIMELINE_PAGE).await?;
-    Ok(history
-        .into_iter()
-        .map(|e| {
-            let title = lookup(&format!("history.{}", e.action), lang)
-                .or_else(|| lookup("history.other", lang))
-                .unwrap_or_default()
-                .to_string();
-            let changes = change_lines(&e.action, e.before.as_ref(), e.after.as_ref(), lang, users);
-            TimelineEntry {
-                id: e.id,
-                at: e.at,
-                kind: "change",
-                title,
-                through_import: e.import.is_some(),
-                who: changed_by(
-                    e.actor_name,
-                    e.import.map(|i| (i.file_name, i.started_at)),
-                    lang,
-                ),
-                href: None,
-                lines: Vec::new(),
-                changes,
-            }
-        })
-        .collect())
+fn audit_entry(e: kartei_store::audit::AuditEntry, words: &Words) -> TimelineEntry {
+    let lang = words.lang;
+    let title = lookup(&format!("history.{}", e.action), lang)
+        .or_else(|| lookup("history.other", lang))
+        .unwrap_or_default()
+        .to_string();
+    let changes = change_lines(&e.action, e.before.as_ref(), e.after.as_ref(), words);
+    TimelineEntry {
+        id: e.id,
+        at: e.at,
+        kind: "change",
+        title,
+        through_import: e.import.is_some(),
+        who: changed_by(
+            e.actor_name,
+            e.import.map(|i| (i.file_name, i.started_at)),
+            lang,
+        ),
+        href: None,
+        lines: Vec::new(),
+        changes,
+    }
+}
+
+/// The first `max` characters of a text, with an ellipsis when it goes on.
+fn excerpt(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max).collect();
+    short.push('…');
+    short
 }
 
 /// The fields that differ between two versions, in words.
 fn diff(
     before: Option<&Value>,
     after: Option<&Value>,
-    lang: Lang,
-    users: &HashMap<Uuid, String>,
+    words: &Words,
 ) -> Vec<(String, String, String)> {
     let empty = serde_json::Map::new();
     let b = before.and_then(Value::as_object).unwrap_or(&empty);
     let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let currency = a
+        .get("currency")
+        .or_else(|| b.get("currency"))
+        .and_then(Value::as_str)
+        .unwrap_or("EUR");
     let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
         .filter(|k| b.get(*k) != a.get(*k))
         .filter_map(|k| {
-            let show = |v: Option<&Value>| words(k, v, lang, users);
+            let show = |v: Option<&Value>| words.value(k, v, currency);
             let (old, new) = (show(b.get(k)), show(a.get(k)));
-            (old != new).then(|| (field_label(k, lang), old, new))
+            (old != new).then(|| (field_label(k, words.lang), old, new))
         })
         .collect()
 }
 
-/// A stored value as a reader understands it.
-fn words(key: &str, v: Option<&Value>, lang: Lang, users: &HashMap<Uuid, String>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) if key == "owner_id" => s
-            .parse::<Uuid>()
-            .ok()
-            .and_then(|id| users.get(&id).cloned())
-            .unwrap_or_else(|| s.clone()),
-        Some(Value::String(s)) => option_label(s, lang).to_string(),
-        Some(Value::Bool(b)) => lookup(if *b { "common.yes" } else { "common.no" }, lang)
-            .unwrap_or_default()
-            .to_string(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::Object(m) => m
-                    .iter()
-                    .filter(|(k, _)| *k != "kind")
-                    .filter_map(|(_, v)| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(Value::Object(m)) => m
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                format!(
-                    "{}: {}",
-                    field_label(k, lang),
-                    words(k, Some(v), lang, users)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(other) => other.to_string(),
+impl Words {
+    /// A stored value as a reader understands it: names for ids, dates and times in
+    /// the reader's notation, money with its currency, labels for codes.
+    fn value(&self, key: &str, v: Option<&Value>, currency: &str) -> String {
+        let lang = self.lang;
+        match v {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) if holds_ids(key) => s
+                .parse::<Uuid>()
+                .ok()
+                .and_then(|id| self.names.get(&id).cloned())
+                .unwrap_or_else(|| s.clone()),
+            Some(Value::String(s)) => {
+                if let Ok(t) = s.parse::<DateTime<Utc>>() {
+                    kartei_app::format::local_timestamp(t, self.tz_minutes, lang)
+                } else if let Ok(d) = s.parse::<chrono::NaiveDate>() {
+                    kartei_app::format::date(Some(d), lang)
+                } else {
+                    option_label(s, lang).to_string()
+                }
+            }
+            Some(Value::Number(n)) if key.ends_with("_minor") => n
+                .as_i64()
+                .map(|m| kartei_app::format::money(m, currency, lang))
+                .unwrap_or_else(|| n.to_string()),
+            Some(Value::Bool(b)) => lookup(if *b { "common.yes" } else { "common.no" }, lang)
+                .unwrap_or_default()
+                .to_string(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::Object(m) => m
+                        .iter()
+                        .filter(|(k, _)| *k != "kind" && *k != "id")
+                        .map(|(k, v)| self.value(k, Some(v), currency))
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => self.value(key, Some(other), currency),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        field_label(k, lang),
+                        self.value(k, Some(v), currency)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(other) => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn words(lang: Lang) -> Words {
+        let contact: Uuid = "0190a1b2-0000-7000-8000-000000000001".parse().unwrap();
+        let stage: Uuid = "0190a1b2-0000-7000-8000-000000000002".parse().unwrap();
+        Words {
+            lang,
+            tz_minutes: 60,
+            names: HashMap::from([
+                (contact, "Erika Mustermann".to_string()),
+                (stage, "Vertrieb › Verhandlung".to_string()),
+            ]),
+        }
+    }
+
+    #[test]
+    fn changes_read_as_names_local_times_and_money() {
+        let before = json!({"contact_id": null, "stage_id": "unknown", "starts_at": "2026-12-01T19:07:00Z",
+                            "value_minor": 100_000, "due_date": "2026-12-24"});
+        let after = json!({"contact_id": "0190a1b2-0000-7000-8000-000000000001",
+                           "stage_id": "0190a1b2-0000-7000-8000-000000000002",
+                           "starts_at": "2026-12-01T20:07:00Z", "value_minor": 250_050, "due_date": "2026-12-31"});
+        let lines = diff(Some(&before), Some(&after), &words(Lang::De));
+        let line = |field: &str| {
+            lines
+                .iter()
+                .find(|l| l.0 == field)
+                .map(|l| (l.1.as_str(), l.2.as_str()))
+                .unwrap_or_else(|| panic!("no {field} in {lines:?}"))
+        };
+        assert_eq!(line("Kontakt"), ("", "Erika Mustermann"));
+        assert_eq!(line("Phase").1, "Vertrieb › Verhandlung");
+        assert_eq!(line("Beginn"), ("01.12.2026, 20:07", "01.12.2026, 21:07"));
+        assert_eq!(line("Fällig am"), ("24.12.2026", "31.12.2026"));
+        assert!(line("Wert").1.starts_with("2.500,50"), "{lines:?}");
+        let en = diff(Some(&before), Some(&after), &words(Lang::En));
+        assert!(en.iter().any(|l| l.2 == "2026-12-01 21:07"), "{en:?}");
+    }
+
+    #[test]
+    fn a_note_without_subject_is_named_by_its_text() {
+        let item = TimelineItem {
+            id: Uuid::now_v7(),
+            at: Utc::now(),
+            kind: TimelineKind::Activity,
+            data: json!({"kind": "note", "body": "Ruft nach dem Urlaub zurück."}),
+        };
+        let entry = describe(item, &words(Lang::De));
+        assert_eq!(entry.title, "Notiz: Ruft nach dem Urlaub zurück.");
+        assert!(entry.lines.is_empty(), "{:?}", entry.lines);
     }
 }
