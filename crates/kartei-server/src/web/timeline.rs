@@ -123,11 +123,7 @@ impl Words {
         if stages {
             names.extend(kartei_app::names::stage_names(&state.store).await?);
         }
-        names.extend(
-            kartei_app::export::user_names(&state.store)
-                .await?
-                .into_iter(),
-        );
+        names.extend(kartei_app::export::user_names(&state.store).await?);
         Ok(Words {
             lang,
             tz_minutes,
@@ -464,10 +460,10 @@ impl Words {
                     option_label(s, lang).to_string()
                 }
             }
-            Some(Value::Number(n)) if key.ends_with("_minor") => n
-                .as_i64()
-                .map(|m| kartei_app::format::money(m, currency, lang))
-                .unwrap_or_else(|| n.to_string()),
+            Some(Value::Number(n)) if key.ends_with("_minor") => n.as_i64().map_or_else(
+                || n.to_string(),
+                |m| kartei_app::format::money(m, currency, lang),
+            ),
             Some(Value::Bool(b)) => lookup(if *b { "common.yes" } else { "common.no" }, lang)
                 .unwrap_or_default()
                 .to_string(),
@@ -529,11 +525,10 @@ mod tests {
                            "starts_at": "2026-12-01T20:07:00Z", "value_minor": 250_050, "due_date": "2026-12-31"});
         let lines = diff(Some(&before), Some(&after), &words(Lang::De));
         let line = |field: &str| {
-            lines
-                .iter()
-                .find(|l| l.0 == field)
-                .map(|l| (l.1.as_str(), l.2.as_str()))
-                .unwrap_or_else(|| panic!("no {field} in {lines:?}"))
+            lines.iter().find(|l| l.0 == field).map_or_else(
+                || panic!("no {field} in {lines:?}"),
+                |l| (l.1.as_str(), l.2.as_str()),
+            )
         };
         assert_eq!(line("Kontakt"), ("", "Erika Mustermann"));
         assert_eq!(line("Phase").1, "Vertrieb › Verhandlung");
