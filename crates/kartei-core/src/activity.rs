@@ -17,6 +17,19 @@ pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 pub const CALL_OUTCOMES: &[&str] = &["reached", "no_answer", "voicemail", "busy", "wrong_number"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high"];
 
+/// Whether a field belongs to an activity of `kind`: a call's direction and outcome,
+/// a meeting's times and place, a task's due date and assignee. Fields every kind
+/// has (subject, text, links) apply to all.
+pub fn field_applies(kind: &str, field: &str) -> bool {
+    match field {
+        "direction" => matches!(kind, "call" | "email"),
+        "duration_minutes" | "outcome" => kind == "call",
+        "starts_at" | "ends_at" | "all_day" | "location" | "attendee_user_ids" => kind == "meeting",
+        "due_date" | "assignee_id" | "priority" | "remind_at" => kind == "task",
+        _ => true,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActivityData {
@@ -105,49 +118,20 @@ impl RecordData for ActivityData {
         if k == "note" && body.is_none() {
             check.fail("body", ErrorCode::Required);
         }
-        let only = |check: &mut Checker, field: &str, present: bool, allowed: bool| {
-            if present && !allowed {
+        for (field, present) in [
+            ("direction", self.direction.is_some()),
+            ("duration_minutes", self.duration_minutes.is_some()),
+            ("outcome", self.outcome.is_some()),
+            ("starts_at", self.starts_at.is_some()),
+            ("ends_at", self.ends_at.is_some()),
+            ("due_date", self.due_date.is_some()),
+            ("assignee_id", self.assignee_id.is_some()),
+            ("remind_at", self.remind_at.is_some()),
+        ] {
+            if present && !field_applies(k, field) {
                 check.fail(field, ErrorCode::UnknownField);
             }
-        };
-        only(
-            &mut check,
-            "direction",
-            self.direction.is_some(),
-            matches!(k, "call" | "email"),
-        );
-        only(
-            &mut check,
-            "duration_minutes",
-            self.duration_minutes.is_some(),
-            k == "call",
-        );
-        only(&mut check, "outcome", self.outcome.is_some(), k == "call");
-        only(
-            &mut check,
-            "starts_at",
-            self.starts_at.is_some(),
-            k == "meeting",
-        );
-        only(
-            &mut check,
-            "ends_at",
-            self.ends_at.is_some(),
-            k == "meeting",
-        );
-        only(&mut check, "due_date", self.due_date.is_some(), k == "task");
-        only(
-            &mut check,
-            "assignee_id",
-            self.assignee_id.is_some(),
-            k == "task",
-        );
-        only(
-            &mut check,
-            "remind_at",
-            self.remind_at.is_some(),
-            k == "task",
-        );
+        }
         if self
             .duration_minutes
             .is_some_and(|m| !(0..=24 * 60).contains(&m))

@@ -392,6 +392,22 @@ function uploadProgress() {
   });
 }
 
+// The short log form on a record's page shows the fields of the chosen kind only.
+function logForm() {
+  const form = $("#log-form");
+  if (!form) return;
+  const show = () => {
+    const kind = ($("input[name=kind]:checked", form) || {}).value;
+    $$(".log-only", form).forEach((part) => {
+      const on = part.dataset.kinds.split(" ").includes(kind);
+      part.hidden = !on;
+      $$("input, select, textarea", part).forEach((el) => { el.disabled = !on; });
+    });
+  };
+  form.addEventListener("change", show);
+  show();
+}
+
 // "My day": ticking off a task happens in place; the page does not reload or jump.
 function tickOff() {
   const status = $("#tick-status");
@@ -461,6 +477,7 @@ document.addEventListener("DOMContentLoaded", () => {
   phoneMenu();
   stageSwitch();
   tickOff();
+  logForm();
   uploadProgress();
   localTimes();
   tagColours();

@@ -5,6 +5,8 @@
 mod browser;
 #[path = "web/phone.rs"]
 mod phone;
+#[path = "web/record.rs"]
+mod record;
 
 use browser::{Browser, Driver};
 use kartei_core::access::Role;

@@ -164,7 +164,7 @@ type ChangeRow = (
 type PurchaseRow = (String, i64, i64, Option<NaiveDate>, Option<NaiveDate>);
 
 impl Store {
-    /// The timeline of a contact or organisation: the newest `limit` entries of the
+    /// The timeline of a contact, organisation or deal: the newest `limit` entries of the
     /// chosen kinds (all when empty), before `cursor`. Each kind is read with its own
     /// index `(owner, time, id)`, so a page costs the same at 10 or 10,000 entries.
     pub async fn timeline(
@@ -191,6 +191,12 @@ impl Store {
                 Entity::Organization => match org_col {
                     Some(c) => c,
                     None => continue,
+                },
+                // A deal's page shows what was done about it and how it changed.
+                Entity::Deal => match kind {
+                    TimelineKind::Activity => "deal_id",
+                    TimelineKind::Change => "record_id",
+                    _ => continue,
                 },
                 _ => return Err(StoreError::NotFound),
             };

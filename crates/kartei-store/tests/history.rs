@@ -245,6 +245,33 @@ async fn deals_move_through_stages_and_remember_them(store: Store) {
         board[2].deals[0].data.title.as_deref(),
         Some("Kaffeemaschinen (10)")
     );
+
+    // The deal's timeline: the call about it and its changes, newest first.
+    let call = store
+        .create(
+            &actor,
+            from::<ActivityData>(json!({"kind": "call", "subject": "Preis besprochen",
+            "deal_id": deal.id, "occurred_at": "2030-01-01T10:00:00Z"})),
+        )
+        .await
+        .unwrap();
+    let page = store
+        .timeline(Entity::Deal, deal.id, &[], None, 50)
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].id, call.id);
+    assert_eq!(
+        page.items
+            .iter()
+            .filter(|i| i.kind == TimelineKind::Change)
+            .count(),
+        3,
+        "created, won, renamed"
+    );
+    assert!(page
+        .items
+        .iter()
+        .all(|i| matches!(i.kind, TimelineKind::Activity | TimelineKind::Change)));
 }
 both_databases!(deals_move_through_stages_and_remember_them);
 

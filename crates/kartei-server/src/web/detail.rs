@@ -14,7 +14,7 @@ use kartei_app::export::cell_context;
 use kartei_core::access::Permission;
 use kartei_core::contact::ContactData;
 use kartei_core::filter::{Filter, Op, Sort};
-use kartei_core::record::{Entity, RecordData};
+use kartei_core::record::{Entity, RecordData, Reference};
 use kartei_store::list::ListRequest;
 use kartei_store::tags::{TagRef, TagSelector};
 use serde::Deserialize;
@@ -25,6 +25,177 @@ pub struct Channel {
     pub kind: String,
     pub text: String,
     pub href: Option<String>,
+}
+
+/// A line of a record's master data; names of other records link to them.
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+    pub href: Option<String>,
+    /// A link out of Kartei (a website), opened in a new tab.
+    pub external: bool,
+}
+
+/// Where the page of a referenced record is; users have none.
+fn reference_target(reference: Reference) -> Option<String> {
+    let (entity, id) = match reference {
+        Reference::Organization(id) => (Entity::Organization, id),
+        Reference::Contact(id) => (Entity::Contact, id),
+        Reference::Deal(id) => (Entity::Deal, id),
+        Reference::Pipeline(id) => (Entity::Pipeline, id),
+        Reference::Product(id) => (Entity::Product, id),
+        Reference::ProductCategory(id) => (Entity::ProductCategory, id),
+        Reference::Order(id) => (Entity::Order, id),
+        Reference::User(_) => return None,
+    };
+    Some(format!("{}/{id}", super::records::page_path(entity)))
+}
+
+/// The master data of a record: its columns, with every other record it points to
+/// (organisation, contacts, deal, category …) as a link by name.
+async fn facts<R: WebRecord>(
+    state: &AppState,
+    record: &kartei_store::records::Record<R>,
+    ctx: &kartei_app::columns::CellContext,
+    lang: kartei_core::i18n::Lang,
+) -> Result<Vec<Fact>, WebError> {
+    const SHOWN_ELSEWHERE: &[&str] = &[
+        "id", "name", "tags", "email", "phone", "mobile", "street", "postcode", "city", "country",
+    ];
+    // Order lines name their products in the lines table.
+    let references: Vec<(&'static str, Reference)> = record
+        .data
+        .references()
+        .into_iter()
+        .filter(|(field, _)| *field != "lines")
+        .collect();
+    let is_reference = |key: &str| {
+        references
+            .iter()
+            .any(|(f, _)| *f == format!("{key}_id") || *f == format!("{key}_ids"))
+    };
+    let mut facts: Vec<Fact> = R::COLUMNS
+        .iter()
+        .filter(|c| !SHOWN_ELSEWHERE.contains(&c.key) && !is_reference(c.key))
+        .map(|c| {
+            let value = (c.value)(record, ctx);
+            let website = c.key == "website" && value.starts_with("http");
+            Fact {
+                label: c.label(lang).to_string(),
+                href: website.then(|| value.clone()),
+                external: website,
+                value,
+            }
+        })
+        .filter(|f| !f.value.is_empty())
+        .collect();
+    let ids: Vec<Uuid> = references
+        .iter()
+        .map(|(_, r)| match *r {
+            Reference::User(id)
+            | Reference::Organization(id)
+            | Reference::Contact(id)
+            | Reference::Deal(id)
+            | Reference::Pipeline(id)
+            | Reference::Product(id)
+            | Reference::ProductCategory(id)
+            | Reference::Order(id) => id,
+        })
+        .collect();
+    let names = state.store.names_of(&ids).await?;
+    for ((field, reference), id) in references.into_iter().zip(ids) {
+        let value = names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+        facts.push(Fact {
+            label: kartei_app::texts::field_label(field, lang),
+            value,
+            href: reference_target(reference),
+            external: false,
+        });
+    }
+    Ok(facts)
+}
+
+/// The short forms on a contact's, organisation's or deal's page: log a call, note,
+/// e-mail, meeting or task, start a deal or a ticket, without leaving the page.
+pub struct LogBox {
+    /// Hidden fields that link what is logged to this record (and its organisation
+    /// or first contact).
+    pub activity_links: Vec<(&'static str, Uuid)>,
+    pub deal_links: Vec<(&'static str, Uuid)>,
+    pub ticket_links: Vec<(&'static str, Uuid)>,
+    /// (value, label) of each kind of activity.
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub priorities: Vec<(&'static str, &'static str)>,
+    pub ticket_priorities: Vec<(&'static str, &'static str)>,
+    pub me: Uuid,
+    pub users: Vec<(Uuid, String)>,
+    /// Stages a new deal can start in; empty on a deal's own page.
+    pub stages: Vec<(Uuid, String)>,
+}
+
+async fn log_box(
+    state: &AppState,
+    session: &Session,
+    entity: Entity,
+    id: Uuid,
+    doc: &Value,
+) -> Result<Option<LogBox>, WebError> {
+    if !session.may(Permission::WriteRecords) {
+        return Ok(None);
+    }
+    let uuid = |key: &str| {
+        doc.get(key)
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<Uuid>().ok())
+    };
+    let first_contact = doc
+        .get("contact_ids")
+        .and_then(|c| c.get(0))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Uuid>().ok());
+    let organization = uuid("organization_id");
+    let (contact, organization, deal) = match entity {
+        Entity::Contact => (Some(id), organization, None),
+        Entity::Organization => (None, Some(id), None),
+        Entity::Deal => (first_contact, organization, Some(id)),
+        _ => return Ok(None),
+    };
+    let links = |contact_field: &'static str| {
+        let mut links = Vec::new();
+        links.extend(contact.map(|c| (contact_field, c)));
+        links.extend(organization.map(|o| ("organization_id", o)));
+        links
+    };
+    let mut activity_links = links("contact_id");
+    activity_links.extend(deal.map(|d| ("deal_id", d)));
+    let tr = session.lang;
+    let labels = |codes: &'static [&'static str]| {
+        codes
+            .iter()
+            .map(|c| (*c, kartei_app::texts::option_label(c, tr)))
+            .collect::<Vec<_>>()
+    };
+    let mut users: Vec<(Uuid, String)> = kartei_app::export::user_names(&state.store)
+        .await?
+        .into_iter()
+        .collect();
+    users.sort_by(|a, b| a.1.cmp(&b.1));
+    let stages = if entity == Entity::Deal {
+        Vec::new()
+    } else {
+        kartei_app::names::stage_names(&state.store).await?
+    };
+    Ok(Some(LogBox {
+        activity_links,
+        deal_links: links("contact_ids[0]"),
+        ticket_links: links("contact_id"),
+        kinds: labels(&["call", "note", "email", "meeting", "task"]),
+        priorities: labels(kartei_core::activity::PRIORITIES),
+        ticket_priorities: labels(kartei_core::support::TICKET_PRIORITIES),
+        me: session.user.id,
+        users,
+        stages,
+    }))
 }
 
 pub struct Person {
@@ -42,7 +213,9 @@ pub struct DetailPage {
     pub version: i64,
     pub name: String,
     pub subtitle: String,
-    pub facts: Vec<(String, String)>,
+    pub facts: Vec<Fact>,
+    /// The page of the organisation the subtitle names.
+    pub subtitle_href: Option<String>,
     pub emails: Vec<Channel>,
     pub phones: Vec<Channel>,
     pub addresses: Vec<Channel>,
@@ -71,6 +244,10 @@ pub struct DetailPage {
     pub totals: Vec<(String, String)>,
     /// Pipelines: the board.
     pub board_href: Option<String>,
+    /// Contacts, organisations and deals: the short forms to log and start things.
+    pub log: Option<LogBox>,
+    /// The page itself, for the short forms to come back to.
+    pub here: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -107,15 +284,7 @@ pub async fn detail_page<R: WebRecord>(
     let here = format!("{}/{}", R::PATH, id);
     let shell = Shell::load(&state, &session, R::SECTION, &here, query.notice.as_deref()).await?;
     let ctx = cell_context(&state.store, std::slice::from_ref(&record), lang).await?;
-    let shown_elsewhere = [
-        "id", "name", "tags", "email", "phone", "mobile", "street", "postcode", "city", "country",
-    ];
-    let facts: Vec<(String, String)> = R::COLUMNS
-        .iter()
-        .filter(|c| !shown_elsewhere.contains(&c.key))
-        .map(|c| (c.label(lang).to_string(), (c.value)(&record, &ctx)))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
+    let facts = facts(&state, &record, &ctx, lang).await?;
     let doc = serde_json::to_value(&record.data).unwrap_or(Value::Null);
     let list = |key: &str| {
         doc.get(key)
@@ -253,7 +422,10 @@ pub async fn detail_page<R: WebRecord>(
         Vec::new()
     };
     let extras = extras::<R>(&state, id, &doc, lang).await?;
+    let log = log_box(&state, &session, R::ENTITY, id, &doc).await?;
     let page = DetailPage {
+        log,
+        here: here.clone(),
         purchases: extras.purchases,
         loyalty: extras.loyalty,
         merges: extras.merges,
@@ -265,6 +437,10 @@ pub async fn detail_page<R: WebRecord>(
         id,
         version: record.version,
         name: record.data.display_name(),
+        subtitle_href: (!subtitle.is_empty())
+            .then(|| record.data.organization_id())
+            .flatten()
+            .map(|o| format!("/organizations/{o}")),
         subtitle,
         facts,
         emails,

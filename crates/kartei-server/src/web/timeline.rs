@@ -61,7 +61,7 @@ pub async fn load(
     before: Option<&str>,
 ) -> Result<(Vec<TimelineEntry>, Option<String>), WebError> {
     let (lang, tz_minutes) = reader;
-    if !entity.is_party() {
+    if !has_timeline(entity) {
         let before: Option<Uuid> = before.and_then(|b| b.parse().ok());
         let history = state.store.history(id, before, TIMELINE_PAGE).await?;
         let values = history
@@ -94,6 +94,13 @@ pub async fn load(
         .map(|item| describe(item, &words))
         .collect();
     Ok((entries, page.next_cursor))
+}
+
+/// Whether a kind's page merges other records into its timeline (contacts and
+/// organisations everything about them, deals their activities); other kinds show
+/// their changes.
+pub fn has_timeline(entity: Entity) -> bool {
+    entity.is_party() || entity == Entity::Deal
 }
 
 /// What stored values are put into words with: the reader's language and time zone,

@@ -16,7 +16,7 @@ use values::*;
 use crate::web::error::WebError;
 use crate::web::form::Typing;
 use crate::web::records::WebRecord;
-use crate::web::session::{Posted, Session};
+use crate::web::session::{with_notice, Posted, Session};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,12 +32,17 @@ pub async fn new_form<R: WebRecord>(
     session: Session,
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
-    let empty = Value::Object(Map::new());
+    // A new task is the creator's own unless they choose someone else.
+    let mut start = Map::new();
+    if R::ENTITY == Entity::Activity {
+        start.insert("assignee_id".into(), session.user.id.to_string().into());
+    }
+    let start = Value::Object(start);
     render::<R>(
         &state,
         &session,
         Render {
-            mine: &empty,
+            mine: &start,
             errors: &[],
             theirs: None,
             record_id: None,
@@ -83,6 +88,17 @@ pub(super) async fn form_document<R: WebRecord>(
         tz_minutes: session.tz_minutes,
         lang: session.lang,
     });
+    // A form sends every section; only the chosen kind's fields count.
+    if R::ENTITY == Entity::Activity {
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Value::Object(fields) = &mut doc {
+            fields.retain(|field, _| kartei_core::activity::field_applies(&kind, field));
+        }
+    }
     if R::ENTITY == Entity::Deal {
         let stage: Option<Uuid> = doc
             .get("stage_id")
@@ -110,6 +126,14 @@ pub async fn create<R: WebRecord>(
         Err(fields) => Err(StoreError::Invalid(fields)),
     };
     match result {
+        // A short form on another record's page goes back there, to its timeline.
+        Ok(_) if form.get("_back").is_some_and(super::session::is_local_path) => {
+            let back = form.get("_back").unwrap_or("/");
+            Ok(
+                Redirect::to(&format!("{}#timeline", with_notice(back, "saved.created")))
+                    .into_response(),
+            )
+        }
         Ok(record) => Ok(
             Redirect::to(&format!("{}/{}?notice=saved.created", R::PATH, record.id))
                 .into_response(),
