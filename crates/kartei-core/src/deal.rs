@@ -51,6 +51,29 @@ pub struct PipelineData {
     pub name: Option<String>,
     /// In board order, left to right.
     pub stages: Vec<Stage>,
+    /// Why deals are lost, offered when a deal is closed as lost (with room for free
+    /// text). Empty: the usual reasons in the reader's language.
+    pub lost_reasons: Vec<String>,
+}
+
+/// Why deals are usually lost: text keys, offered when a pipeline names none.
+pub const DEFAULT_LOST_REASONS: &[&str] = &[
+    "lost.price",
+    "lost.competitor",
+    "lost.no_need",
+    "lost.no_budget",
+    "lost.no_response",
+    "lost.timing",
+];
+
+impl PipelineData {
+    /// The stage deals move to when they are won (or lost).
+    pub fn closing_stage(&self, won: bool) -> Option<Uuid> {
+        self.stages
+            .iter()
+            .find(|s| if won { s.won } else { s.lost })
+            .and_then(|s| s.id)
+    }
 }
 
 /// A pipeline's stages, as deals are checked against them.
@@ -107,7 +130,22 @@ impl RecordData for PipelineData {
         if ids.len() != stages.len() {
             check.fail("stages", ErrorCode::AlreadyExists);
         }
-        check.finish(PipelineData { name, stages })
+        if self.lost_reasons.len() > 30 {
+            check.fail("lost_reasons", ErrorCode::OutOfRange);
+        }
+        let mut lost_reasons: Vec<String> = Vec::new();
+        for (i, reason) in self.lost_reasons.into_iter().enumerate() {
+            if let Some(r) = check.text(&format!("lost_reasons[{i}]"), Some(reason), 100) {
+                if !lost_reasons.contains(&r) {
+                    lost_reasons.push(r);
+                }
+            }
+        }
+        check.finish(PipelineData {
+            name,
+            stages,
+            lost_reasons,
+        })
     }
 
     fn index_values(&self) -> Vec<(&'static str, IndexValue)> {

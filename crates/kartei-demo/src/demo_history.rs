@@ -64,6 +64,7 @@ pub fn pipelines() -> Vec<PipelineData> {
                 stage("Gewonnen", 100, true, false),
                 stage("Verloren", 0, false, true),
             ],
+            lost_reasons: Vec::new(),
         },
         PipelineData {
             name: Some("Bestandskunden".into()),
@@ -73,6 +74,7 @@ pub fn pipelines() -> Vec<PipelineData> {
                 stage("Gewonnen", 100, true, false),
                 stage("Verloren", 0, false, true),
             ],
+            lost_reasons: Vec::new(),
         },
     ]
 }

@@ -408,6 +408,12 @@ function logForm() {
   show();
 }
 
+// Coming from a card's "lost" link, the reason form is open.
+function openLoseForm() {
+  const menu = $("#lose-menu");
+  if (menu && window.location.hash === "#close") menu.open = true;
+}
+
 // "My day": ticking off a task happens in place; the page does not reload or jump.
 function tickOff() {
   const status = $("#tick-status");
@@ -478,6 +484,7 @@ document.addEventListener("DOMContentLoaded", () => {
   stageSwitch();
   tickOff();
   logForm();
+  openLoseForm();
   uploadProgress();
   localTimes();
   tagColours();

@@ -7,12 +7,14 @@ use crate::records::{decode_all, select_records, Record};
 use crate::sql::{name, qcol};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
+use kartei_core::activity::ActivityData;
 use kartei_core::commerce::REVENUE_STATUSES;
 use kartei_core::deal::DealData;
 use kartei_core::record::Entity;
 use sea_query::{Alias, Expr, Func, Order, Query, SimpleExpr};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The kinds a timeline is made of.
@@ -372,6 +374,37 @@ impl Store {
             });
         }
         Ok(columns)
+    }
+
+    /// The next thing to do about each deal: its earliest open task (overdue ones
+    /// included) or coming meeting, for the cards of the board.
+    pub async fn next_activities(
+        &self,
+        deal_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Record<ActivityData>>, StoreError> {
+        let mut next = HashMap::new();
+        let mut tx = self.db.read().await?;
+        for chunk in deal_ids.chunks(crate::sql::chunk_size(1)) {
+            let open_task = Expr::col(name("kind"))
+                .eq("task")
+                .and(Expr::col(name("done")).eq(0));
+            let coming_meeting = Expr::col(name("kind"))
+                .eq("meeting")
+                .and(Expr::col(name("starts_at")).gte(crate::now()));
+            let mut q = select_records(Entity::Activity);
+            q.and_where(Expr::col(name("deal_id")).is_in(chunk.iter().copied()))
+                .and_where(Expr::col(name("deleted_at")).is_null())
+                .and_where(open_task.or(coming_meeting))
+                .order_by(name("happened_at"), Order::Asc)
+                .order_by(name("id"), Order::Asc);
+            let rows = tx.all(&q).await?;
+            for activity in decode_all::<ActivityData>(&mut tx, rows).await? {
+                if let Some(deal) = activity.data.deal_id {
+                    next.entry(deal).or_insert(activity);
+                }
+            }
+        }
+        Ok(next)
     }
 
     /// Every stage a deal entered, oldest first.

@@ -488,6 +488,7 @@ pub async fn history(store: &Store, args: &crate::cli::BenchHistoryArgs) -> Resu
                         ..Stage::default()
                     },
                 ],
+                lost_reasons: Vec::new(),
             };
             store.create(&actor, p).await?.id
         }

@@ -246,6 +246,8 @@ pub struct DetailPage {
     pub board_href: Option<String>,
     /// Contacts, organisations and deals: the short forms to log and start things.
     pub log: Option<LogBox>,
+    /// Open deals: closing them as won or lost.
+    pub close: Option<super::deals::CloseBox>,
     /// The page itself, for the short forms to come back to.
     pub here: String,
 }
@@ -423,8 +425,15 @@ pub async fn detail_page<R: WebRecord>(
     };
     let extras = extras::<R>(&state, id, &doc, lang).await?;
     let log = log_box(&state, &session, R::ENTITY, id, &doc).await?;
+    let close = match serde_json::from_value::<kartei_core::deal::DealData>(doc.clone()) {
+        Ok(deal) if R::ENTITY == Entity::Deal && session.may(Permission::WriteRecords) => {
+            super::deals::close_box(&state, &deal, record.version, lang).await?
+        }
+        _ => None,
+    };
     let page = DetailPage {
         log,
+        close,
         here: here.clone(),
         purchases: extras.purchases,
         loyalty: extras.loyalty,

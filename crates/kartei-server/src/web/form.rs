@@ -164,6 +164,13 @@ impl FormData {
                         .map_or_else(|_| text.into(), Value::from),
                     Some(Input::Money | Input::Percent) => hundredths(text, typing.lang),
                     Some(Input::Bool) => Value::Bool(matches!(text, "true" | "on")),
+                    Some(Input::Lines) => Value::Array(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(Value::from)
+                            .collect(),
+                    ),
                     Some(Input::DateTime) => {
                         chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map_or_else(
                             |_| text.into(),

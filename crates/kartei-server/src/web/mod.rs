@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod deals;
 pub mod detail;
 pub mod duplicates;
 pub mod edit;
@@ -267,6 +268,7 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(set_language))
         .merge(kind_routes())
         .merge(work::routes())
+        .merge(deals::routes())
         .route("/contacts/similar", post(edit::similar))
         .route("/views", post(list::save_view))
         .route("/views/{id}/delete", post(list::delete_view))

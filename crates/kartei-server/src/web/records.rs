@@ -21,6 +21,8 @@ use utoipa::ToSchema;
 pub enum Input {
     Text,
     Textarea,
+    /// A list of short texts, one per line.
+    Lines,
     Date,
     /// Date and time in the browser's time zone; stored in UTC.
     DateTime,
@@ -267,7 +269,10 @@ impl WebRecord for PipelineData {
         "pipeline.new",
         "pipeline.edit"
     );
-    const FORM: &'static [FormSection] = &[("detail.master", &[("name", I::Text)])];
+    const FORM: &'static [FormSection] = &[(
+        "detail.master",
+        &[("name", I::Text), ("lost_reasons", I::Lines)],
+    )];
     const GROUPS: &'static [GroupSpec] = &[GroupSpec {
         key: "stages",
         add_key: "form.add_stage",

@@ -138,6 +138,8 @@ const PROBLEM_NOTICES: &[&str] = &[
     "conflict.title",
     "loyalty.invalid",
     "board.no_pipeline",
+    "deal.reason_required",
+    "deal.no_closing_stage",
 ];
 
 /// What the frame of every page shows: navigation, the user's saved views, a notice.

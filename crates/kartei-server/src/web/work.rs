@@ -1,5 +1,5 @@
-//! Everyday work across kinds: "my day" (open tasks, today's meetings), the kanban
-//! board of a pipeline, moving deals, ticking off tasks and booking loyalty points.
+//! Everyday work across kinds: "my day" (open tasks, today's meetings), ticking off
+//! tasks and booking loyalty points.
 
 use super::error::WebError;
 use super::session::{with_notice, Posted, Session, Shell};
@@ -13,7 +13,6 @@ use chrono::{Duration, NaiveDate, Utc};
 use kartei_app::texts::Tr;
 use kartei_core::access::Permission;
 use kartei_core::activity::ActivityData;
-use kartei_core::deal::{DealData, PipelineData};
 use kartei_core::filter::{Filter, Sort};
 use kartei_core::loyalty::LoyaltyInput;
 use kartei_core::record::{Entity, RecordData};
@@ -253,174 +252,6 @@ async fn task_done(
     }
 }
 
-pub struct Card {
-    pub id: Uuid,
-    pub version: i64,
-    pub title: String,
-    pub value: String,
-    pub contact: String,
-}
-
-pub struct BoardColumn {
-    pub stage_id: Uuid,
-    pub name: String,
-    pub count: i64,
-    pub sum: String,
-    pub cards: Vec<Card>,
-    pub more: i64,
-}
-
-#[derive(Template)]
-#[template(path = "board.html")]
-struct BoardPage {
-    shell: Shell,
-    pipeline_id: Uuid,
-    pipelines: Vec<(Uuid, String)>,
-    columns: Vec<BoardColumn>,
-    stages: Vec<(Uuid, String)>,
-}
-
-/// Cards per stage on the board; the rest is counted ("… more").
-pub const BOARD_CARDS: u64 = 50;
-
-async fn board_first(
-    State(state): State<AppState>,
-    session: Session,
-) -> Result<Response, WebError> {
-    session.require(Permission::ReadRecords)?;
-    match kartei_app::names::pipelines(&state.store).await?.first() {
-        Some((id, _)) => Ok(Redirect::to(&format!("/pipelines/{id}/board")).into_response()),
-        None => Ok(Redirect::to("/pipelines?notice=board.no_pipeline").into_response()),
-    }
-}
-
-async fn board(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<Uuid>,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, WebError> {
-    session.require(Permission::ReadRecords)?;
-    let lang = session.lang;
-    let pipeline = state.store.get::<PipelineData>(id).await?;
-    let stage_ids: Vec<Uuid> = pipeline.data.stages.iter().filter_map(|s| s.id).collect();
-    let columns = state.store.deal_board(id, &stage_ids, BOARD_CARDS).await?;
-    let contact_ids: Vec<Uuid> = columns
-        .iter()
-        .flat_map(|c| {
-            c.deals
-                .iter()
-                .filter_map(|d| d.data.contact_ids.first().copied())
-        })
-        .collect();
-    let names = state
-        .store
-        .display_names::<kartei_core::contact::ContactData>(&contact_ids)
-        .await?;
-    let columns = columns
-        .into_iter()
-        .zip(&pipeline.data.stages)
-        .map(|(c, stage)| BoardColumn {
-            stage_id: c.stage_id,
-            name: stage.name.clone().unwrap_or_default(),
-            count: c.count,
-            sum: c
-                .sums
-                .iter()
-                .map(|(cur, m)| kartei_app::format::money(*m, cur, lang))
-                .collect::<Vec<_>>()
-                .join(" · "),
-            more: c.count - c.deals.len() as i64,
-            cards: c
-                .deals
-                .into_iter()
-                .map(|d| Card {
-                    id: d.id,
-                    version: d.version,
-                    title: d.data.display_name(),
-                    value: d
-                        .data
-                        .value_minor
-                        .map(|m| {
-                            kartei_app::format::money(
-                                m,
-                                d.data.currency.as_deref().unwrap_or("EUR"),
-                                lang,
-                            )
-                        })
-                        .unwrap_or_default(),
-                    contact: d
-                        .data
-                        .contact_ids
-                        .first()
-                        .and_then(|c| names.get(c).cloned())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-        })
-        .collect();
-    let here = format!("/pipelines/{id}/board");
-    let shell = Shell::load(&state, &session, "nav.board", &here, q.notice.as_deref()).await?;
-    let page = BoardPage {
-        shell,
-        pipeline_id: id,
-        pipelines: kartei_app::names::pipelines(&state.store)
-            .await?
-            .into_iter()
-            .map(|(pid, p)| (pid, p.name.unwrap_or_default()))
-            .collect(),
-        stages: pipeline
-            .data
-            .stages
-            .iter()
-            .filter_map(|s| Some((s.id?, s.name.clone().unwrap_or_default())))
-            .collect(),
-        columns,
-    };
-    Ok(Html(page.render()?).into_response())
-}
-
-/// Moves a deal to another stage (from the board, by drag and drop or the selection).
-async fn move_deal(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    Posted { session, form }: Posted,
-) -> Result<Response, WebError> {
-    session.require(Permission::WriteRecords)?;
-    let stage: Uuid = form
-        .get("stage_id")
-        .and_then(|s| s.parse().ok())
-        .ok_or(WebError::BadRequest)?;
-    let version = form.get("_version").and_then(|v| v.parse().ok());
-    let back = form
-        .get("_back")
-        .filter(|b| super::session::is_local_path(b))
-        .unwrap_or("/board")
-        .to_string();
-    let pipeline = kartei_app::names::pipelines(&state.store)
-        .await?
-        .into_iter()
-        .find(|(_, p)| p.stages.iter().any(|s| s.id == Some(stage)))
-        .map(|(pid, _)| pid)
-        .ok_or(WebError::BadRequest)?;
-    match state
-        .store
-        .update::<DealData>(
-            &session.actor(),
-            id,
-            version,
-            json!({"pipeline_id": pipeline, "stage_id": stage, "probability": null}),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&with_notice(&back, "board.moved")).into_response()),
-        Err(StoreError::VersionConflict { .. }) => {
-            Ok(Redirect::to(&with_notice(&back, "conflict.title")).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Books loyalty points from the contact page.
 async fn book_loyalty(
     State(state): State<AppState>,
@@ -448,8 +279,5 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-day", get(my_day))
         .route("/activities/{id}/done", post(task_done))
-        .route("/board", get(board_first))
-        .route("/pipelines/{id}/board", get(board))
-        .route("/deals/{id}/move", post(move_deal))
         .route("/contacts/{id}/loyalty", post(book_loyalty))
 }

@@ -101,6 +101,43 @@ fn story(base: &str, profile: &Path, ids: &Ids) {
     assert!(b.url().starts_with(&deal_page), "{}", b.url());
     b.wait_for_text("#timeline", "Anruf: Preis besprochen");
 
+    // A task about the deal, overdue: the board's card shows it as the next step.
+    log(&b, "task", "Muster nachreichen", "");
+    b.exec(
+        "document.getElementById('log-due').value = '2026-01-02';",
+        vec![],
+    );
+    b.click_and_wait(&b.find("#log-form button[type=submit]"));
+    b.goto(&format!("{base}/board"));
+    let card = b.text_of(".deal-card");
+    assert!(
+        card.contains("überfällig") && card.contains("Aufgabe: Muster nachreichen · 02.01.2026"),
+        "{card}"
+    );
+    // Won and lost are not columns of the board.
+    assert_eq!(b.find_all(".board-column").len(), 2);
+
+    // "Lost" from the card asks for a reason on the deal's page.
+    b.click_and_wait(&b.find(".deal-card a.lost"));
+    assert!(b.url().starts_with(&deal_page), "{}", b.url());
+    b.choose(&b.find("#lost-reason"), "Preis zu hoch");
+    b.fill("#lost-text", "Angebot der Konkurrenz 10 % günstiger");
+    b.click_and_wait(&b.find("#lose-form button[type=submit]"));
+    b.wait_for_text(".notice", "als verloren abgeschlossen");
+    let facts = b.text_of(".facts");
+    assert!(
+        facts.contains("verloren")
+            && facts.contains("Preis zu hoch: Angebot der Konkurrenz 10 % günstiger"),
+        "{facts}"
+    );
+    assert!(
+        b.try_find("#lose-menu").is_none(),
+        "a closed deal offers no closing"
+    );
+    b.goto(&format!("{base}/board"));
+    assert!(b.try_find(".deal-card").is_none());
+    assert!(b.text_of("#closed-stages").contains("Verloren: 1"));
+
     // The call is the contact's history too, with a link back to the deal.
     b.goto(&contact_page);
     b.wait_for_text("#timeline", "Anruf: Preis besprochen");
@@ -146,7 +183,8 @@ async fn work_from_the_record(store: Store) {
         .create(
             &actor,
             serde_json::from_value::<PipelineData>(
-                json!({"name": "Vertrieb", "stages": [{"name": "Erstkontakt"}, {"name": "Angebot"}]}),
+                json!({"name": "Vertrieb", "stages": [{"name": "Erstkontakt"}, {"name": "Angebot"},
+                    {"name": "Gewonnen", "won": true}, {"name": "Verloren", "lost": true}]}),
             )
             .unwrap(),
         )

@@ -140,7 +140,7 @@ impl Sources<'_> {
         };
         let kind = match input {
             Input::Text => "text",
-            Input::Textarea => "textarea",
+            Input::Textarea | Input::Lines => "textarea",
             Input::Date => "date",
             Input::DateTime => "datetime",
             Input::Integer => "number",
@@ -156,6 +156,16 @@ impl Sources<'_> {
             Input::Money if !raw.is_null() => amount(raw, self.lang),
             Input::Percent if !raw.is_null() => percent(raw, self.lang),
             Input::DateTime => local_time(raw, self.tz_minutes),
+            Input::Lines => raw
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default(),
             Input::Bool => {
                 if raw.as_bool() == Some(true) {
                     "true".into()
