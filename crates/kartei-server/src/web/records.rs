@@ -161,13 +161,18 @@ impl WebRecord for ContactData {
                 ("lifecycle_stage", I::Choice(LIFECYCLE_STAGES)),
                 ("lead_source", I::Text),
                 ("lead_status", I::Choice(LEAD_STATUSES)),
-                ("lead_score", I::Integer),
                 ("owner_id", I::Owner),
-                ("price_group", I::Text),
-                ("customer_type", I::Choice(CUSTOMER_TYPES)),
-                ("customer_number", I::Text),
                 ("needs_check", I::Bool),
                 ("notes", I::Textarea),
+            ],
+        ),
+        (
+            "form.codes",
+            &[
+                ("customer_number", I::Text),
+                ("customer_type", I::Choice(CUSTOMER_TYPES)),
+                ("price_group", I::Text),
+                ("lead_score", I::Integer),
             ],
         ),
     ];
@@ -192,7 +197,6 @@ impl WebRecord for OrganizationData {
                 ("industry", I::Text),
                 ("team_size", I::Integer),
                 ("website", I::Text),
-                ("vat_id", I::Text),
             ],
         ),
         (
@@ -200,10 +204,16 @@ impl WebRecord for OrganizationData {
             &[
                 ("lifecycle_stage", I::Choice(LIFECYCLE_STAGES)),
                 ("owner_id", I::Owner),
-                ("price_group", I::Text),
-                ("customer_type", I::Choice(CUSTOMER_TYPES)),
-                ("customer_number", I::Text),
                 ("notes", I::Textarea),
+            ],
+        ),
+        (
+            "form.codes",
+            &[
+                ("customer_number", I::Text),
+                ("customer_type", I::Choice(CUSTOMER_TYPES)),
+                ("price_group", I::Text),
+                ("vat_id", I::Text),
             ],
         ),
     ];

@@ -29,6 +29,51 @@ fn story(base: &str, profile: &Path, ids: &Ids) {
     let driver = Driver::start();
     let b = driver.browser(&profile.join("record"));
     sign_in(&b, base, "anna");
+    // Quick add: the few fields of a first call, owned by the writer, with tags.
+    b.goto(&format!("{base}/contacts"));
+    b.click(&b.find("#quick-add summary"));
+    b.fill("#quick-first", "Ilse");
+    b.fill("#quick-last", "Kramer");
+    b.fill("#quick-email", "ilse.kramer@example.de");
+    b.fill("#quick-phone", "030 9876543");
+    b.fill("#quick-tags", "Messe, VIP");
+    b.click_and_wait(&b.find("#quick-form button[type=submit]"));
+    assert_eq!(b.text_of("h1"), "Ilse Kramer");
+    let tags = b.text_of(".tags-bar");
+    assert!(tags.contains("Messe") && tags.contains("VIP"), "{tags}");
+    assert!(
+        b.text_of(".facts").contains("anna"),
+        "{}",
+        b.text_of(".facts")
+    );
+    assert!(b.try_find("a[href='tel:+49309876543']").is_some());
+
+    // The full form keeps rarely used fields closed; a failed save adds no rows.
+    b.goto(&format!("{base}/contacts/new"));
+    let codes_open = "return document.querySelector(\"details[data-section='form.codes']\").open;";
+    assert_eq!(b.exec(codes_open, vec![]), json!(false));
+    b.fill("#f-last_name", "Beispiel");
+    b.fill("[name='emails[0].address']", "kein-at-zeichen");
+    b.click_and_wait(&b.find("#record-form button[type=submit]"));
+    assert!(b.try_find("#form-errors").is_some());
+    let rows = |group: &str| b.find_all(&format!("[data-group={group}] .row")).len();
+    assert_eq!(
+        (rows("emails"), rows("phones")),
+        (2, 1),
+        "one empty row to type into"
+    );
+    b.fill("[name='emails[0].address']", "beispiel@example.de");
+    b.exec(
+        "document.querySelector('[name=\"customer_number\"]').value = 'K-1000';",
+        vec![],
+    );
+    b.click_and_wait(&b.find("#record-form button[type=submit]"));
+    assert_eq!(b.text_of("h1"), "Beispiel");
+    assert!(
+        b.text_of(".facts").contains("K-1000"),
+        "a closed section is still saved"
+    );
+
     let contact_page = format!("{base}/contacts/{}", ids.contact);
     b.goto(&contact_page);
 

@@ -121,9 +121,14 @@ pub async fn create<R: WebRecord>(
 ) -> Result<Response, WebError> {
     session.require(Permission::WriteRecords)?;
     let doc = form_document::<R>(&state, &session, &form).await?;
-    let result = match kartei_core::json::from_json::<R>(doc.clone()) {
-        Ok(data) => state.store.create(&session.actor(), data).await,
-        Err(fields) => Err(StoreError::Invalid(fields)),
+    let tags = form_tags(&form);
+    let result = match (kartei_core::json::from_json::<R>(doc.clone()), tags) {
+        (Ok(data), Ok(tags)) => create_tagged(&state, &session, data, &tags).await,
+        (Err(mut fields), tags) => {
+            fields.extend(tags.err().unwrap_or_default());
+            Err(StoreError::Invalid(fields))
+        }
+        (Ok(_), Err(fields)) => Err(StoreError::Invalid(fields)),
     };
     match result {
         // A short form on another record's page goes back there, to its timeline.
@@ -154,6 +159,58 @@ pub async fn create<R: WebRecord>(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The tags a short form gives a new contact or organisation (`_tags`, separated by
+/// commas), checked before anything is written.
+fn form_tags(
+    form: &crate::web::form::FormData,
+) -> Result<Vec<String>, Vec<kartei_core::validation::FieldError>> {
+    let mut names = Vec::new();
+    let mut errors = Vec::new();
+    for raw in form.get("_tags").unwrap_or("").split(',') {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let input = kartei_core::tag::TagInput {
+            name: Some(raw.to_string()),
+            color: None,
+        };
+        match input.normalise() {
+            Ok((name, _)) => names.push(name),
+            Err(e) => errors.extend(e.into_iter().map(|f| kartei_core::validation::FieldError {
+                field: "tags".into(),
+                ..f
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(names)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Creates the record, then gives it its tags.
+async fn create_tagged<R: WebRecord>(
+    state: &AppState,
+    session: &Session,
+    data: R,
+    tags: &[String],
+) -> Result<kartei_store::records::Record<R>, StoreError> {
+    let record = state.store.create(&session.actor(), data).await?;
+    for tag in tags {
+        state
+            .store
+            .attach_tag(
+                &session.actor(),
+                R::ENTITY,
+                &[record.id],
+                kartei_store::tags::TagSelector::Name(tag.clone()),
+            )
+            .await?;
+    }
+    Ok(record)
 }
 
 /// The form as a merge patch that sets every field the form shows: a field left empty

@@ -50,6 +50,22 @@ pub struct Section {
     pub fields: Vec<Field>,
 }
 
+/// Sections of rarely used fields (bank details, codes): closed until opened, or
+/// until they hold a value or an error.
+const ON_DEMAND: &[&str] = &["form.codes", "detail.bank"];
+
+impl Section {
+    pub fn on_demand(&self) -> bool {
+        ON_DEMAND.contains(&self.key)
+    }
+
+    pub fn starts_open(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.error.is_some() || !f.value.is_empty())
+    }
+}
+
 pub struct Group {
     pub key: &'static str,
     pub title: String,

@@ -131,6 +131,9 @@ pub struct ListPage {
     pub export_vcard_href: Option<String>,
     pub users: Vec<(Uuid, String)>,
     pub can_export: bool,
+    /// Contacts: the short form beside the full one, owned by the reader by default.
+    pub quick_add: bool,
+    pub me: Uuid,
 }
 
 #[derive(Template)]
@@ -248,6 +251,9 @@ pub async fn list_page<R: WebRecord>(
         column_choices,
         users,
         can_export: session.may(Permission::ReadRecords),
+        quick_add: R::ENTITY == kartei_core::record::Entity::Contact
+            && session.may(Permission::WriteRecords),
+        me: session.user.id,
     };
     Ok(Html(page.render()?).into_response())
 }
