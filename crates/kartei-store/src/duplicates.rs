@@ -318,6 +318,19 @@ type ScanRow = (
     i64,
 );
 
+/// Reads a page cursor of the duplicate pairs: `score.a.b` of the last pair shown.
+fn decode_pair_cursor(cursor: &str) -> Result<(i64, Uuid, Uuid), StoreError> {
+    let bad = || StoreError::InvalidCursor;
+    let mut parts = cursor.split('.');
+    let score = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let a = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let b = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok((score, a, b))
+}
+
 /// The id of the one row of `duplicate_scans`.
 const SCAN_ROW: i64 = 1;
 
@@ -433,37 +446,57 @@ impl Store {
         )
     }
 
-    /// Pairs of the last scan whose contacts are both still live, most likely first.
+    /// Pairs of the last scan whose contacts are both still live, most likely first,
+    /// after `cursor` (from the previous page), and the cursor of the next page. The
+    /// page walks the index `(score, a, b)` from the top and checks each pair's
+    /// contacts by primary key, so it costs the same on the first page and the
+    /// thousandth, at any number of contacts.
     pub async fn duplicate_candidates(
         &self,
+        cursor: Option<&str>,
         offset: u64,
         limit: u64,
-    ) -> Result<Vec<Candidate>, StoreError> {
+    ) -> Result<(Vec<Candidate>, Option<String>), StoreError> {
+        let after = cursor.map(decode_pair_cursor).transpose()?;
         let live = |col: &str| {
             let mut q = Query::select();
-            q.column(name("id"))
-                .from(name("contacts"))
-                .and_where(Expr::col(name("deleted_at")).is_null());
-            Expr::col((name("d"), name(col))).in_subquery(q)
+            q.expr(Expr::val(1))
+                .from_as(name("contacts"), name("c"))
+                .and_where(Expr::col((name("c"), name("id"))).equals((name("d"), name(col))))
+                .and_where(Expr::col((name("c"), name("deleted_at"))).is_null());
+            Expr::exists(q)
         };
+        let mut q = Query::select();
+        q.columns(["a", "b", "score", "reasons", "cluster"].map(|c| (name("d"), name(c))))
+            .from_as(name("duplicate_candidates"), name("d"))
+            .and_where(live("a"))
+            .and_where(live("b"))
+            .order_by((name("d"), name("score")), sea_query::Order::Desc)
+            .order_by((name("d"), name("a")), sea_query::Order::Desc)
+            .order_by((name("d"), name("b")), sea_query::Order::Desc)
+            .limit(limit)
+            .offset(offset);
+        if let Some((score, a, b)) = after {
+            q.and_where(
+                Expr::tuple([
+                    Expr::col((name("d"), name("score"))).into(),
+                    Expr::col((name("d"), name("a"))).into(),
+                    Expr::col((name("d"), name("b"))).into(),
+                ])
+                .lt(Expr::tuple([
+                    Expr::val(score).into(),
+                    Expr::val(a).into(),
+                    Expr::val(b).into(),
+                ])),
+            );
+        }
         let mut tx = self.db.read().await?;
-        let rows: Vec<(Uuid, Uuid, i64, String, i64)> = tx
-            .all(
-                Query::select()
-                    .columns(
-                        ["a", "b", "score", "reasons", "cluster"].map(|c| (name("d"), name(c))),
-                    )
-                    .from_as(name("duplicate_candidates"), name("d"))
-                    .and_where(live("a"))
-                    .and_where(live("b"))
-                    .order_by((name("d"), name("score")), sea_query::Order::Desc)
-                    .order_by((name("d"), name("a")), sea_query::Order::Asc)
-                    .order_by((name("d"), name("b")), sea_query::Order::Asc)
-                    .limit(limit)
-                    .offset(offset),
-            )
-            .await?;
-        rows.into_iter()
+        let rows: Vec<(Uuid, Uuid, i64, String, i64)> = tx.all(&q).await?;
+        let next = (rows.len() as u64 == limit)
+            .then(|| rows.last().map(|r| format!("{}.{}.{}", r.2, r.0, r.1)))
+            .flatten();
+        let items = rows
+            .into_iter()
             .map(|(a, b, score, reasons, cluster)| {
                 Ok(Candidate {
                     a,
@@ -473,7 +506,8 @@ impl Store {
                     cluster,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((items, next))
     }
 
     /// Marks two contacts as different people: later scans leave the pair out.

@@ -267,7 +267,48 @@ pub(crate) async fn sort_or_filter_first(
     })
 }
 
+/// How many records a list or search has: exact up to a cap, else "more than".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub n: u64,
+    /// There are more than `n`.
+    pub more: bool,
+}
+
+impl Count {
+    pub(crate) fn of(found: u64, cap: u64) -> Count {
+        Count {
+            n: found.min(cap),
+            more: found > cap,
+        }
+    }
+}
+
 impl Store {
+    /// How many live records match `filter`, counted up to `cap` (reading at most
+    /// `cap + 1` index entries, so a count stays cheap at a million records).
+    pub async fn count_up_to<R: RecordData>(
+        &self,
+        filter: Option<&TypedFilter>,
+        cap: u64,
+    ) -> Result<Count, StoreError> {
+        let mut matches = Query::select();
+        matches
+            .expr(Expr::val(1))
+            .from_as(name(R::ENTITY.table()), Alias::new(RECORD))
+            .limit(cap + 1);
+        restrict(&mut matches, filter, IndexUse::Free);
+        let mut tx = self.db.read().await?;
+        let (n,): (i64,) = tx
+            .one(
+                Query::select()
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from_subquery(matches, Alias::new("m")),
+            )
+            .await?;
+        Ok(Count::of(u64::try_from(n).unwrap_or(0), cap))
+    }
+
     pub async fn list<R: RecordData>(&self, req: &ListRequest) -> Result<Page<R>, StoreError> {
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let defs = match req.sort.target {

@@ -14,7 +14,7 @@
 
 use crate::error::StoreError;
 use crate::filter::{restrict, IndexUse, RECORD};
-use crate::list::{decode_cursor, encode_cursor, Page, MAX_LIMIT};
+use crate::list::{decode_cursor, encode_cursor, Count, Page, MAX_LIMIT};
 use crate::records::{decode_all, Record, RecordRow, RECORD_COLUMNS};
 use crate::sql::{name, qcol};
 use crate::Store;
@@ -147,6 +147,31 @@ impl Store {
         Ok(words)
     }
 
+    /// How many records a search finds, counted up to `cap` (the search's own plan,
+    /// reading at most `cap + 1` matches).
+    pub async fn search_count<R: RecordData>(
+        &self,
+        q: &str,
+        filter: Option<&TypedFilter>,
+        cap: u64,
+    ) -> Result<Count, StoreError> {
+        let mut words = self.plan_search(q).await?;
+        if words.is_empty() {
+            return Ok(Count::of(0, cap));
+        }
+        let lead = ranked(&words.remove(lead_word(&words)));
+        let mut tx = self.db.read().await?;
+        let plan = Plan {
+            entity: R::ENTITY,
+            filter,
+            lead: &lead,
+            others: &words,
+            index_use: search_index_use(&tx),
+        };
+        let rows = collect_matches(&mut tx, &plan, &mut 0, None, cap + 1).await?;
+        Ok(Count::of(rows.len() as u64, cap))
+    }
+
     pub async fn search<R: RecordData>(&self, req: &SearchRequest) -> Result<Page<R>, StoreError> {
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let mut words = self.plan_search(&req.q).await?;
@@ -157,14 +182,8 @@ impl Store {
                 total: None,
             });
         }
-        // The longest word leads: it is usually the most selective.
-        let lead_index = (0..words.len())
-            .max_by_key(|&i| match &words[i].0[0] {
-                TokenMatch::Prefix(p) | TokenMatch::Exact(p) => p.chars().count(),
-            })
-            .unwrap_or(0);
-        let lead = ranked(&words.remove(lead_index));
-        let (mut m, mut after) = match &req.cursor {
+        let lead = ranked(&words.remove(lead_word(&words)));
+        let (mut m, after) = match &req.cursor {
             None => (0, None),
             Some(c) => {
                 let c: SearchCursor = decode_cursor(c)?;
@@ -175,43 +194,14 @@ impl Store {
             }
         };
         let mut tx = self.db.read().await?;
-        let index_use = if tx.dialect() == crate::Dialect::Sqlite {
-            IndexUse::SortFirst
-        } else {
-            IndexUse::Free
-        };
         let plan = Plan {
             entity: R::ENTITY,
             filter: req.filter.as_ref(),
             lead: &lead,
             others: &words,
-            index_use,
+            index_use: search_index_use(&tx),
         };
-        let mut rows: Vec<(usize, String, String, RecordRow)> = Vec::new();
-        while m < lead.len() {
-            let wanted = limit + 1 - rows.len() as u64;
-            let q = match_query(&plan, m, after.take(), wanted);
-            type Row = (
-                String,
-                String,
-                Uuid,
-                i64,
-                chrono::DateTime<chrono::Utc>,
-                chrono::DateTime<chrono::Utc>,
-                Option<chrono::DateTime<chrono::Utc>>,
-                String,
-            );
-            let got: Vec<Row> = tx.all(&q).await?;
-            let exhausted = (got.len() as u64) < wanted;
-            rows.extend(
-                got.into_iter()
-                    .map(|(t, k, id, v, c, u, d, data)| (m, t, k, (id, v, c, u, d, data))),
-            );
-            if !exhausted {
-                break;
-            }
-            m += 1;
-        }
+        let mut rows = collect_matches(&mut tx, &plan, &mut m, after, limit + 1).await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = match (more, rows.last()) {
@@ -232,6 +222,64 @@ impl Store {
             total: None,
         })
     }
+}
+
+/// The longest word leads: it is usually the most selective.
+fn lead_word(words: &[Word]) -> usize {
+    (0..words.len())
+        .max_by_key(|&i| match &words[i].0[0] {
+            TokenMatch::Prefix(p) | TokenMatch::Exact(p) => p.chars().count(),
+        })
+        .unwrap_or(0)
+}
+
+fn search_index_use(tx: &crate::db::Tx) -> IndexUse {
+    if tx.dialect() == crate::Dialect::Sqlite {
+        IndexUse::SortFirst
+    } else {
+        IndexUse::Free
+    }
+}
+
+/// A matched record with where it stands: (lead match, tier, sort key, row).
+type Match = (usize, String, String, RecordRow);
+
+/// Up to `wanted` matches from lead match `*m` on (after `after`), in result order;
+/// `*m` ends at the lead match the last one came from.
+async fn collect_matches(
+    tx: &mut crate::db::Tx,
+    plan: &Plan<'_>,
+    m: &mut usize,
+    mut after: Option<(String, String, Uuid)>,
+    wanted_total: u64,
+) -> Result<Vec<Match>, StoreError> {
+    let mut rows: Vec<Match> = Vec::new();
+    while *m < plan.lead.len() {
+        let wanted = wanted_total - rows.len() as u64;
+        let q = match_query(plan, *m, after.take(), wanted);
+        type Row = (
+            String,
+            String,
+            Uuid,
+            i64,
+            chrono::DateTime<chrono::Utc>,
+            chrono::DateTime<chrono::Utc>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            String,
+        );
+        let got: Vec<Row> = tx.all(&q).await?;
+        let exhausted = (got.len() as u64) < wanted;
+        let lead = *m;
+        rows.extend(
+            got.into_iter()
+                .map(|(t, k, id, v, c, u, d, data)| (lead, t, k, (id, v, c, u, d, data))),
+        );
+        if !exhausted {
+            break;
+        }
+        *m += 1;
+    }
+    Ok(rows)
 }
 
 /// The matches of the leading word in the order results come in: the record's own name

@@ -314,16 +314,38 @@ async fn scans_are_kept_for_review_and_distinct_pairs_stay_out(store: Store) {
     assert_eq!(store.duplicate_scan().await.unwrap(), None);
     let state = store.save_duplicate_scan(|_, _| {}).await.unwrap();
     assert_eq!((state.contacts, state.pairs), (4, 2));
-    let found = store.duplicate_candidates(0, 50).await.unwrap();
+    let found = store.duplicate_candidates(None, 0, 50).await.unwrap().0;
     assert_eq!(found.len(), 2);
     assert!(found[0].score >= found[1].score);
+    // Page by page with the cursor: the same pairs in the same order, none twice.
+    let (first, next) = store.duplicate_candidates(None, 0, 1).await.unwrap();
+    let (second, _) = store
+        .duplicate_candidates(next.as_deref(), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        [first[0].a, second[0].a, first[0].b, second[0].b],
+        [found[0].a, found[1].a, found[0].b, found[1].b]
+    );
+    assert!(matches!(
+        store.duplicate_candidates(Some("9.x.y"), 0, 1).await,
+        Err(StoreError::InvalidCursor)
+    ));
     assert!(found.iter().all(|c| c
         .reasons
         .contains(&kartei_core::matching::Reason::SameEmail)));
     store.mark_distinct(ids[3], ids[2]).await.unwrap();
-    assert_eq!(store.duplicate_candidates(0, 50).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .duplicate_candidates(None, 0, 50)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
     store.save_duplicate_scan(|_, _| {}).await.unwrap();
-    let left = store.duplicate_candidates(0, 50).await.unwrap();
+    let left = store.duplicate_candidates(None, 0, 50).await.unwrap().0;
     assert_eq!(left.len(), 1);
     assert_eq!(
         (left[0].a.min(left[0].b), left[0].a.max(left[0].b)),
@@ -334,7 +356,12 @@ async fn scans_are_kept_for_review_and_distinct_pairs_stay_out(store: Store) {
         .merge_contacts(&actor, ids[0], ids[1], &BTreeSet::new(), None)
         .await
         .unwrap();
-    assert!(store.duplicate_candidates(0, 50).await.unwrap().is_empty());
+    assert!(store
+        .duplicate_candidates(None, 0, 50)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
     assert!(store
         .duplicate_scan()
         .await

@@ -442,6 +442,54 @@ async fn search_pages_show_every_match_once(store: Store) {
         }
     }
     assert_eq!(seen.len(), 23);
+
+    // The count agrees with the pages, exactly up to its cap, then "more than".
+    use kartei_store::list::Count;
+    let count = |q: &'static str, cap: u64| {
+        let store = store.clone();
+        async move {
+            store
+                .search_count::<ContactData>(q, None, cap)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("ma", 100).await, Count { n: 23, more: false });
+    assert_eq!(count("ma", 10).await, Count { n: 10, more: true });
+    assert_eq!(count("Max07", 100).await, Count { n: 1, more: false });
+    assert_eq!(count("zzz", 100).await, Count { n: 0, more: false });
+    store
+        .create(
+            &actor(),
+            contact(json!({"first_name": "Erika", "last_name": "Muster"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count_up_to::<ContactData>(None, 100).await.unwrap(),
+        Count { n: 24, more: false }
+    );
+    assert_eq!(
+        store.count_up_to::<ContactData>(None, 24).await.unwrap(),
+        Count { n: 24, more: false }
+    );
+    assert_eq!(
+        store.count_up_to::<ContactData>(None, 23).await.unwrap(),
+        Count { n: 23, more: true }
+    );
+    let maier = serde_json::from_value::<Filter>(
+        json!({"field": "last_name", "op": "eq", "value": "Maier"}),
+    )
+    .unwrap()
+    .typed(Entity::Contact, &[])
+    .unwrap();
+    assert_eq!(
+        store
+            .count_up_to::<ContactData>(Some(&maier), 100)
+            .await
+            .unwrap(),
+        Count { n: 23, more: false }
+    );
 }
 both_databases!(search_pages_show_every_match_once);
 

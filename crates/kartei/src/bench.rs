@@ -118,6 +118,34 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
         }
     }
 
+    // The duplicates page reads the saved scan; scan once when there is none.
+    if store
+        .duplicate_scan()
+        .await?
+        .is_none_or(|s| s.finished_at.is_none())
+    {
+        eprintln!("scanning {total} contacts for duplicates first");
+        let started = Instant::now();
+        let scan = store.save_duplicate_scan(|_, _| {}).await?;
+        eprintln!(
+            "scan: {} pairs in {:.1} s",
+            scan.pairs,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // A cursor deep in the pairs: walk up to 20 pages of 200.
+    let mut deep_pairs = None;
+    for _ in 0..20 {
+        match store
+            .duplicate_candidates(deep_pairs.as_deref(), 0, 200)
+            .await?
+            .1
+        {
+            Some(c) => deep_pairs = Some(c),
+            None => break,
+        }
+    }
+
     let n = args.iterations;
     let mut rows: Vec<(String, Stats)> = Vec::new();
     rows.push((
@@ -249,6 +277,14 @@ pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
         (
             "detail page",
             Box::new(|i| format!("/contacts/{}", ids[i % ids.len()])),
+        ),
+        ("duplicates page", Box::new(|_| "/duplicates".to_string())),
+        (
+            "duplicates page, deep",
+            Box::new(|_| match &deep_pairs {
+                Some(c) => format!("/duplicates?cursor={}", encode(c)),
+                None => "/duplicates".to_string(),
+            }),
         ),
     ];
     let mut web_rows: Vec<(&str, Stats)> = Vec::new();

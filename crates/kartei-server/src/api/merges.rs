@@ -50,12 +50,16 @@ pub struct CandidatesOut {
     /// A scan runs now.
     pub running: bool,
     pub items: Vec<CandidateOut>,
+    /// The cursor of the next page, when there may be one.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CandidateParams {
-    /// Pairs to skip (most likely first).
+    /// Where the page starts: `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Pairs to skip after the cursor (most likely first); prefer the cursor.
     pub offset: Option<u64>,
     /// 1–200, default 50.
     pub limit: Option<u64>,
@@ -77,9 +81,13 @@ pub async fn candidates(
     let running = s.jobs.duplicate_scan.running();
     let scan = s.store.duplicate_scan().await?;
     let limit = p.limit.unwrap_or(50).clamp(1, 200);
-    let found = s
+    let (found, next_cursor) = s
         .store
-        .duplicate_candidates(p.offset.unwrap_or(0), limit)
+        .duplicate_candidates(
+            p.cursor.as_deref(),
+            p.offset.unwrap_or(0).min(100_000),
+            limit,
+        )
         .await?;
     let ids: Vec<Uuid> = found.iter().flat_map(|c| [c.a, c.b]).collect();
     let names = s.store.display_names::<ContactData>(&ids).await?;
@@ -105,6 +113,7 @@ pub async fn candidates(
                 cluster: c.cluster,
             })
             .collect(),
+        next_cursor,
     }))
 }
 

@@ -38,8 +38,10 @@ struct ReviewPage {
     failed: Option<String>,
     pairs: Vec<Candidate>,
     names: HashMap<Uuid, String>,
-    offset: u64,
-    more: bool,
+    /// Whether this is a later page (the pager offers the first one).
+    later: bool,
+    /// The link to the next page, when there may be one.
+    next_href: Option<String>,
 }
 
 impl ReviewPage {
@@ -67,7 +69,7 @@ impl ReviewPage {
 #[derive(Deserialize)]
 struct ReviewQuery {
     notice: Option<String>,
-    offset: Option<u64>,
+    cursor: Option<String>,
 }
 
 async fn review(
@@ -80,10 +82,20 @@ async fn review(
     // A scan seen as finished has written its pairs (see the API).
     let running = job.running();
     let scan = state.store.duplicate_scan().await?;
-    let offset = q.offset.unwrap_or(0);
-    let mut pairs = state.store.duplicate_candidates(offset, PAGE + 1).await?;
-    let more = pairs.len() as u64 > PAGE;
-    pairs.truncate(PAGE as usize);
+    let (pairs, next) = match state
+        .store
+        .duplicate_candidates(q.cursor.as_deref(), 0, PAGE)
+        .await
+    {
+        Err(kartei_store::StoreError::InvalidCursor) => return Err(WebError::BadRequest),
+        other => other?,
+    };
+    let next_href = next.map(|c| {
+        format!(
+            "/duplicates?{}",
+            serde_urlencoded::to_string([("cursor", c)]).unwrap_or_default()
+        )
+    });
     let ids: Vec<Uuid> = pairs.iter().flat_map(|c| [c.a, c.b]).collect();
     let names = state.store.display_names::<ContactData>(&ids).await?;
     let (what, n) = job.progress();
@@ -117,8 +129,8 @@ async fn review(
         failed: job.failed(),
         pairs,
         names,
-        offset,
-        more,
+        later: q.cursor.is_some(),
+        next_href,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -31,6 +31,7 @@ fn story(base: &str, profile: &Path, ids: &Ids) {
     sign_in(&b, base, "anna");
     // Quick add: the few fields of a first call, owned by the writer, with tags.
     b.goto(&format!("{base}/contacts"));
+    assert_eq!(b.text_of("#result-count"), "1 Treffer");
     b.click(&b.find("#quick-add summary"));
     b.fill("#quick-first", "Ilse");
     b.fill("#quick-last", "Kramer");
@@ -47,6 +48,10 @@ fn story(base: &str, profile: &Path, ids: &Ids) {
         b.text_of(".facts")
     );
     assert!(b.try_find("a[href='tel:+49309876543']").is_some());
+    b.goto(&format!("{base}/contacts"));
+    assert_eq!(b.text_of("#result-count"), "2 Treffer");
+    b.goto(&format!("{base}/contacts?q=Kramer"));
+    assert!(b.text_of("#result-count").starts_with("1 Treffer"));
 
     // The full form keeps rarely used fields closed; a failed save adds no rows.
     b.goto(&format!("{base}/contacts/new"));

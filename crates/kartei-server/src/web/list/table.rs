@@ -80,6 +80,21 @@ pub struct Table {
     pub first_href: Option<String>,
     pub error: Vec<String>,
     pub searching: bool,
+    /// "128 Treffer", "mehr als 1.000 Treffer".
+    pub count: String,
+}
+
+/// Lists and searches count exactly up to here, then say "more than".
+pub const COUNT_CAP: u64 = 1000;
+
+fn count_text(count: kartei_store::list::Count, tr: Tr) -> String {
+    let n = kartei_app::format::integer(i64::try_from(count.n).unwrap_or(i64::MAX), tr.0);
+    let key = match (count.more, count.n) {
+        (true, _) => "list.count_more",
+        (false, 1) => "list.count_one",
+        (false, _) => "list.count",
+    };
+    tr.t(key).replace("{n}", &n)
 }
 
 fn shown_columns<R: Columns>(state: &ListState, defs: &[CustomFieldDef]) -> Vec<Shown<R>> {
@@ -201,8 +216,23 @@ pub(super) async fn table<R: WebRecord>(
             first_href: None,
             error,
             searching: q.is_some(),
+            count: String::new(),
         });
     }
+    let count = match q {
+        Some(q) => {
+            state
+                .store
+                .search_count::<R>(q, filter.as_ref(), COUNT_CAP)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .count_up_to::<R>(filter.as_ref(), COUNT_CAP)
+                .await?
+        }
+    };
     let page = match q {
         Some(q) => {
             state
@@ -280,5 +310,6 @@ pub(super) async fn table<R: WebRecord>(
         first_href: cursor.map(|_| list_state.href(R::PATH, &extra)),
         error,
         searching: q.is_some(),
+        count: count_text(count, tr),
     })
 }
