@@ -498,6 +498,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("myday.no_meetings", "Heute keine Termine.", "No meetings today."),
     ("myday.done", "Erledigt", "Done"),
     ("log.title", "Erfassen", "Log"),
+    ("user.last_admin", "Es muss ein Administrator bleiben; bitte zuerst einen anderen ernennen.", "There must be an administrator left; please make someone else one first."),
     ("quick.title", "Schnell anlegen", "Quick add"),
     ("quick.tags", "Tags (durch Komma getrennt)", "Tags (separated by commas)"),
     ("quick.save", "Kontakt anlegen", "Add contact"),

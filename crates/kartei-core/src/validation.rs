@@ -34,6 +34,8 @@ pub enum ErrorCode {
     SameRecord,
     /// Something changed since, so the step cannot be taken back (undoing a merge).
     ChangedSince,
+    /// The change would leave no administrator.
+    LastAdmin,
 }
 
 impl ErrorCode {
@@ -127,6 +129,10 @@ impl ErrorCode {
             C::ChangedSince => lang.pick(
                 "Seitdem wurde etwas geändert; das lässt sich nicht mehr rückgängig machen.",
                 "Something changed since; this can no longer be undone.",
+            ),
+            C::LastAdmin => lang.pick(
+                "Es muss ein Administrator bleiben; bitte zuerst einen anderen ernennen.",
+                "There must be an administrator left; please make someone else one first.",
             ),
         }
     }

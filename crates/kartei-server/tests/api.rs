@@ -5,7 +5,7 @@ mod support;
 use axum::http::StatusCode;
 use kartei_core::access::Role;
 use serde_json::{json, Value};
-use support::Api;
+use support::{web_session, Api};
 
 async fn contacts_round_trip_with_versions(api: Api) {
     let t = api.token("anna", Role::User).await;
@@ -902,41 +902,6 @@ async fn scan_and_wait(api: &Api, auth: &str) -> support::Reply {
     panic!("the duplicate scan did not finish within 10 s");
 }
 api_story!(scan_review_merge_and_undo_over_http);
-
-/// Signs in over the web pages; the session cookie and the CSRF token of a page.
-async fn web_session(api: &Api, name: &str) -> (String, String) {
-    api.token(name, Role::User).await;
-    let (_, headers, _) = api
-        .send_form(
-            "POST",
-            "/login",
-            &[],
-            Some(&format!(
-                "name={name}&password=correct+horse+battery&next=%2Fimports"
-            )),
-        )
-        .await;
-    let cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.starts_with("kartei_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let (_, _, page) = api
-        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
-        .await;
-    let csrf = page
-        .split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
-    (cookie, csrf)
-}
 
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "kartei-test-boundary";

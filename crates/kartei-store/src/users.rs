@@ -188,6 +188,15 @@ impl Store {
         password_hash: Option<String>,
     ) -> Result<User, StoreError> {
         let mut tx = self.db.write().await?;
+        let was_admin: Option<(String,)> = tx
+            .optional(
+                Query::select()
+                    .column(name("role"))
+                    .from(name("users"))
+                    .and_where(Expr::col(name("id")).eq(id)),
+            )
+            .await?;
+        let was_admin = was_admin.is_some_and(|(r,)| r == Role::Admin.as_str());
         let mut values: Vec<(Alias, SimpleExpr)> = vec![
             (name("version"), Expr::col(name("version")).add(1)),
             (name("updated_at"), now().into()),
@@ -213,6 +222,11 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        // Checked inside the transaction, so two admins demoting each other at once
+        // cannot both succeed.
+        if was_admin && role.is_some_and(|r| r != Role::Admin) && admins(&mut tx).await? == 0 {
+            return Err(StoreError::field("role", ErrorCode::LastAdmin));
+        }
         if password_changed {
             // A new password ends every session that knew the old one.
             tx.delete_where("sessions", "user_id", id).await?;
@@ -236,6 +250,9 @@ impl Store {
         let user = self.user(id).await?;
         let mut tx = self.db.write().await?;
         tx.delete_where("users", "id", id).await?;
+        if user.role == Role::Admin && admins(&mut tx).await? == 0 {
+            return Err(StoreError::field("role", ErrorCode::LastAdmin));
+        }
         let before = serde_json::json!({"name": user.name, "role": user.role});
         audit::append(
             &mut tx,
@@ -457,4 +474,17 @@ impl Store {
         .await?;
         tx.commit().await
     }
+}
+
+/// How many administrators there are (as the transaction sees it).
+async fn admins(tx: &mut crate::db::Tx) -> Result<i64, StoreError> {
+    let (n,): (i64,) = tx
+        .one(
+            Query::select()
+                .expr(Expr::col(name("id")).count())
+                .from(name("users"))
+                .and_where(Expr::col(name("role")).eq(Role::Admin.as_str())),
+        )
+        .await?;
+    Ok(n)
 }

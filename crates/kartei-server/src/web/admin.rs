@@ -147,11 +147,17 @@ async fn set_role(
     if id == session.user.id && role != Role::Admin {
         return Err(WebError::Forbidden);
     }
-    state
+    match state
         .store
         .update_user(&session.actor(), id, Some(role), None, None)
-        .await?;
-    Ok(Redirect::to("/admin/users?notice=saved.created").into_response())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/users?notice=saved.created").into_response()),
+        Err(kartei_store::StoreError::Invalid(_)) => {
+            Ok(Redirect::to("/admin/users?notice=user.last_admin").into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn delete_user(

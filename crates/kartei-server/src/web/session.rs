@@ -139,6 +139,7 @@ const PROBLEM_NOTICES: &[&str] = &[
     "loyalty.invalid",
     "board.no_pipeline",
     "deal.reason_required",
+    "user.last_admin",
     "deal.no_closing_stage",
 ];
 
@@ -238,6 +239,53 @@ pub fn with_notice(back: &str, key: &str) -> String {
     format!("{back}{sep}notice={key}")
 }
 
+/// Whether a redirect target given by the client (`next`, `_back`) stays on this
+/// server: a path that a browser cannot read as another host. Control characters and
+/// whitespace (browsers drop a tab, turning `/\t/evil.example` into
+/// `//evil.example`), backslashes (read as slashes) and `//` are refused.
 pub fn is_local_path(next: &str) -> bool {
-    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return false;
+    }
+    // What is left must also resolve to a path on this server.
+    url::Url::parse("http://kartei.invalid/")
+        .and_then(|base| base.join(next))
+        .is_ok_and(|u| u.host_str() == Some("kartei.invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_on_this_server_are_redirect_targets() {
+        for ok in [
+            "/",
+            "/contacts",
+            "/contacts?q=M%C3%BCller&view=1",
+            "/deals/1#close",
+        ] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "/\t/evil.example/",
+            "/\t/evil.example",
+            "/\r\n/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil.example",
+            "/\u{b}/evil.example",
+            "",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }

@@ -1,4 +1,6 @@
 //! Drives the real router in-process against a real database.
+// Shared by several test crates, each of which uses only part of it.
+#![allow(dead_code)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -151,6 +153,41 @@ impl Api {
         self.send(method, path, &[("authorization", &auth)], body)
             .await
     }
+}
+
+/// Signs in over the web pages; the session cookie and the CSRF token of a page.
+pub async fn web_session(api: &Api, name: &str) -> (String, String) {
+    api.token(name, Role::User).await;
+    let (_, headers, _) = api
+        .send_form(
+            "POST",
+            "/login",
+            &[],
+            Some(&format!(
+                "name={name}&password=correct+horse+battery&next=%2Fimports"
+            )),
+        )
+        .await;
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("kartei_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, _, page) = api
+        .send_form("GET", "/imports", &[("cookie", &cookie)], None)
+        .await;
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
 }
 
 /// Runs an API story on both databases.

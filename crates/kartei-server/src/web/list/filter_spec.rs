@@ -106,6 +106,32 @@ pub(super) async fn filter_spec<R: WebRecord>(
             "no": tr.t("common.no"),
         }
     });
-    // Inside a <script> element, "</" would end it early.
-    Ok(spec.to_string().replace("</", "<\\/"))
+    Ok(script_json(&spec))
+}
+
+/// JSON to embed in a page's `<script type="application/json">`: every `<` (and `>`,
+/// `&`) written as a JSON escape, so no text in it (`</script>`, `<!--`) can end the
+/// element or change how the HTML parser reads it. `JSON.parse` reads it unchanged.
+pub fn script_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_json;
+
+    #[test]
+    fn embedded_json_cannot_end_its_script() {
+        let v = serde_json::json!({"tag": "<!--<script>", "x": "</script><b>&amp;"});
+        let text = script_json(&v);
+        assert!(
+            !text.contains('<') && !text.contains('>') && !text.contains('&'),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
+    }
 }

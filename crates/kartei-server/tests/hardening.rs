@@ -1,0 +1,156 @@
+//! What an outside test broke, kept fixed: each story replays the request that showed
+//! the hole, on SQLite and PostgreSQL.
+
+mod support;
+
+use axum::http::StatusCode;
+use kartei_core::access::Role;
+use serde_json::json;
+use support::{web_session, Api};
+
+/// Sign-in and the language switch send the browser only to paths on this server.
+async fn redirects_stay_on_this_server(api: Api) {
+    let (cookie, csrf) = web_session(&api, "rita").await;
+    for next in [
+        "%2F%09%2Fevil.example%2F",
+        "%2F%0D%0A%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example%2F",
+    ] {
+        let (status, headers, _) = api
+            .send_form(
+                "POST",
+                "/login",
+                &[],
+                Some(&format!(
+                    "name=rita&password=correct+horse+battery&next={next}"
+                )),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(headers["location"], "/", "{next}");
+    }
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            "/login",
+            &[],
+            Some("name=rita&password=correct+horse+battery&next=%2Fcontacts%3Fq%3DM%25C3%25BCller"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/contacts?q=M%C3%BCller");
+
+    for back in ["%2F%09%2Fevil.example%2F", "%2F%0D%0A%2Fevil.example"] {
+        let (status, headers, _) = api
+            .send_form(
+                "POST",
+                "/language",
+                &[("cookie", &cookie)],
+                Some(&format!("_csrf={csrf}&lang=en&_back={back}")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(headers["location"], "/", "{back}");
+    }
+}
+api_story!(redirects_stay_on_this_server);
+
+/// The last administrator cannot be demoted or removed, by themselves or anyone.
+async fn there_is_always_an_administrator(api: Api) {
+    let ada = api.token("ada", Role::Admin).await;
+    let me = api.call(&ada, "GET", "/api/v1/me", None).await;
+    let ada_id = me.body["id"].as_str().unwrap().to_string();
+    let demote = api
+        .call(
+            &ada,
+            "PATCH",
+            &format!("/api/v1/users/{ada_id}"),
+            Some(json!({"role": "readonly"})),
+        )
+        .await;
+    assert_eq!(
+        demote.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        demote.body
+    );
+    assert_eq!(
+        api.call(&ada, "GET", "/api/v1/me", None).await.body["role"],
+        "admin"
+    );
+    // With a second administrator, either may step down.
+    let bob = api.token("bob", Role::Admin).await;
+    let demote = api
+        .call(
+            &bob,
+            "PATCH",
+            &format!("/api/v1/users/{ada_id}"),
+            Some(json!({"role": "user"})),
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::OK, "{:?}", demote.body);
+    // Bob is the last one now: nobody can demote him, and a user cannot be made to.
+    let bob_id = api.call(&bob, "GET", "/api/v1/me", None).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let demote = api
+        .call(
+            &bob,
+            "PATCH",
+            &format!("/api/v1/users/{bob_id}"),
+            Some(json!({"role": "user"})),
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ordinary = api
+        .call(
+            &bob,
+            "PATCH",
+            &format!("/api/v1/users/{ada_id}"),
+            Some(json!({"role": "readonly"})),
+        )
+        .await;
+    assert_eq!(
+        ordinary.status,
+        StatusCode::OK,
+        "demoting a non-admin stays possible"
+    );
+}
+api_story!(there_is_always_an_administrator);
+
+/// A tag name with HTML in it cannot break the list pages' embedded JSON.
+async fn a_tag_name_cannot_break_a_page(api: Api) {
+    let (cookie, _) = web_session(&api, "tina").await;
+    let t = api.token("tom", Role::User).await;
+    let made = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/tags",
+            Some(json!({"name": "<!--<script>"})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    for page in ["/contacts", "/organizations"] {
+        let (status, _, html) = api
+            .send_form("GET", page, &[("cookie", &cookie)], None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let spec = html
+            .split("id=\"filter-spec\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .unwrap();
+        assert!(!spec.contains('<'), "{page}: {spec}");
+        let parsed: serde_json::Value = serde_json::from_str(spec).unwrap();
+        assert!(
+            parsed.to_string().contains("<!--<script>"),
+            "{page}: the tag is still offered"
+        );
+        assert!(html.contains("id=\"table-area\""), "{page}");
+    }
+}
+api_story!(a_tag_name_cannot_break_a_page);
