@@ -147,7 +147,9 @@ impl Parser {
         }
         match c {
             '"' if self.field.is_empty() => self.quoted = true,
-            c if c == self.delimiter => self.record.push(std::mem::take(&mut self.field)),
+            c if c == self.delimiter => self
+                .record
+                .push(crate::csv::unguard_formula(std::mem::take(&mut self.field))),
             '\n' | '\r' => {
                 self.after_cr = c == '\r';
                 self.end_record(out);
@@ -157,7 +159,8 @@ impl Parser {
     }
 
     fn end_record(&mut self, out: &mut Vec<Vec<String>>) {
-        self.record.push(std::mem::take(&mut self.field));
+        self.record
+            .push(crate::csv::unguard_formula(std::mem::take(&mut self.field)));
         self.any = false;
         let record = std::mem::take(&mut self.record);
         // Blank lines (a lone empty field) are not records.

@@ -220,6 +220,12 @@ mod tests {
                 "Zeile 1\nZeile 2".into(),
             ],
             vec!["".into(), "Groß".into(), "".into()],
+            // Cells are inline strings, never formulas: they read back as the text.
+            vec![
+                "=HYPERLINK(\"http://evil.example\",\"klick\")".into(),
+                "+SUM(1+1)*cmd|' /C calc'!A0".into(),
+                "@SUM(1)".into(),
+            ],
         ];
         let bytes = write("Kontakte", &rows);
         assert!(looks_like_xlsx(&bytes));

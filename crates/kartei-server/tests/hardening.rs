@@ -154,3 +154,34 @@ async fn a_tag_name_cannot_break_a_page(api: Api) {
     }
 }
 api_story!(a_tag_name_cannot_break_a_page);
+
+/// A name that is a spreadsheet formula is exported as text.
+async fn formulas_are_exported_as_text(api: Api) {
+    let (cookie, _) = web_session(&api, "fritz").await;
+    let t = api.token("frida", Role::User).await;
+    let made = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({
+            "first_name": "+SUM(1+1)*cmd|' /C calc'!A0",
+            "last_name": "=HYPERLINK(\"http://evil.example\",\"klick\")"})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let (status, _, csv) = api
+        .send_form("GET", "/contacts/export", &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let row = csv.lines().find(|l| l.contains("HYPERLINK")).unwrap();
+    assert!(
+        row.contains("\"'=HYPERLINK(") && row.contains("'+SUM(1+1)"),
+        "{row}"
+    );
+    assert!(
+        !row.contains(";=HYPERLINK") && !row.contains(";\"=HYPERLINK"),
+        "{row}"
+    );
+}
+api_story!(formulas_are_exported_as_text);
