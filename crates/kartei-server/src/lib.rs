@@ -87,6 +87,22 @@ async fn method_not_allowed() -> error::ApiError {
     error::ApiError::MethodNotAllowed
 }
 
+/// A handler that panics answers 500 problem+json instead of dropping the connection;
+/// the panic is logged once.
+async fn catch_panics(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!("a request handler panicked");
+            error::ApiError::Internal.into_response()
+        }
+    }
+}
+
 /// Security headers on every response. Pages load only their own scripts and styles.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -126,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             web::error::localize,
         ))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(catch_panics))
         .with_state(state)
 }
 

@@ -185,3 +185,21 @@ async fn formulas_are_exported_as_text(api: Api) {
     );
 }
 api_story!(formulas_are_exported_as_text);
+
+/// Numbers out of range get an answer, never a dropped connection.
+async fn huge_numbers_get_an_answer(api: Api) {
+    let t = api.token("nora", Role::Readonly).await;
+    for path in [
+        "/api/v1/duplicates?offset=9223372036854775808",
+        "/api/v1/duplicates?offset=18446744073709551615&limit=18446744073709551615",
+        "/api/v1/contacts?limit=18446744073709551615",
+    ] {
+        let reply = api.call(&t, "GET", path, None).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_client_error(),
+            "{path}: {}",
+            reply.status
+        );
+    }
+}
+api_story!(huge_numbers_get_an_answer);
