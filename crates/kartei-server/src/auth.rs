@@ -148,29 +148,56 @@ pub struct SignedIn {
     pub cookie: String,
 }
 
-/// Checks a name and password (throttled per name) and opens a browser session.
-/// Unknown names cost the same time as wrong passwords, so names cannot be probed.
-pub async fn sign_in(state: &AppState, name: &str, password: &str) -> Result<SignedIn, ApiError> {
+/// The client a request comes from, for throttling: the peer address of the
+/// connection (`unknown` when the server runs without one, as in tests).
+pub fn client_address(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// How long a sign-in waits for a free hashing slot before it is told to come back.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Checks a name and password (throttled per name and address, and per address) and
+/// opens a browser session. Unknown names cost the same time as wrong passwords, so
+/// names cannot be probed. Password hashing (about 19 MiB each) runs in as many slots
+/// as there are cores; a flood waits briefly, then gets 429 with Retry-After.
+pub async fn sign_in(
+    state: &AppState,
+    name: &str,
+    password: &str,
+    address: &str,
+) -> Result<SignedIn, ApiError> {
     let started = std::time::Instant::now();
-    if let Some(wait) = state.login_throttle.blocked_for(name, started) {
+    if let Some(wait) = state.login_throttle.blocked_for(name, address, started) {
         return Err(ApiError::TooManyAttempts {
             retry_after: wait.as_secs().max(1),
         });
     }
+    let Ok(Ok(slot)) =
+        tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned()).await
+    else {
+        return Err(ApiError::TooManyAttempts { retry_after: 1 });
+    };
     let found = state.store.user_credentials(name).await?;
     let hash = found
         .as_ref()
         .map_or(dummy_hash(), |(_, h)| h.as_str())
         .to_string();
     let password = password.to_string();
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let verified = tokio::task::spawn_blocking(move || {
+        let ok = verify_password(&password, &hash);
+        drop(slot);
+        ok
+    })
+    .await
+    .unwrap_or(false);
     let Some((user, _)) = found.filter(|_| verified) else {
-        state.login_throttle.failed(name, started);
+        state.login_throttle.failed(name, address, started);
         return Err(ApiError::LoginFailed);
     };
-    state.login_throttle.succeeded(name);
+    state.login_throttle.succeeded(name, address);
     let token = new_secret("");
     let csrf = new_secret("");
     state

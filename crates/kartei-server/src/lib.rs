@@ -23,6 +23,8 @@ pub struct AppState {
     /// Set the `Secure` flag on cookies (behind HTTPS).
     pub secure_cookies: bool,
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// Slots for password hashing, one per core: a sign-in flood cannot fill memory.
+    pub hashing: Arc<tokio::sync::Semaphore>,
     pub jobs: Arc<jobs::Jobs>,
 }
 
@@ -32,6 +34,9 @@ impl AppState {
             store,
             secure_cookies,
             login_throttle: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            )),
             jobs: Arc::default(),
         }
     }
@@ -148,9 +153,12 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes running requests.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

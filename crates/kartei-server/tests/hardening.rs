@@ -203,3 +203,43 @@ async fn huge_numbers_get_an_answer(api: Api) {
     }
 }
 api_story!(huge_numbers_get_an_answer);
+
+/// Guessing from one address locks that address, never the name for everyone.
+async fn guessing_cannot_lock_out_the_admin(api: Api) {
+    api.token("admin", Role::Admin).await;
+    let attempt = |address: &'static str, name: String, password: &'static str| {
+        let api = &api;
+        async move {
+            api.send_from(
+                Some(address),
+                "POST",
+                "/api/v1/session",
+                &[],
+                Some(json!({"name": name, "password": password})),
+            )
+            .await
+            .status
+        }
+    };
+    for _ in 0..6 {
+        attempt("203.0.113.7", "admin".into(), "wrong-wrong-wrong").await;
+    }
+    assert_eq!(
+        attempt("203.0.113.7", "admin".into(), "correct horse battery").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing address waits"
+    );
+    assert_eq!(
+        attempt("198.51.100.20", "admin".into(), "correct horse battery").await,
+        StatusCode::OK,
+        "the admin elsewhere signs in"
+    );
+    // Spraying many names from one address is throttled as well.
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        statuses.push(attempt("203.0.113.99", format!("name{i}"), "guess-guess-guess").await);
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
+api_story!(guessing_cannot_lock_out_the_admin);

@@ -266,15 +266,19 @@ pub struct SessionOut {
 }
 
 /// Signs in with name and password; sets an HttpOnly session cookie. After 5 failed
-/// attempts for a name within 15 minutes, attempts get 429 until the window has passed.
+/// attempts for a name from one address within 15 minutes, or 20 from one address for
+/// any names, that address gets 429 until the window has passed; a flood of sign-ins
+/// beyond what the server can check at once gets 429 with Retry-After too.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
     responses((status = 200, body = SessionOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(s): State<AppState>,
+    extensions: axum::http::Extensions,
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let login: Login = body.parse()?;
-    let signed_in = crate::auth::sign_in(&s, &login.name, &login.password).await?;
+    let address = crate::auth::client_address(&extensions);
+    let signed_in = crate::auth::sign_in(&s, &login.name, &login.password, &address).await?;
     Ok((
         [(header::SET_COOKIE, signed_in.cookie)],
         Json(SessionOut {

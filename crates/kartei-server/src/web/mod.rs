@@ -129,7 +129,8 @@ async fn login(State(state): State<AppState>, parts: Parts, body: axum::body::By
         };
         (status, Html(page.render().unwrap_or_default())).into_response()
     };
-    match crate::auth::sign_in(&state, &name, form.raw("password")).await {
+    let address = crate::auth::client_address(&parts.extensions);
+    match crate::auth::sign_in(&state, &name, form.raw("password"), &address).await {
         Ok(signed_in) => {
             let user_lang = signed_in
                 .user

@@ -70,7 +70,23 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Reply {
+        self.send_from(None, method, path, headers, body).await
+    }
+
+    /// A JSON request from a client address (as a served connection would carry it).
+    pub async fn send_from(
+        &self,
+        address: Option<&str>,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
+        if let Some(a) = address {
+            let peer: std::net::SocketAddr = format!("{a}:40000").parse().unwrap();
+            req = req.extension(axum::extract::ConnectInfo(peer));
+        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
