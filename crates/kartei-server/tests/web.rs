@@ -239,20 +239,40 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &std::path::Path) {
 async fn a_working_day_in_the_browser(store: Store) {
     let actor = Actor::system("test");
     for name in ["anna", "bruno"] {
-        store
-            .add_user(&actor, name, Role::User, &hash_password(PASSWORD).unwrap())
-            .await
-            .unwrap();
+        add_user(&store, name, Role::User).await;
     }
     let known: ContactData = serde_json::from_value(json!({
         "first_name": "Jürgen", "last_name": "Schmidt", "emails": [{"address": "j.schmidt@example.de"}]
     }))
     .unwrap();
     store.create(&actor, known).await.unwrap();
+    in_browser(&store, story).await;
+}
+both_databases!(a_working_day_in_the_browser);
+
+/// A user of `role` signing in with [`PASSWORD`].
+async fn add_user(store: &Store, name: &str, role: Role) -> kartei_store::users::User {
+    store
+        .add_user(
+            &Actor::system("test"),
+            name,
+            role,
+            &hash_password(PASSWORD).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+/// Serves `store` and runs a browser story against it on a blocking thread, with a
+/// fresh profile folder; screenshots come from the SQLite run only, so the two runs
+/// do not overwrite each other.
+async fn in_browser(
+    store: &Store,
+    story: impl FnOnce(&str, Option<PathBuf>, &std::path::Path) + Send + 'static,
+) {
     let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
     let base = serve(store.clone()).await;
     let profile = tempdir();
-    // Screenshots come from the SQLite run only, so the two runs do not overwrite each other.
     let shots = sqlite.then(screenshots);
     let dir = profile.clone();
     tokio::task::spawn_blocking(move || story(&base, shots, &dir))
@@ -260,7 +280,6 @@ async fn a_working_day_in_the_browser(store: Store) {
         .unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
-both_databases!(a_working_day_in_the_browser);
 
 fn tempdir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kartei-web-{}", uuid::Uuid::now_v7().simple()));
@@ -383,15 +402,7 @@ async fn the_customer_history_in_the_browser(store: Store) {
     use kartei_core::commerce::OrderData;
     use kartei_core::deal::{DealData, PipelineData};
     let actor = Actor::system("test");
-    let anna = store
-        .add_user(
-            &actor,
-            "anna",
-            Role::User,
-            &hash_password(PASSWORD).unwrap(),
-        )
-        .await
-        .unwrap();
+    let anna = add_user(&store, "anna", Role::User).await;
     let store = store.with_review_days(None);
     let contact = store
         .create(
@@ -436,15 +447,10 @@ async fn the_customer_history_in_the_browser(store: Store) {
         stages,
         deal,
     };
-    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
-    let base = serve(store.clone()).await;
-    let profile = tempdir();
-    let shots = sqlite.then(screenshots);
-    let dir = profile.clone();
-    tokio::task::spawn_blocking(move || history_story(&base, shots, &dir, &ids))
-        .await
-        .unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    in_browser(&store, move |base, shots, dir| {
+        history_story(base, shots, dir, &ids);
+    })
+    .await;
 }
 both_databases!(the_customer_history_in_the_browser);
 
@@ -572,15 +578,7 @@ fn duplicates_story(
 async fn duplicates_are_reviewed_and_merged_in_the_browser(store: Store) {
     use kartei_core::commerce::OrderData;
     let actor = Actor::system("test");
-    store
-        .add_user(
-            &actor,
-            "anna",
-            Role::User,
-            &hash_password(PASSWORD).unwrap(),
-        )
-        .await
-        .unwrap();
+    add_user(&store, "anna", Role::User).await;
     let store = store.with_review_days(None);
     let mut ids = Vec::new();
     for c in [
@@ -599,15 +597,11 @@ async fn duplicates_are_reviewed_and_merged_in_the_browser(store: Store) {
             "lines": [{"description": "Bohnen", "quantity": 1, "unit_price_minor": 1890}]})).unwrap())
         .await
         .unwrap();
-    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
-    let base = serve(store.clone()).await;
-    let profile = tempdir();
-    let shots = sqlite.then(screenshots);
-    let dir = profile.clone();
+    // The contact that stays is the older one, without the order.
     let keep = ids[0];
-    tokio::task::spawn_blocking(move || duplicates_story(&base, shots, &dir, keep))
-        .await
-        .unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    in_browser(&store, move |base, shots, dir| {
+        duplicates_story(base, shots, dir, keep);
+    })
+    .await;
 }
 both_databases!(duplicates_are_reviewed_and_merged_in_the_browser);

@@ -247,11 +247,26 @@ pub(crate) async fn sort_or_filter_first(
     if tx.dialect() != Dialect::Sqlite || filter.is_none() {
         return Ok(IndexUse::Free);
     }
+    let n = count_capped(tx, entity, filter, SORT_FIRST_FROM).await?;
+    Ok(if n >= SORT_FIRST_FROM {
+        IndexUse::SortFirst
+    } else {
+        IndexUse::Free
+    })
+}
+
+/// How many live records of `entity` match `filter`, reading at most `limit`.
+async fn count_capped(
+    tx: &mut crate::db::Tx,
+    entity: kartei_core::record::Entity,
+    filter: Option<&TypedFilter>,
+    limit: u64,
+) -> Result<u64, StoreError> {
     let mut matches = Query::select();
     matches
         .expr(Expr::val(1))
         .from_as(name(entity.table()), Alias::new(RECORD))
-        .limit(SORT_FIRST_FROM);
+        .limit(limit);
     restrict(&mut matches, filter, IndexUse::Free);
     let (n,): (i64,) = tx
         .one(
@@ -260,11 +275,7 @@ pub(crate) async fn sort_or_filter_first(
                 .from_subquery(matches, Alias::new("m")),
         )
         .await?;
-    Ok(if n as u64 >= SORT_FIRST_FROM {
-        IndexUse::SortFirst
-    } else {
-        IndexUse::Free
-    })
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// How many records a list or search has: exact up to a cap, else "more than".
@@ -292,21 +303,9 @@ impl Store {
         filter: Option<&TypedFilter>,
         cap: u64,
     ) -> Result<Count, StoreError> {
-        let mut matches = Query::select();
-        matches
-            .expr(Expr::val(1))
-            .from_as(name(R::ENTITY.table()), Alias::new(RECORD))
-            .limit(cap + 1);
-        restrict(&mut matches, filter, IndexUse::Free);
         let mut tx = self.db.read().await?;
-        let (n,): (i64,) = tx
-            .one(
-                Query::select()
-                    .expr(Expr::cust("COUNT(*)"))
-                    .from_subquery(matches, Alias::new("m")),
-            )
-            .await?;
-        Ok(Count::of(u64::try_from(n).unwrap_or(0), cap))
+        let n = count_capped(&mut tx, R::ENTITY, filter, cap + 1).await?;
+        Ok(Count::of(n, cap))
     }
 
     pub async fn list<R: RecordData>(&self, req: &ListRequest) -> Result<Page<R>, StoreError> {

@@ -3,14 +3,13 @@
 //! and tap-to-mail, the board shows one stage at a time. Screenshots of both sizes
 //! land beside the others as `<page>-phone.png` and `<page>-desktop.png`.
 
-use super::{screenshots, serve, sign_in, tempdir, PASSWORD};
+use super::{add_user, in_browser, sign_in};
 use crate::browser::{Browser, Driver};
 use kartei_core::access::Role;
 use kartei_core::activity::ActivityData;
 use kartei_core::contact::ContactData;
 use kartei_core::deal::{DealData, PipelineData};
 use kartei_core::organization::OrganizationData;
-use kartei_server::auth::hash_password;
 use kartei_store::{both_databases, Actor, Store};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -169,15 +168,7 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &Path, ids: &Ids) {
 
 async fn every_page_on_a_phone_and_a_desktop(store: Store) {
     let actor = Actor::system("test");
-    let anna = store
-        .add_user(
-            &actor,
-            "anna",
-            Role::Admin,
-            &hash_password(PASSWORD).unwrap(),
-        )
-        .await
-        .unwrap();
+    let anna = add_user(&store, "anna", Role::Admin).await;
     let store = store.with_review_days(None);
     let organization = store
         .create(
@@ -251,14 +242,9 @@ async fn every_page_on_a_phone_and_a_desktop(store: Store) {
         deal,
         pipeline: pipeline.id,
     };
-    let sqlite = store.dialect() == kartei_store::Dialect::Sqlite;
-    let base = serve(store.clone()).await;
-    let profile = tempdir();
-    let shots = sqlite.then(screenshots);
-    let dir = profile.clone();
-    tokio::task::spawn_blocking(move || story(&base, shots, &dir, &ids))
-        .await
-        .unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    in_browser(&store, move |base, shots, dir| {
+        story(base, shots, dir, &ids);
+    })
+    .await;
 }
 both_databases!(every_page_on_a_phone_and_a_desktop);

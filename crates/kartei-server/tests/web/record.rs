@@ -2,13 +2,12 @@
 //! and a ticket started from the contact, each on the timeline at once; the records
 //! it points to are links.
 
-use super::{serve, sign_in, tempdir, PASSWORD};
+use super::{add_user, in_browser, sign_in};
 use crate::browser::{Browser, Driver};
 use kartei_core::access::Role;
 use kartei_core::contact::ContactData;
 use kartei_core::deal::PipelineData;
 use kartei_core::organization::OrganizationData;
-use kartei_server::auth::hash_password;
 use kartei_store::{both_databases, Actor, Store};
 use serde_json::json;
 use std::path::Path;
@@ -197,15 +196,7 @@ fn story(base: &str, profile: &Path, ids: &Ids) {
 
 async fn work_from_the_record(store: Store) {
     let actor = Actor::system("test");
-    store
-        .add_user(
-            &actor,
-            "anna",
-            Role::User,
-            &hash_password(PASSWORD).unwrap(),
-        )
-        .await
-        .unwrap();
+    add_user(&store, "anna", Role::User).await;
     let store = store.with_review_days(None);
     let organization = store
         .create(
@@ -244,12 +235,6 @@ async fn work_from_the_record(store: Store) {
         contact,
         organization,
     };
-    let base = serve(store.clone()).await;
-    let profile = tempdir();
-    let dir = profile.clone();
-    tokio::task::spawn_blocking(move || story(&base, &dir, &ids))
-        .await
-        .unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    in_browser(&store, move |base, _, dir| story(base, dir, &ids)).await;
 }
 both_databases!(work_from_the_record);
