@@ -32,6 +32,8 @@ pub enum ApiError {
     },
     /// The job asked for runs already.
     Busy,
+    /// The request body is over the limit (2 MiB for JSON).
+    TooLarge,
     Internal,
 }
 
@@ -97,6 +99,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Busy => StatusCode::CONFLICT,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,8 +135,8 @@ impl ApiError {
                 "too-many-attempts",
                 lang.pick("Zu viele Anmeldeversuche.", "Too many sign-in attempts."),
                 Some(lang.pick(
-                    "Die Anmeldung für diesen Namen ist vorübergehend gesperrt. Bitte in einigen Minuten erneut versuchen.",
-                    "Signing in with this name is blocked for a while. Please try again in a few minutes.",
+                    "Anmeldungen von hier sind vorübergehend gesperrt oder der Server ist ausgelastet. Bitte nach der in Retry-After genannten Zeit erneut versuchen.",
+                    "Sign-ins from here are blocked for a while, or the server is busy. Please try again after the time in Retry-After.",
                 )),
             ),
             ApiError::Forbidden => (
@@ -161,6 +164,11 @@ impl ApiError {
                 "busy",
                 lang.pick("Läuft bereits.", "Already running."),
                 Some(lang.pick("Diese Aufgabe läuft schon; bitte warten, bis sie fertig ist.", "This job is running already; please wait until it has finished.")),
+            ),
+            ApiError::TooLarge => (
+                "too-large",
+                lang.pick("Der Inhalt ist zu groß.", "The body is too large."),
+                Some(lang.pick("Höchstens 2 MiB JSON je Anfrage; große Datenmengen bitte über den Import.", "At most 2 MiB of JSON per request; please send large amounts through the import.")),
             ),
             ApiError::Internal => (
                 "internal",

@@ -243,3 +243,31 @@ async fn guessing_cannot_lock_out_the_admin(api: Api) {
     assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
 }
 api_story!(guessing_cannot_lock_out_the_admin);
+
+/// A body over the limit gets 413 problem+json that names the limit, not a cut-off.
+async fn a_large_body_is_refused_with_413(api: Api) {
+    let t = api.token("lena", Role::User).await;
+    let big = "x".repeat(10 << 20);
+    let reply = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"last_name": "Groß", "notes": big})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("2 MiB"),
+        "{:?}",
+        reply.body
+    );
+    let none = api.call(&t, "GET", "/api/v1/contacts", None).await;
+    assert_eq!(
+        none.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was written"
+    );
+}
+api_story!(a_large_body_is_refused_with_413);

@@ -45,6 +45,7 @@ impl From<ApiError> for WebError {
             ApiError::BadRequest(_)
             | ApiError::Invalid(_)
             | ApiError::PreconditionFailed { .. }
+            | ApiError::TooLarge
             | ApiError::Busy => WebError::BadRequest,
             ApiError::MethodNotAllowed
             | ApiError::LoginFailed
