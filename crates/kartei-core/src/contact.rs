@@ -105,6 +105,7 @@ pub const CONTACT_FIELDS: &[FieldSpec] = &[
 
 impl RecordData for ContactData {
     const FIELDS: &'static [FieldSpec] = CONTACT_FIELDS;
+    const SENSITIVE: &'static [&'static str] = &["bank"];
     const ENTITY: Entity = Entity::Contact;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {

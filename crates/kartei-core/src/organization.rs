@@ -89,6 +89,7 @@ pub const ORGANIZATION_FIELDS: &[FieldSpec] = &[
 
 impl RecordData for OrganizationData {
     const FIELDS: &'static [FieldSpec] = ORGANIZATION_FIELDS;
+    const SENSITIVE: &'static [&'static str] = &["bank"];
     const ENTITY: Entity = Entity::Organization;
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {

@@ -177,6 +177,9 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     const LINKS_CONTACTS: bool = false;
     /// The fields lists filter and sort by, with their index columns.
     const FIELDS: &'static [crate::fields::FieldSpec];
+    /// Top-level fields that [`RecordData::masked`] hides: a role that may not see
+    /// them may not write them either (see [`sensitive_change`]).
+    const SENSITIVE: &'static [&'static str] = &[];
 
     /// Checks every field, returning the normalised record or every failing field.
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>>;
@@ -226,6 +229,32 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     fn match_keys(&self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// The sensitive field (see [`RecordData::SENSITIVE`]) a document would change for a
+/// reader who sees only the masked record: `masked_current` is that masked record as
+/// JSON (none when creating). A field sent back exactly as the reader was shown it
+/// (read-modify-write of the whole record) is dropped from the document, since it
+/// changes nothing; any other value in a sensitive field is named.
+pub fn sensitive_change<R: RecordData>(
+    doc: &mut serde_json::Value,
+    masked_current: Option<&serde_json::Value>,
+) -> Option<&'static str> {
+    let fields = doc.as_object_mut()?;
+    for &key in R::SENSITIVE {
+        let Some(sent) = fields.get(key) else {
+            continue;
+        };
+        let shown = masked_current
+            .and_then(|c| c.get(key))
+            .unwrap_or(&serde_json::Value::Null);
+        if sent == shown {
+            fields.remove(key);
+        } else {
+            return Some(key);
+        }
+    }
+    None
 }
 
 /// Replaces `from` by `to` in a single link.

@@ -19,6 +19,8 @@ pub enum ApiError {
     BadRequest(BadRequest),
     Unauthorized,
     Forbidden,
+    /// The body would change a field the reader's role may not see (bank details).
+    HiddenField,
     CsrfMismatch,
     NotFound,
     MethodNotAllowed,
@@ -94,7 +96,9 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::LoginFailed => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Forbidden | ApiError::CsrfMismatch => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::HiddenField | ApiError::CsrfMismatch => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -143,6 +147,11 @@ impl ApiError {
                 "forbidden",
                 lang.pick("Keine Berechtigung.", "Not allowed."),
                 Some(lang.pick("Ihre Rolle erlaubt diese Aktion nicht.", "Your role does not allow this action.")),
+            ),
+            ApiError::HiddenField => (
+                "hidden-field",
+                lang.pick("Keine Berechtigung für Bankdaten.", "Not allowed to change bank details."),
+                Some(lang.pick("Ihre Rolle darf Bankdaten weder sehen noch ändern; bitte `bank` weglassen oder unverändert zurücksenden. Es wurde nichts gespeichert.", "Your role may neither see nor change bank details; leave out `bank` or send it back unchanged. Nothing was saved.")),
             ),
             ApiError::CsrfMismatch => (
                 "csrf",

@@ -167,6 +167,11 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
+    /// Export with what this user's role may see (bank details masked for `user` and
+    /// `readonly`). Without it the command line acts as an administrator: whoever can
+    /// run it can read the database file.
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
 }
 
 #[derive(Debug, Args)]

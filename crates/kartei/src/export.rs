@@ -30,12 +30,19 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
             args.format
         ))
     })?;
+    let sensitive = match &args.as_user {
+        Some(name) => crate::run::find_user(store, name)
+            .await?
+            .role
+            .allows(kartei_core::access::Permission::ViewSensitive),
+        None => true,
+    };
     let segment = segment(store, args, entity).await?;
     let request = ExportRequest {
         segment,
         format,
         lang,
-        sensitive: true,
+        sensitive,
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),

@@ -128,7 +128,10 @@ fn role(name: &str) -> Result<Role, CliError> {
     Role::parse(name).ok_or_else(|| CliError::Usage(format!("unknown role {name}")))
 }
 
-async fn find_user(store: &Store, name: &str) -> Result<kartei_store::users::User, CliError> {
+pub(crate) async fn find_user(
+    store: &Store,
+    name: &str,
+) -> Result<kartei_store::users::User, CliError> {
     store
         .user_credentials(name)
         .await?

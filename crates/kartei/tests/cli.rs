@@ -340,6 +340,47 @@ async fn exports(database: String) {
     assert_eq!(lines.len(), 61);
     assert!(err.contains("exported 60 records"));
 
+    // The command line acts as an administrator unless `--as` names a user.
+    let ibans = |json: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["bank"]["iban"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (ok, full, err) = kartei(&database, &["export", "--format", "json"], None);
+    assert!(ok, "{err}");
+    let full = ibans(&full);
+    assert!(
+        !full.is_empty() && full.iter().all(|i| !i.contains('*')),
+        "{full:?}"
+    );
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "user",
+            "add",
+            "rita",
+            "--role",
+            "readonly",
+            "--password-stdin",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(ok, "{err}");
+    let (ok, masked, err) = kartei(
+        &database,
+        &["export", "--format", "json", "--as", "rita"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let masked = ibans(&masked);
+    assert_eq!(masked.len(), full.len());
+    assert!(masked.iter().all(|i| i.contains("****")), "{masked:?}");
+    let (ok, _, err) = kartei(&database, &["export", "--as", "nobody"], None);
+    assert!(!ok && err.contains("nobody"), "{err}");
+
     let filter = r#"{"field":"lifecycle_stage","op":"eq","value":"customer"}"#;
     let (ok, json, _) = kartei(
         &database,

@@ -193,6 +193,13 @@ impl From<Merge> for MergeOut {
     }
 }
 
+/// Whether a merge choice (`bank`, `bank.iban`) picks a field hidden from some roles.
+pub(crate) fn is_sensitive(field: &str) -> bool {
+    use kartei_core::record::RecordData;
+    let top = field.split('.').next().unwrap_or(field);
+    kartei_core::contact::ContactData::SENSITIVE.contains(&top)
+}
+
 /// Merges another contact into this one. Activities, deals, orders, tickets, feedback,
 /// tags, loyalty points and the change history move over; the other contact goes to the
 /// trash. `If-Match` (this contact's version) guards against a change made meanwhile.
@@ -208,6 +215,9 @@ pub async fn merge(
 ) -> Result<Json<MergeOut>, ApiError> {
     user.require(Permission::WriteRecords)?;
     let input: MergeIn = body.parse()?;
+    if !user.may(Permission::ViewSensitive) && input.take_other.iter().any(|f| is_sensitive(f)) {
+        return Err(ApiError::HiddenField);
+    }
     let merge = s
         .store
         .merge_contacts(&user.actor(), id, input.other, &input.take_other, version)

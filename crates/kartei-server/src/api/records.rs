@@ -98,6 +98,8 @@ pub async fn create<R: RecordData + ToSchema>(
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     user.require(Permission::WriteRecords)?;
+    let mut body = body;
+    guard_sensitive::<R>(user, &mut body.0, None)?;
     let data: R = body.parse()?;
     let record = state.store.create(&user.actor(), data).await?;
     let version = record.version;
@@ -129,14 +131,37 @@ pub async fn patch<R: RecordData + ToSchema>(
     body: JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     user.require(Permission::WriteRecords)?;
+    let mut patch = body.0;
+    if !user.may(Permission::ViewSensitive) && !R::SENSITIVE.is_empty() {
+        let shown = serde_json::to_value(state.store.get::<R>(id).await?.data.masked())
+            .map_err(|_| ApiError::Internal)?;
+        guard_sensitive::<R>(user, &mut patch, Some(&shown))?;
+    }
     let record = state
         .store
-        .update::<R>(&user.actor(), id, if_match.0, body.0)
+        .update::<R>(&user.actor(), id, if_match.0, patch)
         .await?;
     Ok((
         etag(record.version),
         Json(RecordOut::new(record, user.may(Permission::ViewSensitive))),
     ))
+}
+
+/// A role that may not see bank details may not write them: a body that would change
+/// them is refused (403, nothing saved); one that sends back what the role was shown
+/// has the field dropped.
+fn guard_sensitive<R: RecordData>(
+    user: &CurrentUser,
+    body: &mut serde_json::Value,
+    shown: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    if user.may(Permission::ViewSensitive) {
+        return Ok(());
+    }
+    match kartei_core::record::sensitive_change::<R>(body, shown) {
+        Some(_) => Err(ApiError::HiddenField),
+        None => Ok(()),
+    }
 }
 
 pub async fn delete<R: RecordData>(

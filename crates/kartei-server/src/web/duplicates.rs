@@ -336,6 +336,10 @@ async fn merge(
         .into_iter()
         .filter(|(_, v)| *v == "other")
         .map(|(field, _)| field.to_string())
+        // Bank details are neither shown nor chosen by a role that may not see them.
+        .filter(|field| {
+            session.may(Permission::ViewSensitive) || !crate::api::merges::is_sensitive(field)
+        })
         .collect();
     match state
         .store

@@ -39,7 +39,7 @@ impl From<ApiError> for WebError {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::NotFound => WebError::NotFound,
-            ApiError::Forbidden => WebError::Forbidden,
+            ApiError::Forbidden | ApiError::HiddenField => WebError::Forbidden,
             ApiError::CsrfMismatch => WebError::Csrf,
             ApiError::Unauthorized => WebError::SignIn { next: "/".into() },
             ApiError::BadRequest(_)

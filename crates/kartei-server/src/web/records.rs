@@ -105,8 +105,6 @@ pub trait WebRecord: Columns + ToSchema {
     /// Fields of the form besides repeated groups, bank details and custom fields.
     const FORM: &'static [FormSection];
     const GROUPS: &'static [GroupSpec] = &[];
-    /// Whether the form shows bank details (contacts and organisations).
-    const BANK: bool = false;
 
     /// The input of a field by its name (the last key of its path).
     fn input_of(field: &str) -> Option<Input> {
@@ -137,7 +135,6 @@ impl WebRecord for ContactData {
         "contact.new",
         "contact.edit"
     );
-    const BANK: bool = true;
     const GROUPS: &'static [GroupSpec] = CHANNEL_GROUPS;
     const FORM: &'static [FormSection] = &[
         (
@@ -186,7 +183,6 @@ impl WebRecord for OrganizationData {
         "organization.new",
         "organization.edit"
     );
-    const BANK: bool = true;
     const GROUPS: &'static [GroupSpec] = CHANNEL_GROUPS;
     const FORM: &'static [FormSection] = &[
         (

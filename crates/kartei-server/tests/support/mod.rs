@@ -137,13 +137,35 @@ impl Api {
 
     /// Sends a request; the answer's status, headers and body as text.
     async fn text_reply(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let (status, headers, bytes) = self.bytes_reply(req).await;
+        (status, headers, String::from_utf8_lossy(&bytes).to_string())
+    }
+
+    /// Sends a request; the answer's status, headers and body as it came.
+    async fn bytes_reply(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let response = self.app.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
             .await
             .unwrap();
-        (status, headers, String::from_utf8_lossy(&bytes).to_string())
+        (status, headers, bytes.to_vec())
+    }
+
+    /// A GET with `headers`; the answer's body as bytes (an XLSX file).
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method("GET").uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.bytes_reply(req.body(Body::empty()).unwrap()).await
     }
 
     /// A request with a body of any type (a multipart upload); the answer as text.
@@ -173,7 +195,13 @@ impl Api {
 
 /// Signs in over the web pages; the session cookie and the CSRF token of a page.
 pub async fn web_session(api: &Api, name: &str) -> (String, String) {
-    api.token(name, Role::User).await;
+    web_session_as(api, name, Role::User).await
+}
+
+/// Adds a user with `role`, signs them in over the web pages; their session cookie
+/// and the CSRF token of a page.
+pub async fn web_session_as(api: &Api, name: &str, role: Role) -> (String, String) {
+    api.token(name, role).await;
     let (_, headers, _) = api
         .send_form(
             "POST",

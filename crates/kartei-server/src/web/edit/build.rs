@@ -40,7 +40,7 @@ pub(super) fn build<R: WebRecord>(
                 .collect(),
         })
         .collect();
-    if sensitive && R::BANK {
+    if sensitive && R::SENSITIVE.contains(&"bank") {
         sections.push(Section {
             key: "detail.bank",
             title: tr.t("detail.bank"),

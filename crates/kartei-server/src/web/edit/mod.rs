@@ -88,6 +88,12 @@ pub(super) async fn form_document<R: WebRecord>(
         tz_minutes: session.tz_minutes,
         lang: session.lang,
     });
+    // A role that may not see bank details is not shown them and may not set them.
+    if !session.may(Permission::ViewSensitive) {
+        if let Value::Object(fields) = &mut doc {
+            fields.retain(|field, _| !R::SENSITIVE.contains(&field.as_str()));
+        }
+    }
     // A form sends every section; only the chosen kind's fields count.
     if R::ENTITY == Entity::Activity {
         let kind = doc
@@ -245,8 +251,7 @@ pub(super) fn full_patch<R: WebRecord>(
     if R::ENTITY == Entity::Deal {
         patch.remove("status");
     }
-    if !R::BANK {
-    } else if sensitive {
+    if sensitive && R::SENSITIVE.contains(&"bank") {
         if !patch.contains_key("bank") {
             patch.insert("bank".into(), Value::Null);
         } else if let Some(Value::Object(bank)) = patch.get_mut("bank") {
@@ -254,8 +259,6 @@ pub(super) fn full_patch<R: WebRecord>(
                 bank.entry(k).or_insert(Value::Null);
             }
         }
-    } else {
-        patch.remove("bank");
     }
     Value::Object(patch)
 }
