@@ -834,10 +834,12 @@ pub async fn write(
     }
     let own = store.contacts_created_by_import(job.id).await?;
     matches.retain(|_, id| !own.contains(id));
-    // A large import rebuilds the secondary indexes once at the end instead of updating
-    // them row by row (an interrupted import leaves them listed for the next start).
-    let [new, update, ..] = checked.counts();
-    let mut bulk = store.begin_bulk((new + update).min(total - start)).await?;
+    // A large import of new contacts rebuilds the secondary indexes once at the end
+    // instead of updating them row by row (an interrupted import leaves them listed for
+    // the next start). Updates gain nothing from that: they count only as far as the
+    // indexes they look rows up by, which a load keeps.
+    let [new, ..] = checked.counts();
+    let mut bulk = store.begin_bulk(new.min(total - start)).await?;
     let mut cursor = table.cursor(start)?;
     let mut at = start;
     while at < total {

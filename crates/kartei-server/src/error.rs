@@ -36,6 +36,8 @@ pub enum ApiError {
     Busy,
     /// The request body is over the limit (2 MiB for JSON).
     TooLarge,
+    /// A query of the request ran past [`crate::REQUEST_DEADLINE`] and was stopped.
+    Timeout,
     Internal,
 }
 
@@ -55,6 +57,10 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict { current } => ApiError::PreconditionFailed { current },
             StoreError::Invalid(fields) => ApiError::Invalid(fields),
             StoreError::InvalidCursor => ApiError::BadRequest(BadRequest::Cursor),
+            StoreError::Timeout => {
+                tracing::warn!("a query ran past the request's deadline and was stopped");
+                ApiError::Timeout
+            }
             StoreError::Corrupt(_) | StoreError::Database(_) => {
                 tracing::error!(error = %e, "store failure");
                 ApiError::Internal
@@ -104,6 +110,7 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Busy => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,6 +186,14 @@ impl ApiError {
                 lang.pick("Der Inhalt ist zu groß.", "The body is too large."),
                 Some(lang.pick("Höchstens 2 MiB JSON je Anfrage; große Datenmengen bitte über den Import.", "At most 2 MiB of JSON per request; please send large amounts through the import.")),
             ),
+            ApiError::Timeout => (
+                "timeout",
+                lang.pick("Die Abfrage dauerte zu lange.", "The query took too long."),
+                Some(lang.pick(
+                    "Sie wurde nach 30 Sekunden abgebrochen; es wurde nichts geändert. Bitte die Suche oder den Filter eingrenzen oder es gleich noch einmal versuchen (läuft gerade ein großer Import?).",
+                    "It was stopped after 30 seconds; nothing was changed. Please narrow the search or filter, or try again shortly (is a large import running?).",
+                )),
+            ),
             ApiError::Internal => (
                 "internal",
                 lang.pick("Interner Fehler.", "Internal error."),
@@ -230,6 +245,9 @@ impl ApiError {
         }
         if let ApiError::TooManyAttempts { retry_after } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        if matches!(self, ApiError::Timeout) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         }
         if let ApiError::PreconditionFailed { current } = self {
             if let Ok(v) = HeaderValue::from_str(&format!("\"{current}\"")) {

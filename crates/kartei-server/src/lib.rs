@@ -26,7 +26,13 @@ pub struct AppState {
     /// Slots for password hashing, one per core: a sign-in flood cannot fill memory.
     pub hashing: Arc<tokio::sync::Semaphore>,
     pub jobs: Arc<jobs::Jobs>,
+    /// How long the queries of one request may run (see [`REQUEST_DEADLINE`]).
+    pub request_deadline: std::time::Duration,
 }
+
+/// The queries of a request are stopped after this long, and as soon as its client has
+/// gone: a runaway search cannot keep a core busy for minutes.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl AppState {
     pub fn new(store: Arc<Store>, secure_cookies: bool) -> AppState {
@@ -38,6 +44,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
             jobs: Arc::default(),
+            request_deadline: REQUEST_DEADLINE,
         }
     }
 }
@@ -92,6 +99,17 @@ async fn method_not_allowed() -> error::ApiError {
     error::ApiError::MethodNotAllowed
 }
 
+/// Every request's reads run under a deadline; a client that goes away stops them.
+async fn with_deadline(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    kartei_store::db::Deadline::after(state.request_deadline)
+        .scope(next.run(request))
+        .await
+}
+
 /// A handler that panics answers 500 problem+json instead of dropping the connection;
 /// the panic is logged once.
 async fn catch_panics(request: Request, next: Next) -> Response {
@@ -141,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), with_deadline))
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -271,3 +271,46 @@ async fn a_large_body_is_refused_with_413(api: Api) {
     );
 }
 api_story!(a_large_body_is_refused_with_413);
+
+/// A request whose queries run past the deadline gets 503 problem+json saying why,
+/// with Retry-After, in the reader's language; a page gets a page.
+async fn a_query_past_the_deadline_gets_503(api: Api) {
+    let t = api.token("timo", Role::User).await;
+    let (cookie, _) = web_session(&api, "tara").await;
+    let mut state = kartei_server::AppState::new(api.store.clone(), false);
+    state.request_deadline = std::time::Duration::ZERO;
+    let late = Api {
+        app: kartei_server::router(state),
+        store: api.store.clone(),
+    };
+    let auth = format!("Bearer {t}");
+    let reply = late
+        .send(
+            "GET",
+            "/api/v1/contacts?q=Meier",
+            &[("authorization", &auth), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert_eq!(reply.header("retry-after"), "10");
+    assert_eq!(reply.body["type"], "urn:kartei:problem:timeout");
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("30 seconds"),
+        "{:?}",
+        reply.body
+    );
+    let (status, _, page) = late
+        .send_form("GET", "/contacts?q=Meier", &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("30 Sekunden"), "{page}");
+    // The same requests within the deadline answer.
+    let fine = api.call(&t, "GET", "/api/v1/contacts?q=Meier", None).await;
+    assert_eq!(fine.status, StatusCode::OK);
+}
+api_story!(a_query_past_the_deadline_gets_503);

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kartei_core::custom_field::CustomFieldDef;
 use kartei_core::deal::PipelineStages;
 use kartei_core::record::{Context, RecordData};
-use sea_query::Query;
+use sea_query::{Expr, Query};
 use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -37,6 +37,9 @@ const BULK_TABLES: &[&str] = &[
 
 /// Below this many records, maintaining indexes row by row is cheaper than rebuilding.
 pub const DEFER_INDEXES_FROM: usize = 20_000;
+
+/// How often a serving server says so (see [`Store::announce_serving`]).
+pub const PRESENCE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
 /// A loyalty booking of a bulk load: contact, time, kind, signed points, reason, order.
 pub type LedgerRow = (Uuid, DateTime<Utc>, &'static str, i64, String, Option<Uuid>);
@@ -132,6 +135,11 @@ impl BulkLoad {
     pub fn validator(&self) -> Validator {
         self.validator.clone()
     }
+
+    /// Whether this load set secondary indexes aside (to rebuild them at the end).
+    pub fn defers_indexes(&self) -> bool {
+        self.deferred
+    }
 }
 
 impl Store {
@@ -150,9 +158,59 @@ impl Store {
         })
     }
 
-    /// Starts a load of about `expected` records.
+    /// Says that a server serves this database now (every [`PRESENCE_EVERY`]).
+    pub async fn announce_serving(&self, server: Uuid) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("server_presence"))
+                .and_where(Expr::col(name("id")).eq(server)),
+        )
+        .await?;
+        tx.execute(
+            Query::insert()
+                .into_table(name("server_presence"))
+                .columns([name("id"), name("seen_at")])
+                .values_panic([server.into(), now().into()]),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Says that the server has stopped serving.
+    pub async fn stop_serving(&self, server: Uuid) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("server_presence"))
+                .and_where(Expr::col(name("id")).eq(server)),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Whether a server has said within three announcements that it serves this
+    /// database (one killed without stopping counts no longer after that).
+    pub async fn is_served(&self) -> Result<bool, StoreError> {
+        let since = now() - PRESENCE_EVERY * 3;
+        let mut tx = self.db.read().await?;
+        let seen: Vec<(Uuid,)> = tx
+            .all(
+                Query::select()
+                    .column(name("id"))
+                    .from(name("server_presence"))
+                    .and_where(Expr::col(name("seen_at")).gt(since))
+                    .limit(1),
+            )
+            .await?;
+        Ok(!seen.is_empty())
+    }
+
+    /// Starts a load of about `expected` new records. A large one on a database that
+    /// no server is serving sets secondary indexes aside and rebuilds them at the end;
+    /// while one is serving, every index stays, so that its queries stay fast.
     pub async fn begin_bulk(&self, expected: usize) -> Result<BulkLoad, StoreError> {
-        let deferred = expected >= DEFER_INDEXES_FROM;
+        let deferred = expected >= DEFER_INDEXES_FROM && !self.is_served().await?;
         if deferred {
             defer_indexes(&self.db, BULK_TABLES).await?;
         }

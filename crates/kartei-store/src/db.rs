@@ -11,7 +11,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{FromRow, Postgres, Sqlite, Transaction};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A row type that decodes from both databases.
 pub trait AnyRow:
@@ -21,6 +23,49 @@ pub trait AnyRow:
 impl<T> AnyRow for T where
     T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
 {
+}
+
+tokio::task_local! {
+    static DEADLINE: Deadline;
+}
+
+/// The time by which the reads of one request must be done, and whether its client is
+/// still waiting for them.
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    at: Instant,
+    gone: Arc<AtomicBool>,
+}
+
+impl Deadline {
+    pub fn after(limit: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + limit,
+            gone: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.gone.load(Ordering::Relaxed) || Instant::now() >= self.at
+    }
+
+    fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// Runs `work` (a request's handler) with this deadline on its reads. When `work`
+    /// is dropped before it ends (the client went away), its running query stops too.
+    pub async fn scope<F: std::future::Future>(self, work: F) -> F::Output {
+        /// Marks the client gone when the request's future ends or is dropped.
+        struct Gone(Arc<AtomicBool>);
+        impl Drop for Gone {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _gone = Gone(self.gone.clone());
+        DEADLINE.scope(self, work).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,16 +126,45 @@ impl Db {
     /// IMMEDIATE`), so two writers queue instead of failing when the second upgrades.
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                // A write runs to its end; a read's handler left on the connection goes.
+                tx.lock_handle().await?.remove_progress_handler();
+                Tx::Sqlite(tx)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
-    /// A transaction for consistent reads.
+    /// A transaction for consistent reads. Within [`Deadline::scope`] (a request) the
+    /// database stops its queries once the deadline has passed or the client has gone:
+    /// SQLite through a progress handler, PostgreSQL through `statement_timeout`.
     pub async fn read(&self) -> Result<Tx, StoreError> {
+        let deadline = DEADLINE.try_with(Clone::clone).ok();
+        if deadline.as_ref().is_some_and(Deadline::passed) {
+            return Err(StoreError::Timeout);
+        }
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                let mut handle = tx.lock_handle().await?;
+                match deadline {
+                    Some(d) => handle.set_progress_handler(1000, move || !d.passed()),
+                    None => handle.remove_progress_handler(),
+                }
+                drop(handle);
+                Tx::Sqlite(tx)
+            }
+            Db::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                if let Some(d) = deadline {
+                    let ms = d.remaining().as_millis().clamp(1, 1 << 31);
+                    sqlx::query(&format!("SET LOCAL statement_timeout = {ms}"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Tx::Postgres(tx)
+            }
         })
     }
 

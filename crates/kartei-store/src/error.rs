@@ -16,8 +16,26 @@ pub enum StoreError {
     InvalidCursor,
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// A read ran past the deadline of its request (see [`crate::db::Deadline`]), or
+    /// its client went away, and the database stopped it.
+    #[error("the query ran past its deadline and was stopped")]
+    Timeout,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // SQLite reports a query its progress handler stopped as SQLITE_INTERRUPT (9),
+        // PostgreSQL one past `statement_timeout` as query_canceled (57014).
+        let stopped = matches!(&e, sqlx::Error::Database(d)
+            if matches!(d.code().as_deref(), Some("9" | "57014")));
+        if stopped {
+            StoreError::Timeout
+        } else {
+            StoreError::Database(e)
+        }
+    }
 }
 
 /// Unique constraints a person's input can violate: the columns as SQLite's message

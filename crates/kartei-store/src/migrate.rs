@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_search_tiers.sql"),
         postgres: include_str!("../migrations/postgres/0014_search_tiers.sql"),
     },
+    Migration {
+        version: 15,
+        name: "server_presence",
+        sqlite: include_str!("../migrations/sqlite/0015_server_presence.sql"),
+        postgres: include_str!("../migrations/postgres/0015_server_presence.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
@@ -188,8 +194,17 @@ pub async fn restore_deferred_indexes(db: &Db) -> Result<(), StoreError> {
 }
 
 /// Indexes a bulk load keeps: an import looks up the organisations its rows name,
-/// chunk by chunk, among those it created itself.
+/// chunk by chunk, among those it created itself. Indexes that lead with `record_id`
+/// stay as well (see [`kept_during_loads`]).
 const KEPT_DURING_LOADS: &[&str] = &["organizations_sort_name"];
+
+/// Whether a bulk load keeps an index: the named ones, and every index that leads with
+/// `record_id`, which the updates of a re-import look their rows up by (search
+/// tokens, custom values, tags, match keys, history). Ids are time-ordered, so new
+/// rows land at the end of these indexes and keeping them costs little.
+fn kept_during_loads(name: &str, definition: &str) -> bool {
+    KEPT_DURING_LOADS.contains(&name) || definition.replace(' ', "").contains("(record_id")
+}
 
 /// Drops the secondary indexes of `tables` before a bulk load, remembering their
 /// definitions in the same transaction so that a crash cannot lose them.
@@ -219,11 +234,11 @@ pub async fn defer_indexes(db: &Db, tables: &[&str]) -> Result<usize, StoreError
             .await?
         }
     };
-    // The index an import looks organisations up by stays: without it every chunk of a
-    // large import would read the whole table.
+    // The indexes an import's own lookups use stay: without them every chunk of a
+    // large import would read whole tables.
     let definitions: Vec<(String, String)> = definitions
         .into_iter()
-        .filter(|(name, _)| !KEPT_DURING_LOADS.contains(&name.as_str()))
+        .filter(|(name, definition)| !kept_during_loads(name, definition))
         .collect();
     for (name, definition) in &definitions {
         tx.execute(

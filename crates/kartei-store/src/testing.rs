@@ -119,3 +119,18 @@ macro_rules! both_databases {
         }
     };
 }
+
+/// A read that takes long on both databases (a recursive count to `n`), for stories
+/// about request deadlines.
+pub async fn slow_count(store: &Store, n: i64) -> Result<i64, crate::StoreError> {
+    let sql = format!(
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {n}) \
+         SELECT count(*) FROM c"
+    );
+    let mut tx = store.db.read().await?;
+    let count: i64 = match &mut tx {
+        crate::db::Tx::Sqlite(t) => sqlx::query_scalar(&sql).fetch_one(&mut **t).await?,
+        crate::db::Tx::Postgres(t) => sqlx::query_scalar(&sql).fetch_one(&mut **t).await?,
+    };
+    Ok(count)
+}

@@ -317,10 +317,32 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
     );
     let store = state.store.clone();
     let janitor = tokio::spawn(purge_trash_hourly(store.clone()));
-    kartei_server::serve(state, listener).await?;
+    let server = uuid::Uuid::now_v7();
+    let presence = tokio::spawn(announce_presence(store.clone(), server));
+    let served = kartei_server::serve(state, listener).await;
     janitor.abort();
+    presence.abort();
+    if let Err(e) = store.stop_serving(server).await {
+        tracing::error!(error = %e, "could not say that this server stopped");
+    }
+    served?;
     store.close().await;
     Ok(())
+}
+
+/// Tells imports run beside this server that it serves the database (they keep their
+/// indexes then): at start, then every half minute.
+async fn announce_presence(store: Arc<Store>, server: uuid::Uuid) {
+    let every = kartei_store::bulk::PRESENCE_EVERY
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(30));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.announce_serving(server).await {
+            tracing::error!(error = %e, "could not announce this server");
+        }
+    }
 }
 
 /// Records deleted more than 30 days ago leave the trash for good: at start, then hourly.

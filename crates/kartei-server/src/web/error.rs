@@ -26,6 +26,8 @@ pub enum WebError {
     Forbidden,
     Csrf,
     BadRequest,
+    /// A query ran past the request's deadline.
+    Timeout,
     Internal,
 }
 
@@ -47,6 +49,7 @@ impl From<ApiError> for WebError {
             | ApiError::PreconditionFailed { .. }
             | ApiError::TooLarge
             | ApiError::Busy => WebError::BadRequest,
+            ApiError::Timeout => WebError::Timeout,
             ApiError::MethodNotAllowed
             | ApiError::LoginFailed
             | ApiError::TooManyAttempts { .. }
@@ -78,6 +81,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest => StatusCode::BAD_REQUEST,
+            WebError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +92,7 @@ impl WebError {
             WebError::Forbidden => "error.forbidden",
             WebError::Csrf => "error.csrf",
             WebError::BadRequest => "error.bad_request",
+            WebError::Timeout => "error.timeout",
             WebError::SignIn { .. } | WebError::Internal => "error.internal",
         }
     }
