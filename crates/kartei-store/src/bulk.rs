@@ -16,6 +16,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// Removes a server's announcement.
+fn forget_server(server: Uuid) -> sea_query::DeleteStatement {
+    Query::delete()
+        .from_table(name("server_presence"))
+        .and_where(Expr::col(name("id")).eq(server))
+        .to_owned()
+}
+
 /// Tables whose secondary indexes a large load defers.
 const BULK_TABLES: &[&str] = &[
     "contacts",
@@ -161,12 +169,7 @@ impl Store {
     /// Says that a server serves this database now (every [`PRESENCE_EVERY`]).
     pub async fn announce_serving(&self, server: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("server_presence"))
-                .and_where(Expr::col(name("id")).eq(server)),
-        )
-        .await?;
+        tx.execute(&forget_server(server)).await?;
         tx.execute(
             Query::insert()
                 .into_table(name("server_presence"))
@@ -180,12 +183,7 @@ impl Store {
     /// Says that the server has stopped serving.
     pub async fn stop_serving(&self, server: Uuid) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        tx.execute(
-            Query::delete()
-                .from_table(name("server_presence"))
-                .and_where(Expr::col(name("id")).eq(server)),
-        )
-        .await?;
+        tx.execute(&forget_server(server)).await?;
         tx.commit().await
     }
 
