@@ -132,7 +132,9 @@ pub async fn patch<R: RecordData + ToSchema>(
 ) -> Result<impl IntoResponse, ApiError> {
     user.require(Permission::WriteRecords)?;
     let mut patch = body.0;
-    if !user.may(Permission::ViewSensitive) && !R::SENSITIVE.is_empty() {
+    // The record is read again only when the body names a sensitive field.
+    let touches_sensitive = R::SENSITIVE.iter().any(|k| patch.get(*k).is_some());
+    if touches_sensitive && !user.may(Permission::ViewSensitive) {
         let shown = serde_json::to_value(state.store.get::<R>(id).await?.data.masked())
             .map_err(|_| ApiError::Internal)?;
         guard_sensitive::<R>(user, &mut patch, Some(&shown))?;
