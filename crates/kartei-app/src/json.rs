@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use kartei_core::record::RecordData;
 use kartei_store::records::Record;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -17,7 +17,7 @@ pub struct TagOut {
 }
 
 /// A contact or organisation: its fields plus id, version and tags.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct RecordOut<R: ToSchema> {
     pub id: Uuid,
     /// Increases with every change; sent as the ETag, expected back in If-Match.
@@ -48,5 +48,61 @@ impl<R: RecordData + ToSchema> RecordOut<R> {
                 })
                 .collect(),
         }
+    }
+}
+
+/// The fields every record answer carries beside the record's own.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+struct Envelope {
+    id: Uuid,
+    /// Increases with every change; sent as the ETag, expected back in If-Match.
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    tags: Vec<TagOut>,
+}
+
+/// One object with the envelope's and the record's fields side by side, as it is
+/// serialised (an `allOf` of the two would forbid each other's fields, since a record
+/// admits no unknown ones). utoipa builds a schema through `compose` wherever a document
+/// names `RecordOut<Kind>`; the kind's own schema is read inline here.
+impl<R: ToSchema> utoipa::__dev::ComposeSchema for RecordOut<R> {
+    fn compose(
+        _: Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        // A derived struct's schema is an object; the fallback never shows.
+        let RefOr::T(Schema::Object(mut object)) = Envelope::schema() else {
+            return R::schema();
+        };
+        if let RefOr::T(Schema::Object(fields)) = R::schema() {
+            object.description = fields.description;
+            object.properties.extend(fields.properties);
+            object.required.extend(fields.required);
+        }
+        object.required.sort();
+        object.required.dedup();
+        object.additional_properties = Some(Box::new(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ));
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl<R: ToSchema> ToSchema for RecordOut<R> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "RecordOut".into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((TagOut::name().into(), TagOut::schema()));
+        R::schemas(schemas);
     }
 }

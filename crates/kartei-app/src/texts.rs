@@ -661,6 +661,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("error.not_found", "Diese Seite oder dieser Eintrag existiert nicht (mehr).", "This page or entry does not exist (any more)."),
     ("error.forbidden", "Ihre Rolle erlaubt das nicht.", "Your role does not allow this."),
     ("error.csrf", "Das Formular ist abgelaufen. Bitte die Seite neu laden und erneut senden.", "The form has expired. Please reload the page and send it again."),
+    ("error.uri_too_long", "Die Adresse ist länger als 8.192 Zeichen; bitte die Suche oder den Filter kürzen.", "The address is longer than 8,192 characters; please shorten the search or filter."),
     ("error.timeout", "Die Abfrage dauerte zu lange und wurde nach 30 Sekunden abgebrochen; es wurde nichts geändert. Bitte die Suche oder den Filter eingrenzen oder es gleich noch einmal versuchen.", "The query took too long and was stopped after 30 seconds; nothing was changed. Please narrow the search or filter, or try again shortly."),
     ("error.internal", "Interner Fehler. Es wurde nichts gespeichert; Details stehen im Server-Protokoll.", "Internal error. Nothing was saved; details are in the server log."),
     ("error.bad_request", "Die Anfrage ist fehlerhaft.", "The request is malformed."),

@@ -203,3 +203,139 @@ pub fn add_search_keys(
         keys.add_words(a.city.as_deref());
     }
 }
+
+/// The channel lists of a record that has them, for adding or removing one entry
+/// without sending the whole list (and so without overwriting a colleague's entry).
+pub struct Channels<'a> {
+    pub emails: &'a mut Vec<EmailEntry>,
+    pub phones: &'a mut Vec<PhoneEntry>,
+    pub addresses: &'a mut Vec<Address>,
+}
+
+/// Records with e-mails, phones and addresses.
+pub trait HasChannels {
+    fn channels(&mut self) -> Channels<'_>;
+}
+
+/// One entry to add to a record.
+#[derive(Debug, Clone)]
+pub enum ChannelEntry {
+    Email(EmailEntry),
+    Phone(PhoneEntry),
+    Address(Address),
+}
+
+/// One entry to take out of a record: an e-mail or phone by its value (in any notation),
+/// an address by its position.
+#[derive(Debug, Clone)]
+pub enum ChannelKey {
+    Email(String),
+    Phone(String),
+    Address(usize),
+}
+
+/// Errors of a single entry carry the field names of the entry alone (`address`,
+/// `number`, `city`), not its position in the record's list.
+fn single<T>(
+    entry: T,
+    normalise: impl FnOnce(&mut Checker, Vec<T>) -> Vec<T>,
+    list: &str,
+) -> Result<T, Vec<crate::validation::FieldError>> {
+    let mut check = Checker::default();
+    let mut out = normalise(&mut check, vec![entry]);
+    let prefix = format!("{list}[0].");
+    check.finish(()).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut e| {
+                e.field = e.field.trim_start_matches(&prefix).to_string();
+                e
+            })
+            .collect::<Vec<_>>()
+    })?;
+    out.pop().ok_or_else(|| {
+        vec![crate::validation::FieldError::new(
+            list,
+            ErrorCode::Required,
+        )]
+    })
+}
+
+impl Channels<'_> {
+    /// Adds the entry, normalised, unless the record has it already (the same e-mail or
+    /// number, or an address that says nothing new). Whether it was added.
+    pub fn add(
+        &mut self,
+        entry: ChannelEntry,
+        region: &str,
+    ) -> Result<bool, Vec<crate::validation::FieldError>> {
+        let full = |list: &str| {
+            vec![crate::validation::FieldError::new(
+                list,
+                ErrorCode::OutOfRange,
+            )]
+        };
+        match entry {
+            ChannelEntry::Email(e) => {
+                let e = single(e, normalise_emails, "emails")?;
+                if self.emails.iter().any(|x| x.address == e.address) {
+                    return Ok(false);
+                }
+                if self.emails.len() >= MAX_ENTRIES {
+                    return Err(full("emails"));
+                }
+                self.emails.push(e);
+            }
+            ChannelEntry::Phone(p) => {
+                let p = single(p, |c, v| normalise_phones(c, v, region), "phones")?;
+                if self.phones.iter().any(|x| x.number == p.number) {
+                    return Ok(false);
+                }
+                if self.phones.len() >= MAX_ENTRIES {
+                    return Err(full("phones"));
+                }
+                self.phones.push(p);
+            }
+            ChannelEntry::Address(a) => {
+                let a = single(a, normalise_addresses, "addresses")?;
+                if self.addresses.iter().any(|x| a.is_covered_by(x)) {
+                    return Ok(false);
+                }
+                if self.addresses.len() >= MAX_ENTRIES {
+                    return Err(full("addresses"));
+                }
+                self.addresses.push(a);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Takes the entry out. Whether the record had it.
+    pub fn remove(&mut self, key: &ChannelKey, region: &str) -> bool {
+        fn take<T>(list: &mut Vec<T>, at: Option<usize>) -> bool {
+            match at {
+                Some(i) => {
+                    list.remove(i);
+                    true
+                }
+                None => false,
+            }
+        }
+        match key {
+            ChannelKey::Email(address) => {
+                let wanted = email::normalise_email(address).unwrap_or_default();
+                let at = self.emails.iter().position(|e| e.address == wanted);
+                take(self.emails, at)
+            }
+            ChannelKey::Phone(number) => {
+                let wanted = phone::to_e164(number, region).unwrap_or_default();
+                let at = self.phones.iter().position(|p| p.number == wanted);
+                take(self.phones, at)
+            }
+            ChannelKey::Address(i) => {
+                let at = (*i < self.addresses.len()).then_some(*i);
+                take(self.addresses, at)
+            }
+        }
+    }
+}

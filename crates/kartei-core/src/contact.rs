@@ -103,6 +103,16 @@ pub const CONTACT_FIELDS: &[FieldSpec] = &[
     f("updated_at", K::Timestamp, true),
 ];
 
+impl channels::HasChannels for ContactData {
+    fn channels(&mut self) -> channels::Channels<'_> {
+        channels::Channels {
+            emails: &mut self.emails,
+            phones: &mut self.phones,
+            addresses: &mut self.addresses,
+        }
+    }
+}
+
 impl RecordData for ContactData {
     const FIELDS: &'static [FieldSpec] = CONTACT_FIELDS;
     const SENSITIVE: &'static [&'static str] = &["bank"];

@@ -87,6 +87,16 @@ pub const ORGANIZATION_FIELDS: &[FieldSpec] = &[
     f("updated_at", K::Timestamp, true),
 ];
 
+impl channels::HasChannels for OrganizationData {
+    fn channels(&mut self) -> channels::Channels<'_> {
+        channels::Channels {
+            emails: &mut self.emails,
+            phones: &mut self.phones,
+            addresses: &mut self.addresses,
+        }
+    }
+}
+
 impl RecordData for OrganizationData {
     const FIELDS: &'static [FieldSpec] = ORGANIZATION_FIELDS;
     const SENSITIVE: &'static [&'static str] = &["bank"];

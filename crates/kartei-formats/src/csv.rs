@@ -16,24 +16,32 @@ pub fn delimiter(lang: Lang) -> char {
 /// Characters a spreadsheet reads as the start of a formula.
 const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
+/// Whether `cell`, after any guard quotes, starts like a formula, and how many guard
+/// quotes it has.
+fn formula_start(cell: &str) -> (bool, usize) {
+    let rest = cell.trim_start_matches('\'');
+    (rest.starts_with(FORMULA_START), cell.len() - rest.len())
+}
+
 /// A cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+SUM(1)*cmd|…`),
 /// written with a leading `'` so Excel and LibreOffice show it as text. Plain numbers
-/// (`-12,50`, `+49 30 1234567`) stay as they are: they cannot call anything.
+/// (`-12,50`, `+49 30 1234567`) stay as they are: they cannot call anything. A cell
+/// that starts with such quotes itself gets one more, so that reading, which takes off
+/// one, gives back what was written.
 fn guard_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     let number_like = cell
         .chars()
         .all(|c| c.is_ascii_digit() || c == ' ' || ".,+-/()".contains(c));
-    if cell.starts_with(FORMULA_START) && !number_like {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
+    match formula_start(cell) {
+        (true, quotes) if quotes > 0 || !number_like => format!("'{cell}").into(),
+        _ => cell.into(),
     }
 }
 
 /// The text of a cell written by [`line`]: the guard quote taken off again.
 pub fn unguard_formula(cell: String) -> String {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_START) => rest.to_string(),
+    match formula_start(&cell) {
+        (true, quotes) if quotes > 0 => cell[1..].to_string(),
         _ => cell,
     }
 }

@@ -92,9 +92,11 @@ fn quoted_printable(v: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&v[i + 1..i + 3], 16) {
-                out.push(b);
+        // Digits are read as bytes: what follows `=` may be any character.
+        let digit = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+        if bytes[i] == b'=' {
+            if let (Some(high), Some(low)) = (digit(i + 1), digit(i + 2)) {
+                out.extend(u8::try_from(high * 16 + low));
                 i += 3;
                 continue;
             }

@@ -86,9 +86,16 @@ pub fn read_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Vec<String>>,
     let range = book
         .worksheet_range(&name)
         .map_err(|e| XlsxError::Unreadable(e.to_string()))?;
+    // The range starts at the first cell in use; columns before it stay, empty, so that
+    // a column keeps the letter the sheet shows.
+    let skipped = range.start().map_or(0, |(_, column)| column as usize);
     let mut rows: Vec<Vec<String>> = range
         .rows()
-        .map(|r| r.iter().map(cell_text).collect())
+        .map(|r| {
+            std::iter::repeat_n(String::new(), skipped)
+                .chain(r.iter().map(cell_text))
+                .collect()
+        })
         .collect();
     while rows
         .last()

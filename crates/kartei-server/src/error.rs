@@ -27,6 +27,8 @@ pub enum ApiError {
     PreconditionFailed {
         current: i64,
     },
+    /// The change is safe only against a known version: If-Match is required.
+    PreconditionRequired,
     LoginFailed,
     /// Too many failed sign-ins for this name; try again after this many seconds.
     TooManyAttempts {
@@ -36,6 +38,8 @@ pub enum ApiError {
     Busy,
     /// The request body is over the limit (2 MiB for JSON).
     TooLarge,
+    /// The request's address is longer than [`crate::MAX_URI`].
+    UriTooLong,
     /// A query of the request ran past [`crate::REQUEST_DEADLINE`] and was stopped.
     Timeout,
     Internal,
@@ -108,8 +112,10 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Busy => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -176,6 +182,11 @@ impl ApiError {
                 lang.pick("Der Datensatz wurde inzwischen geändert.", "The record has changed meanwhile."),
                 Some(lang.pick("Bitte neu laden und die Änderung erneut anwenden; es wurde nichts gespeichert.", "Please reload and apply your change again; nothing was saved.")),
             ),
+            ApiError::PreconditionRequired => (
+                "if-match-required",
+                lang.pick("If-Match fehlt.", "If-Match is missing."),
+                Some(lang.pick("Diese Änderung nennt einen Eintrag nach seiner Position; bitte die gelesene Version als If-Match senden, damit eine Änderung inzwischen nicht einen anderen Eintrag trifft.", "This change names an entry by its position; please send the version read as If-Match, so that a change meanwhile cannot hit another entry.")),
+            ),
             ApiError::Busy => (
                 "busy",
                 lang.pick("Läuft bereits.", "Already running."),
@@ -185,6 +196,11 @@ impl ApiError {
                 "too-large",
                 lang.pick("Der Inhalt ist zu groß.", "The body is too large."),
                 Some(lang.pick("Höchstens 2 MiB JSON je Anfrage; große Datenmengen bitte über den Import.", "At most 2 MiB of JSON per request; please send large amounts through the import.")),
+            ),
+            ApiError::UriTooLong => (
+                "uri-too-long",
+                lang.pick("Die Adresse ist zu lang.", "The address is too long."),
+                Some(lang.pick("Höchstens 8.192 Zeichen je Adresse; bitte den Filter kürzen oder die Liste über Gespeicherte Ansichten filtern.", "At most 8,192 characters per address; please shorten the filter or filter the list through a saved view.")),
             ),
             ApiError::Timeout => (
                 "timeout",

@@ -81,17 +81,41 @@ async fn docs_style() -> Response {
         .into_response()
 }
 
-/// Unknown paths: a page for browsers, a problem document for API clients.
-async fn not_found(request: Request) -> Response {
+/// The longest request address answered; longer ones get 414 with a problem document
+/// or a page. (The HTTP layer itself refuses addresses over 64 KiB with a bare 414.)
+pub const MAX_URI: usize = 8192;
+
+/// Whether the request comes from a browser page rather than an API client.
+fn wants_page(request: &Request) -> bool {
     let wants_html = request
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    if wants_html && !request.uri().path().starts_with("/api/") {
+    wants_html && !request.uri().path().starts_with("/api/")
+}
+
+/// Unknown paths: a page for browsers, a problem document for API clients.
+async fn not_found(request: Request) -> Response {
+    if wants_page(&request) {
         web::error::WebError::NotFound.into_response()
     } else {
         error::ApiError::NotFound.into_response()
+    }
+}
+
+/// Addresses over [`MAX_URI`] are refused before any handler parses them.
+async fn refuse_long_uris(request: Request, next: Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if length <= MAX_URI {
+        next.run(request).await
+    } else if wants_page(&request) {
+        web::error::WebError::UriTooLong.into_response()
+    } else {
+        error::ApiError::UriTooLong.into_response()
     }
 }
 
@@ -160,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), with_deadline))
+        .layer(middleware::from_fn(refuse_long_uris))
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn_with_state(
             state.clone(),

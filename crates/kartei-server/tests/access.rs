@@ -137,7 +137,14 @@ fn operations(doc: &Value, ids: &BTreeMap<String, String>) -> Vec<(String, Strin
         let filled = path
             .replace("{id}", ids.get(collection).unwrap_or(&none))
             .replace("{tag_id}", &none)
-            .replace("{collection}", "contacts");
+            .replace("{collection}", "contacts")
+            .replace("{address}", "iban%40example.org")
+            .replace("{number}", "030-1234567")
+            .replace("{position}", "0");
+        assert!(
+            !filled.contains('{'),
+            "{path}: a path parameter the walk does not fill"
+        );
         for method in item.as_object().unwrap().keys() {
             ops.push((method.to_uppercase(), filled.clone()));
         }

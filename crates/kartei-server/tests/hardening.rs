@@ -314,3 +314,222 @@ async fn a_query_past_the_deadline_gets_503(api: Api) {
     assert_eq!(fine.status, StatusCode::OK);
 }
 api_story!(a_query_past_the_deadline_gets_503);
+
+/// An address over the limit gets 414 with a problem document (API) or a page (web)
+/// that names the limit, in the reader's language; one at the limit is answered.
+async fn an_overlong_address_gets_414_that_names_the_limit(api: Api) {
+    let t = api.token("uwe", Role::User).await;
+    let (cookie, _) = web_session(&api, "ulla").await;
+    let auth = format!("Bearer {t}");
+    let filter = format!("last_name = \"{}\"", "x".repeat(9000));
+    let query = serde_urlencoded::to_string([("filter", &filter)]).unwrap();
+    let reply = api
+        .send(
+            "GET",
+            &format!("/api/v1/contacts?{query}"),
+            &[("authorization", &auth), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::URI_TOO_LONG);
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert_eq!(reply.body["type"], "urn:kartei:problem:uri-too-long");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("8,192"),
+        "{:?}",
+        reply.body
+    );
+    let (status, _, page) = api
+        .send_form(
+            "GET",
+            &format!("/contacts?{query}"),
+            &[("cookie", &cookie), ("accept", "text/html")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG);
+    assert!(page.contains("8.192 Zeichen"), "{page}");
+    // Just under the limit the address reaches the list, which judges the filter.
+    let short = format!(
+        "/api/v1/contacts?limit=1&sort={}",
+        "y".repeat(kartei_server::MAX_URI - 40)
+    );
+    let judged = api.call(&t, "GET", &short, None).await;
+    assert_eq!(
+        judged.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        judged.body
+    );
+    assert_eq!(judged.body["errors"][0]["field"], "sort");
+}
+api_story!(an_overlong_address_gets_414_that_names_the_limit);
+
+/// Twenty clients adding an e-mail each at once, none with If-Match, keep all twenty:
+/// the add works on what the record holds at that moment. Adding one it has changes
+/// nothing; removing takes any notation; an address goes by position and If-Match.
+async fn single_entries_are_added_and_removed_without_lost_updates(api: Api) {
+    let t = api.token("eva", Role::User).await;
+    let made = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"last_name": "Viele"})),
+        )
+        .await;
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let emails = format!("/api/v1/contacts/{id}/emails");
+    let adds = (0..20).map(|i| {
+        let body = json!({"address": format!("Nr{i}@Example.org"), "kind": "work"});
+        api.call(&t, "POST", &emails, Some(body))
+    });
+    for reply in futures_util::future::join_all(adds).await {
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let now = api
+        .call(&t, "GET", &format!("/api/v1/contacts/{id}"), None)
+        .await;
+    let mut held: Vec<&str> = now.body["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["address"].as_str().unwrap())
+        .collect();
+    held.sort_unstable();
+    let mut wanted: Vec<String> = (0..20).map(|i| format!("nr{i}@example.org")).collect();
+    wanted.sort_unstable();
+    assert_eq!(held, wanted);
+    assert_eq!(now.body["version"], 21);
+
+    // Again, in other case: nothing changes, not even the version.
+    let again = api
+        .call(
+            &t,
+            "POST",
+            &emails,
+            Some(json!({"address": "NR3@example.ORG"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["version"], 21);
+    // The list is full at 20 (a 21st is an input error, not data).
+    let full = api
+        .call(
+            &t,
+            "POST",
+            &emails,
+            Some(json!({"address": "eins.zu.viel@example.org"})),
+        )
+        .await;
+    assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(full.body["errors"][0]["field"], "emails");
+    let gone = api
+        .call(&t, "DELETE", &format!("{emails}/NR7@EXAMPLE.org"), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::OK, "{:?}", gone.body);
+    assert_eq!(gone.body["emails"].as_array().unwrap().len(), 19);
+    let twice = api
+        .call(&t, "DELETE", &format!("{emails}/nr7@example.org"), None)
+        .await;
+    assert_eq!(twice.status, StatusCode::NOT_FOUND);
+    let bad = api
+        .call(&t, "POST", &emails, Some(json!({"address": "kein-at"})))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["field"], "address", "{:?}", bad.body);
+
+    // Phones in any notation, on an organisation.
+    let org = api
+        .call(
+            &t,
+            "POST",
+            "/api/v1/organizations",
+            Some(json!({"name": "Telefon AG"})),
+        )
+        .await;
+    let org_id = org.body["id"].as_str().unwrap().to_string();
+    let phones = format!("/api/v1/organizations/{org_id}/phones");
+    let one = api
+        .call(&t, "POST", &phones, Some(json!({"number": "030 1234567"})))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+    assert_eq!(one.body["phones"][0]["number"], "+49301234567");
+    let same = api
+        .call(
+            &t,
+            "POST",
+            &phones,
+            Some(json!({"number": "+49 30 1234567"})),
+        )
+        .await;
+    assert_eq!(same.body["phones"].as_array().unwrap().len(), 1);
+    let off = api
+        .call(&t, "DELETE", &format!("{phones}/030-1234567"), None)
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
+    assert_eq!(off.body["phones"], json!([]));
+
+    // Addresses: added unless covered; removed by position only with If-Match.
+    let addresses = format!("/api/v1/contacts/{id}/addresses");
+    let home = json!({"street": "Hauptstraße 1", "postcode": "10115", "city": "Berlin"});
+    let added = api.call(&t, "POST", &addresses, Some(home)).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.body);
+    let covered = api
+        .call(
+            &t,
+            "POST",
+            &addresses,
+            Some(json!({"street": "Hauptstr. 1", "city": "berlin"})),
+        )
+        .await;
+    assert_eq!(covered.body["addresses"].as_array().unwrap().len(), 1);
+    let unsafe_remove = api
+        .call(&t, "DELETE", &format!("{addresses}/0"), None)
+        .await;
+    assert_eq!(unsafe_remove.status, StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(
+        unsafe_remove.header("content-type"),
+        "application/problem+json"
+    );
+    let version = covered.body["version"].as_i64().unwrap();
+    let auth = format!("Bearer {t}");
+    let stale = api
+        .send(
+            "DELETE",
+            &format!("{addresses}/0"),
+            &[
+                ("authorization", &auth),
+                ("if-match", &format!("\"{}\"", version - 1)),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    let removed = api
+        .send(
+            "DELETE",
+            &format!("{addresses}/0"),
+            &[
+                ("authorization", &auth),
+                ("if-match", &format!("\"{version}\"")),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.body);
+    assert_eq!(removed.body["addresses"], json!([]));
+
+    // A reader may not add.
+    let reader = api.token("rolf", Role::Readonly).await;
+    let refused = api
+        .call(
+            &reader,
+            "POST",
+            &emails,
+            Some(json!({"address": "x@example.org"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+api_story!(single_entries_are_added_and_removed_without_lost_updates);

@@ -242,7 +242,48 @@ impl Store {
         if_match: Option<i64>,
         patch: serde_json::Value,
     ) -> Result<Record<R>, StoreError> {
-        let row: Option<RecordRow> = tx.optional(&select_live(R::ENTITY, id)).await?;
+        self.edit_in(tx, defs, actor, id, if_match, |before: &R| {
+            let mut document = serde_json::to_value(before)?;
+            kartei_core::merge_patch::apply(&mut document, patch);
+            let changed = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
+            Ok(Some(changed))
+        })
+        .await
+    }
+
+    /// Changes one record by `edit` of what it holds now, read under a row lock in the
+    /// same transaction, so that a change without If-Match never loses a concurrent
+    /// one. `edit` answers `None` when there is nothing to change; the record stays as
+    /// it is, without a new version.
+    pub async fn edit<R: RecordData>(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        if_match: Option<i64>,
+        edit: impl FnOnce(&R) -> Result<Option<R>, StoreError>,
+    ) -> Result<Record<R>, StoreError> {
+        let defs = self.custom_fields(None).await?;
+        let mut tx = self.db.write().await?;
+        let record = self
+            .edit_in(&mut tx, &defs, actor, id, if_match, edit)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn edit_in<R: RecordData>(
+        &self,
+        tx: &mut Tx,
+        defs: &[CustomFieldDef],
+        actor: &Actor,
+        id: Uuid,
+        if_match: Option<i64>,
+        edit: impl FnOnce(&R) -> Result<Option<R>, StoreError>,
+    ) -> Result<Record<R>, StoreError> {
+        let mut locked = select_live(R::ENTITY, id);
+        // PostgreSQL: a second writer waits here and then sees the first one's change.
+        locked.lock(sea_query::LockType::Update);
+        let row: Option<RecordRow> = tx.optional(&locked).await?;
         let current = decode::<R>(row.ok_or(StoreError::NotFound)?)?;
         if if_match.is_some_and(|v| v != current.version) {
             return Err(StoreError::VersionConflict {
@@ -254,9 +295,14 @@ impl Store {
         if let Some(custom) = before.custom_mut() {
             custom.retain(|k, _| defs.iter().any(|d| d.entity == R::ENTITY && &d.key == k));
         }
-        let mut document = serde_json::to_value(&before)?;
-        kartei_core::merge_patch::apply(&mut document, patch);
-        let changed: R = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
+        let Some(changed) = edit(&before)? else {
+            let tags = tags_of(tx, &[id]).await?.remove(&id).unwrap_or_default();
+            return Ok(Record {
+                data: before,
+                tags,
+                ..current
+            });
+        };
         let pipelines = if R::ENTITY == Entity::Deal {
             crate::hooks::pipelines(tx).await?
         } else {

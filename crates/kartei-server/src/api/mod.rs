@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, and its OpenAPI 3.1 document.
 
+pub mod channels;
 pub mod dto;
 pub mod extract;
 pub mod history;
@@ -74,6 +75,7 @@ impl Modify for Security {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(records::RecordsApi::openapi());
+    doc.merge(channels::ChannelsApi::openapi());
     doc
 }
 
@@ -84,6 +86,7 @@ pub fn openapi_json() -> String {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(records::routes())
+        .merge(channels::routes())
         .route(
             "/api/v1/contacts/{id}/timeline",
             get(history::contact_timeline),

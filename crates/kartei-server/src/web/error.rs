@@ -26,6 +26,8 @@ pub enum WebError {
     Forbidden,
     Csrf,
     BadRequest,
+    /// The address is longer than [`crate::MAX_URI`].
+    UriTooLong,
     /// A query ran past the request's deadline.
     Timeout,
     Internal,
@@ -47,8 +49,10 @@ impl From<ApiError> for WebError {
             ApiError::BadRequest(_)
             | ApiError::Invalid(_)
             | ApiError::PreconditionFailed { .. }
+            | ApiError::PreconditionRequired
             | ApiError::TooLarge
             | ApiError::Busy => WebError::BadRequest,
+            ApiError::UriTooLong => WebError::UriTooLong,
             ApiError::Timeout => WebError::Timeout,
             ApiError::MethodNotAllowed
             | ApiError::LoginFailed
@@ -81,6 +85,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest => StatusCode::BAD_REQUEST,
+            WebError::UriTooLong => StatusCode::URI_TOO_LONG,
             WebError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,6 +97,7 @@ impl WebError {
             WebError::Forbidden => "error.forbidden",
             WebError::Csrf => "error.csrf",
             WebError::BadRequest => "error.bad_request",
+            WebError::UriTooLong => "error.uri_too_long",
             WebError::Timeout => "error.timeout",
             WebError::SignIn { .. } | WebError::Internal => "error.internal",
         }
