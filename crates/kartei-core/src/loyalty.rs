@@ -55,12 +55,38 @@ impl LoyaltyInput {
             check.fail("reason", ErrorCode::Required);
         }
         let kind = kind.unwrap_or_default();
-        let points = if kind == "earn" { points } else { -points };
+        // Out of range is refused above; saturating keeps i64::MIN from overflowing here.
+        let points = if kind == "earn" {
+            points
+        } else {
+            points.saturating_neg()
+        };
         check.finish(Booking {
             kind,
             points,
             reason: reason.unwrap_or_default(),
             order_id: self.order_id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_out_of_range_are_refused_without_overflow() {
+        for points in [i64::MIN, -1, 0, 10_000_001, i64::MAX] {
+            let input = LoyaltyInput {
+                kind: Some("redeem".into()),
+                points: Some(points),
+                reason: Some("Gutschein".into()),
+                order_id: None,
+            };
+            let Err(errors) = input.normalise() else {
+                panic!("{points} points were taken");
+            };
+            assert_eq!(errors[0].field, "points", "{points}");
+        }
     }
 }

@@ -186,21 +186,40 @@ async fn formulas_are_exported_as_text(api: Api) {
 }
 api_story!(formulas_are_exported_as_text);
 
-/// Numbers out of range get an answer, never a dropped connection.
+/// Numbers out of range get a 422 that names the parameter, never a dropped
+/// connection or a silent clamp.
 async fn huge_numbers_get_an_answer(api: Api) {
     let t = api.token("nora", Role::Readonly).await;
-    for path in [
-        "/api/v1/duplicates?offset=9223372036854775808",
-        "/api/v1/duplicates?offset=18446744073709551615&limit=18446744073709551615",
-        "/api/v1/contacts?limit=18446744073709551615",
+    for (path, field) in [
+        ("/api/v1/duplicates?offset=9223372036854775808", "offset"),
+        ("/api/v1/duplicates?offset=100001", "offset"),
+        ("/api/v1/duplicates?limit=0", "limit"),
+        ("/api/v1/contacts?limit=18446744073709551615", "limit"),
+        ("/api/v1/trash?entity=contact&limit=501", "limit"),
     ] {
         let reply = api.call(&t, "GET", path, None).await;
-        assert!(
-            reply.status.is_success() || reply.status.is_client_error(),
-            "{path}: {}",
-            reply.status
-        );
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(reply.body["errors"][0]["field"], field, "{path}");
     }
+    let fine = api
+        .call(
+            &t,
+            "GET",
+            "/api/v1/duplicates?offset=100000&limit=200",
+            None,
+        )
+        .await;
+    assert_eq!(fine.status, StatusCode::OK);
+    // A number too large for its type is malformed rather than out of range.
+    let malformed = api
+        .call(
+            &t,
+            "GET",
+            "/api/v1/duplicates?limit=18446744073709551616",
+            None,
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
 }
 api_story!(huge_numbers_get_an_answer);
 

@@ -27,13 +27,17 @@ pub struct ListParams {
     /// `op` one of eq, ne, lt, le, gt, ge, contains, starts_with, in, is_empty, and
     /// `{"op": "has_tag", "value": "VIP"}`, combined with `{"and": [...]}`, `{"or": [...]}`,
     /// `{"not": {...}}`. Fields: the record's fields and `custom.<key>`.
+    #[param(min_length = 1)]
     pub filter: Option<String>,
     /// A sortable field, `-` for descending (`name`, `-created_at`, `custom.key`). Ignored with `q`:
     /// search results come in relevance order.
+    #[param(min_length = 1)]
     pub sort: Option<String>,
     /// From the previous page's `next_cursor`.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// Page size, 1–500 (default 25).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// Also count all matches.
     pub total: Option<bool>,
@@ -45,6 +49,7 @@ pub struct PageParams {
     /// Continue after this entry.
     pub before: Option<Uuid>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

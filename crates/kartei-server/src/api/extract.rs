@@ -36,8 +36,8 @@ impl JsonBody {
     }
 }
 
-/// The version an `If-Match` header names (`"3"` or `W/"3"`); `None` without the header
-/// or for `*`.
+/// The version an `If-Match` header names (`"3"` or `W/"3"`); `None` without the header,
+/// for an empty one or for `*`.
 pub struct IfMatch(pub Option<i64>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
@@ -51,7 +51,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .to_str()
             .map_err(|_| ApiError::BadRequest(BadRequest::IfMatch))?
             .trim();
-        if text == "*" {
+        if text == "*" || text.is_empty() {
             return Ok(IfMatch(None));
         }
         let version = text
@@ -95,4 +95,25 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
 
 pub fn etag(version: i64) -> [(header::HeaderName, String); 1] {
     [(header::ETAG, format!("\"{version}\""))]
+}
+
+/// A numeric parameter within its documented range (`default` when not sent); outside
+/// it a 422 that names the parameter, never a silent clamp.
+pub fn within(
+    field: &str,
+    sent: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ApiError> {
+    let value = sent.unwrap_or(default);
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::Invalid(vec![
+            kartei_core::validation::FieldError::new(
+                field,
+                kartei_core::validation::ErrorCode::OutOfRange,
+            ),
+        ]))
+    }
 }

@@ -27,6 +27,7 @@ pub struct TimelineParams {
     pub kinds: Option<String>,
     pub cursor: Option<String>,
     /// 1–200 (default 30).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -68,13 +69,7 @@ async fn timeline(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let limit = p.limit.unwrap_or(30);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::Invalid(vec![FieldError::new(
-            "limit",
-            ErrorCode::OutOfRange,
-        )]));
-    }
+    let limit = super::extract::within("limit", p.limit, 30, 1..=200)?;
     // Unknown owners are 404, not an empty timeline.
     match owner {
         Entity::Contact => drop(s.store.get::<kartei_core::contact::ContactData>(id).await?),

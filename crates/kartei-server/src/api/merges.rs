@@ -59,9 +59,11 @@ pub struct CandidatesOut {
 pub struct CandidateParams {
     /// Where the page starts: `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Pairs to skip after the cursor (most likely first); prefer the cursor.
+    /// Pairs to skip after the cursor (most likely first), up to 100,000; prefer the cursor.
+    #[param(maximum = 100_000)]
     pub offset: Option<u64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -80,14 +82,11 @@ pub async fn candidates(
     // Read in this order: a scan seen as finished has its pairs written already.
     let running = s.jobs.duplicate_scan.running();
     let scan = s.store.duplicate_scan().await?;
-    let limit = p.limit.unwrap_or(50).clamp(1, 200);
+    let limit = super::extract::within("limit", p.limit, 50, 1..=200)?;
+    let offset = super::extract::within("offset", p.offset, 0, 0..=100_000)?;
     let (found, next_cursor) = s
         .store
-        .duplicate_candidates(
-            p.cursor.as_deref(),
-            p.offset.unwrap_or(0).min(100_000),
-            limit,
-        )
+        .duplicate_candidates(p.cursor.as_deref(), offset, limit)
         .await?;
     let ids: Vec<Uuid> = found.iter().flat_map(|c| [c.a, c.b]).collect();
     let names = s.store.display_names::<ContactData>(&ids).await?;

@@ -76,7 +76,85 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(records::RecordsApi::openapi());
     doc.merge(channels::ChannelsApi::openapi());
+    document_refusals(&mut doc);
     doc
+}
+
+/// The refusals any operation can answer with, added where an operation does not name
+/// them itself, so the document lists every status a client can get: what every
+/// request can meet (an address over the limit, a query past the deadline, a failure),
+/// what a signed-in request can meet (no or a wrong credential, a role that may not,
+/// a missing CSRF token), and what its parameters and body can cause.
+fn document_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    let refusals = |op: &mut Operation, signed_in: bool| {
+        let params = op.parameters.as_deref().unwrap_or_default();
+        let has = |place: ParameterIn| params.iter().any(|p| p.parameter_in == place);
+        let body = op.request_body.is_some();
+        let read = body || has(ParameterIn::Query) || has(ParameterIn::Header);
+        let mut add = |status: &str, when: bool, description: &str| {
+            if when && !op.responses.responses.contains_key(status) {
+                op.responses
+                    .responses
+                    .insert(status.to_string(), problem(description).into());
+            }
+        };
+        add(
+            "400",
+            read,
+            "Malformed: the body is not a JSON object, or a parameter cannot be read.",
+        );
+        add("401", signed_in, "No valid token or session.");
+        add(
+            "403",
+            signed_in,
+            "The role does not allow this, or the CSRF token of a session is missing.",
+        );
+        add(
+            "404",
+            has(ParameterIn::Path),
+            "No such record, or a path parameter that names none.",
+        );
+        add("413", body, "The body is over 2 MiB.");
+        add("414", true, "The address is over 8,192 characters.");
+        add(
+            "422",
+            body || has(ParameterIn::Query),
+            "Invalid input; `errors` names every failing field.",
+        );
+        add("500", true, "An internal error; nothing was saved.");
+        add(
+            "503",
+            true,
+            "A query ran past the request deadline; try again after Retry-After.",
+        );
+    };
+    for (path, item) in &mut doc.paths.paths {
+        let signing_in = path == "/api/v1/session";
+        for (op, anonymous) in [
+            (&mut item.get, false),
+            (&mut item.post, signing_in),
+            (&mut item.put, false),
+            (&mut item.patch, false),
+            (&mut item.delete, false),
+        ] {
+            if let Some(op) = op {
+                refusals(op, !anonymous);
+            }
+        }
+    }
 }
 
 pub fn openapi_json() -> String {

@@ -28,10 +28,7 @@ fn invalid(field: &str, code: ErrorCode) -> ApiError {
 }
 
 fn limit(requested: Option<u64>, default: u64) -> Result<u64, ApiError> {
-    match requested.unwrap_or(default) {
-        n @ 1..=MAX_LIMIT => Ok(n),
-        _ => Err(invalid("limit", ErrorCode::OutOfRange)),
-    }
+    super::extract::within("limit", requested, default, 1..=MAX_LIMIT)
 }
 
 pub async fn list<R: RecordData + ToSchema>(

@@ -21,6 +21,7 @@ pub struct TrashParams {
     pub entity: Entity,
     pub cursor: Option<String>,
     /// 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -53,7 +54,11 @@ pub async fn list(
     user.require(Permission::ReadRecords)?;
     let (items, next_cursor) = s
         .store
-        .trash(p.entity, p.cursor.as_deref(), p.limit.unwrap_or(50))
+        .trash(
+            p.entity,
+            p.cursor.as_deref(),
+            super::extract::within("limit", p.limit, 50, 1..=500)?,
+        )
         .await?;
     let items = items
         .into_iter()
