@@ -75,6 +75,14 @@ pub(crate) async fn live<R: RecordData>(tx: &mut Tx, id: Uuid) -> Result<Record<
     decode(row.ok_or(StoreError::NotFound)?)
 }
 
+/// The record with a JSON merge patch (RFC 7396) applied, not yet normalised.
+fn merged<R: RecordData>(before: &R, patch: serde_json::Value) -> Result<Option<R>, StoreError> {
+    let mut document = serde_json::to_value(before)?;
+    kartei_core::merge_patch::apply(&mut document, patch);
+    let changed = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
+    Ok(Some(changed))
+}
+
 pub(crate) fn decode<R: RecordData>(row: RecordRow) -> Result<Record<R>, StoreError> {
     let (id, version, created_at, updated_at, deleted_at, data) = row;
     Ok(Record {
@@ -207,13 +215,8 @@ impl Store {
         if_match: Option<i64>,
         patch: serde_json::Value,
     ) -> Result<Record<R>, StoreError> {
-        let defs = self.custom_fields(None).await?;
-        let mut tx = self.db.write().await?;
-        let record = self
-            .update_in(&mut tx, &defs, actor, id, if_match, patch)
-            .await?;
-        tx.commit().await?;
-        Ok(record)
+        self.edit(actor, id, if_match, |before: &R| merged(before, patch))
+            .await
     }
 
     /// Applies one merge patch to several records, all or none: the first record that
@@ -243,10 +246,7 @@ impl Store {
         patch: serde_json::Value,
     ) -> Result<Record<R>, StoreError> {
         self.edit_in(tx, defs, actor, id, if_match, |before: &R| {
-            let mut document = serde_json::to_value(before)?;
-            kartei_core::merge_patch::apply(&mut document, patch);
-            let changed = kartei_core::json::from_json(document).map_err(StoreError::Invalid)?;
-            Ok(Some(changed))
+            merged(before, patch)
         })
         .await
     }
