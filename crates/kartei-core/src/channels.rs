@@ -269,45 +269,39 @@ impl Channels<'_> {
         entry: ChannelEntry,
         region: &str,
     ) -> Result<bool, Vec<crate::validation::FieldError>> {
-        let full = |list: &str| {
-            vec![crate::validation::FieldError::new(
-                list,
-                ErrorCode::OutOfRange,
-            )]
-        };
+        /// Appends `entry` unless `list` has the same already; a full list refuses it.
+        fn push_new<T>(
+            list: &mut Vec<T>,
+            entry: T,
+            field: &str,
+            same: impl Fn(&T, &T) -> bool,
+        ) -> Result<bool, Vec<crate::validation::FieldError>> {
+            if list.iter().any(|x| same(&entry, x)) {
+                return Ok(false);
+            }
+            if list.len() >= MAX_ENTRIES {
+                return Err(vec![crate::validation::FieldError::new(
+                    field,
+                    ErrorCode::OutOfRange,
+                )]);
+            }
+            list.push(entry);
+            Ok(true)
+        }
         match entry {
             ChannelEntry::Email(e) => {
                 let e = single(e, normalise_emails, "emails")?;
-                if self.emails.iter().any(|x| x.address == e.address) {
-                    return Ok(false);
-                }
-                if self.emails.len() >= MAX_ENTRIES {
-                    return Err(full("emails"));
-                }
-                self.emails.push(e);
+                push_new(self.emails, e, "emails", |a, b| a.address == b.address)
             }
             ChannelEntry::Phone(p) => {
                 let p = single(p, |c, v| normalise_phones(c, v, region), "phones")?;
-                if self.phones.iter().any(|x| x.number == p.number) {
-                    return Ok(false);
-                }
-                if self.phones.len() >= MAX_ENTRIES {
-                    return Err(full("phones"));
-                }
-                self.phones.push(p);
+                push_new(self.phones, p, "phones", |a, b| a.number == b.number)
             }
             ChannelEntry::Address(a) => {
                 let a = single(a, normalise_addresses, "addresses")?;
-                if self.addresses.iter().any(|x| a.is_covered_by(x)) {
-                    return Ok(false);
-                }
-                if self.addresses.len() >= MAX_ENTRIES {
-                    return Err(full("addresses"));
-                }
-                self.addresses.push(a);
+                push_new(self.addresses, a, "addresses", Address::is_covered_by)
             }
         }
-        Ok(true)
     }
 
     /// Takes the entry out. Whether the record had it.
