@@ -7,7 +7,16 @@ use std::io::{Cursor, Write};
 #[derive(Debug, Clone, PartialEq)]
 pub enum XlsxError {
     Unreadable(String),
-    NoSuchSheet { wanted: String, sheets: Vec<String> },
+    NoSuchSheet {
+        wanted: String,
+        sheets: Vec<String>,
+    },
+    /// The sheet spans far more cells than it holds values.
+    Sparse {
+        rows: usize,
+        columns: usize,
+        values: usize,
+    },
 }
 
 impl std::fmt::Display for XlsxError {
@@ -21,6 +30,15 @@ impl std::fmt::Display for XlsxError {
                     sheets.join(", ")
                 )
             }
+            XlsxError::Sparse {
+                rows,
+                columns,
+                values,
+            } => write!(
+                f,
+                "the sheet spans {rows} rows and {columns} columns but holds only {values} \
+                 values; delete the empty rows and columns beyond the data"
+            ),
         }
     }
 }
@@ -83,20 +101,69 @@ pub fn read_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Vec<String>>,
             .cloned()
             .ok_or_else(|| XlsxError::Unreadable("no sheets".into()))?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| XlsxError::Unreadable(e.to_string()))?;
-    // The range starts at the first cell in use; columns before it stay, empty, so that
-    // a column keeps the letter the sheet shows.
-    let skipped = range.start().map_or(0, |(_, column)| column as usize);
-    let mut rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| {
-            std::iter::repeat_n(String::new(), skipped)
-                .chain(r.iter().map(cell_text))
-                .collect()
-        })
-        .collect();
+    // A damaged workbook can make the reader panic (a cell reference too long for its
+    // counters): that is one more way of being unreadable.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sheet_cells(&mut book, &name)
+    }))
+    .unwrap_or_else(|_| Err(XlsxError::Unreadable("damaged cell references".into())))
+}
+
+/// The size of the largest sheet Excel makes.
+const MAX_ROWS: u32 = 1 << 20;
+const MAX_COLUMNS: u32 = 1 << 14;
+
+/// Most cells a sheet may span for each cell that holds a value (plus [`SPAN_GRACE`]):
+/// the rows come out as a full rectangle, and a workbook that names one cell far out
+/// would otherwise cost memory for every empty cell before it.
+const SPAN_PER_VALUE: usize = 16;
+const SPAN_GRACE: usize = 1 << 20;
+
+/// The cells of sheet `name`, read one by one, as a rectangle from the first row that
+/// holds a value and from column A.
+fn sheet_cells<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Vec<Vec<String>>, XlsxError> {
+    let unreadable = |e: calamine::XlsxError| XlsxError::Unreadable(e.to_string());
+    let mut reader = book.worksheet_cells_reader(name).map_err(unreadable)?;
+    let mut values = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        if row >= MAX_ROWS || column >= MAX_COLUMNS {
+            return Err(XlsxError::Unreadable(format!(
+                "a cell outside any sheet (row {}, column {})",
+                u64::from(row) + 1,
+                u64::from(column) + 1
+            )));
+        }
+        let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        if !text.is_empty() {
+            values.push((row as usize, column as usize, text));
+        }
+    }
+    let Some(first) = values.iter().map(|(row, _, _)| *row).min() else {
+        return Ok(Vec::new());
+    };
+    let last = values.iter().map(|(row, _, _)| *row).max().unwrap_or(first);
+    let width = values
+        .iter()
+        .map(|(_, column, _)| column + 1)
+        .max()
+        .unwrap_or(0);
+    let height = last - first + 1;
+    let span = height.saturating_mul(width);
+    if span > values.len().saturating_mul(SPAN_PER_VALUE) + SPAN_GRACE {
+        return Err(XlsxError::Sparse {
+            rows: height,
+            columns: width,
+            values: values.len(),
+        });
+    }
+    let mut rows = vec![vec![String::new(); width]; height];
+    for (row, column, text) in values {
+        rows[row - first][column] = text;
+    }
     while rows
         .last()
         .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
@@ -161,6 +228,11 @@ pub fn write(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
         xml.push_str("</row>");
     }
     xml.push_str("</sheetData></worksheet>");
+    package(sheet, xml)
+}
+
+/// A workbook around one worksheet's XML.
+fn package(sheet: &str, xml: String) -> Vec<u8> {
     let files: [(&str, String); 5] = [
         (
             "[Content_Types].xml",
@@ -248,6 +320,66 @@ mod tests {
             read_sheet(b"PK\x03\x04 broken", None),
             Err(XlsxError::Unreadable(_))
         ));
+    }
+
+    fn sheet_of(cells: &str) -> Vec<u8> {
+        package(
+            "Blatt",
+            format!(
+                "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\
+                 <sheetData>{cells}</sheetData></worksheet>"
+            ),
+        )
+    }
+
+    fn cell(at: &str, text: &str) -> String {
+        format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{text}</t></is></c>")
+    }
+
+    #[test]
+    fn damaged_cell_references_are_refused() {
+        // Too long for the reader's counters, and past the last column a sheet has.
+        for at in ["ZZZZZZZZZZZZZZ1", "XFE1", "A1048577", "A99999999999"] {
+            let bytes = sheet_of(&format!("<row r=\"1\">{}</row>", cell(at, "x")));
+            assert!(
+                matches!(read_sheet(&bytes, None), Err(XlsxError::Unreadable(_))),
+                "{at}: {:?}",
+                read_sheet(&bytes, None)
+            );
+        }
+    }
+
+    #[test]
+    fn a_cell_far_out_is_refused_before_memory_is_spent_on_the_empty_ones() {
+        let far = sheet_of(&format!(
+            "<row r=\"1\">{}</row><row r=\"1048576\">{}</row>",
+            cell("A1", "Name"),
+            cell("XFD1048576", "x")
+        ));
+        let refused = read_sheet(&far, None).unwrap_err();
+        assert_eq!(
+            refused,
+            XlsxError::Sparse {
+                rows: 1_048_576,
+                columns: 16_384,
+                values: 2
+            }
+        );
+        assert!(refused.to_string().contains("delete the empty rows"));
+        // Rows before the first value are left out; columns before it stay, empty.
+        let offset = sheet_of(&format!(
+            "<row r=\"3\">{}</row><row r=\"5\">{}</row>",
+            cell("B3", "Name"),
+            cell("C5", "Meier")
+        ));
+        assert_eq!(
+            read_sheet(&offset, None).unwrap(),
+            [
+                vec!["", "Name", ""],
+                vec!["", "", ""],
+                vec!["", "", "Meier"]
+            ]
+        );
     }
 
     #[test]
