@@ -279,6 +279,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("account.new_password", "Neues Passwort", "New password"),
     ("account.repeat_password", "Neues Passwort wiederholen", "Repeat new password"),
     ("account.password_changed", "Passwort geändert. Andere Sitzungen wurden beendet; bitte neu anmelden.", "Password changed. Other sessions were ended; please sign in again."),
+    ("account.busy", "Gerade werden viele Passwörter geprüft; bitte in einigen Sekunden noch einmal versuchen. Es wurde nichts geändert.", "Many passwords are being checked right now; please try again in a few seconds. Nothing was changed."),
     ("account.wrong_password", "Das aktuelle Passwort stimmt nicht.", "The current password is wrong."),
     ("account.mismatch", "Die beiden neuen Passwörter sind verschieden.", "The two new passwords differ."),
     ("account.tokens", "API-Tokens", "API tokens"),

@@ -159,6 +159,61 @@ pub fn client_address(extensions: &axum::http::Extensions) -> String {
 /// How long a sign-in waits for a free hashing slot before it is told to come back.
 const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
+type HashingJob = Box<dyn FnOnce() + Send>;
+
+/// Password hashing on threads of its own, one per core. Each hash takes about 19 MiB;
+/// on a fixed set of threads that memory is reused, where on ever new blocking threads
+/// each one's allocator would keep its own copy. Work waits for a thread at most
+/// [`HASHING_WAIT`].
+pub struct Hashing {
+    slots: tokio::sync::Semaphore,
+    jobs: std::sync::mpsc::Sender<HashingJob>,
+}
+
+impl Hashing {
+    pub fn new(threads: usize) -> Hashing {
+        let (jobs, queue) = std::sync::mpsc::channel::<HashingJob>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..threads {
+            let queue = queue.clone();
+            // A thread that cannot start leaves its slot unused; the others serve.
+            let _ = std::thread::Builder::new()
+                .name(format!("kartei-hashing-{i}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    // Ends when the state, and with it the sender, is gone.
+                    let Ok(job) = job else { return };
+                    job();
+                });
+        }
+        Hashing {
+            slots: tokio::sync::Semaphore::new(threads),
+            jobs,
+        }
+    }
+
+    /// Runs `work` on a hashing thread; `None` when no thread became free in time.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _slot = tokio::time::timeout(HASHING_WAIT, self.slots.acquire())
+            .await
+            .ok()?
+            .ok()?;
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .ok()?;
+        answer.await.ok()
+    }
+}
+
 /// Checks a name and password (throttled per name and address, and per address) and
 /// opens a browser session. Unknown names cost the same time as wrong passwords, so
 /// names cannot be probed. Password hashing (about 19 MiB each) runs in as many slots
@@ -175,24 +230,19 @@ pub async fn sign_in(
             retry_after: wait.as_secs().max(1),
         });
     }
-    let Ok(Ok(slot)) =
-        tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned()).await
-    else {
-        return Err(ApiError::TooManyAttempts { retry_after: 1 });
-    };
     let found = state.store.user_credentials(name).await?;
     let hash = found
         .as_ref()
         .map_or(dummy_hash(), |(_, h)| h.as_str())
         .to_string();
     let password = password.to_string();
-    let verified = tokio::task::spawn_blocking(move || {
-        let ok = verify_password(&password, &hash);
-        drop(slot);
-        ok
-    })
-    .await
-    .unwrap_or(false);
+    let Some(verified) = state
+        .hashing
+        .run(move || verify_password(&password, &hash))
+        .await
+    else {
+        return Err(ApiError::TooManyAttempts { retry_after: 1 });
+    };
     let Some((user, _)) = found.filter(|_| verified) else {
         state.login_throttle.failed(name, address, started);
         return Err(ApiError::LoginFailed);

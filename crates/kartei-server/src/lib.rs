@@ -23,8 +23,8 @@ pub struct AppState {
     /// Set the `Secure` flag on cookies (behind HTTPS).
     pub secure_cookies: bool,
     pub login_throttle: Arc<throttle::LoginThrottle>,
-    /// Slots for password hashing, one per core: a sign-in flood cannot fill memory.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Password hashing, one thread per core: a sign-in flood cannot fill memory.
+    pub hashing: Arc<auth::Hashing>,
     pub jobs: Arc<jobs::Jobs>,
     /// How long the queries of one request may run (see [`REQUEST_DEADLINE`]).
     pub request_deadline: std::time::Duration,
@@ -40,7 +40,7 @@ impl AppState {
             store,
             secure_cookies,
             login_throttle: Arc::default(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(
+            hashing: Arc::new(auth::Hashing::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
             jobs: Arc::default(),

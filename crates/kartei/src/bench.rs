@@ -21,8 +21,8 @@ use uuid::Uuid;
 const WARM_UP: usize = 30;
 
 /// The filter of the list benchmark: customers in Berlin, sorted by name.
-const LIST_FILTER: &str = r#"{"and":[{"field":"lifecycle_stage","op":"eq","value":"customer"},{"field":"city","op":"eq","value":"Berlin"}]}"#;
-const SEARCHES: [(&str, &str); 3] = [
+pub(crate) const LIST_FILTER: &str = r#"{"and":[{"field":"lifecycle_stage","op":"eq","value":"customer"},{"field":"city","op":"eq","value":"Berlin"}]}"#;
+pub(crate) const SEARCHES: [(&str, &str); 3] = [
     ("search prefix \"Müll\"", "Müll"),
     ("search typo \"Schmitd\"", "Schmitd"),
     ("search e-mail \"schmidt@gmx\"", "schmidt@gmx"),
@@ -45,13 +45,13 @@ async fn bench_user(store: &Store, actor: &Actor) -> Result<kartei_store::users:
 /// The request path of the i-th sample of an operation.
 type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
 
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
+pub(crate) struct Stats {
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
 }
 
-fn stats(mut samples: Vec<Duration>) -> Stats {
+pub(crate) fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
     let at =
         |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
@@ -77,7 +77,7 @@ async fn measure<F: AsyncFnMut(usize) -> Result<(), CliError>>(
     Ok(stats(samples))
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 

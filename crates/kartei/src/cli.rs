@@ -59,6 +59,10 @@ pub enum Command {
     /// `.import` of the same file plus indexes, in the same run (needs an empty database
     /// and the sqlite3 program).
     BenchImport(BenchImportArgs),
+    /// Measure the server under load: --clients at once, mixed reads and writes over
+    /// HTTP for --seconds (seeds the database up to --contacts first); fails on any
+    /// error answer.
+    BenchLoad(BenchLoadArgs),
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +214,19 @@ pub struct BenchHistoryArgs {
     /// Requests per measured page.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchLoadArgs {
+    /// Contacts the database should hold; missing ones are seeded first.
+    #[arg(long, default_value_t = 100_000)]
+    pub contacts: usize,
+    /// Clients sending at the same time, each one request after the other.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// How long the load runs.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_import;
+pub mod bench_load;
 pub mod cli;
 pub mod config;
 pub mod export;

@@ -255,6 +255,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::bench_import::run(&store, &args).await?;
             store.close().await;
         }
+        Command::BenchLoad(args) => {
+            let store = settings.open().await?;
+            crate::bench_load::run(&store, &args).await?;
+            store.close().await;
+        }
         Command::BenchHistory(args) => {
             let store = settings.open().await?;
             crate::bench::history(&store, &args).await?;

@@ -989,3 +989,44 @@ async fn a_long_import_is_planned_in_chunks() {
     assert_eq!(count("organization"), 0);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The load benchmark runs its clients against a server of its own and reports every
+/// operation; a short run on a small database answers everything.
+fn load_benchmark(url: String) {
+    let (ok, out, err) = kartei(
+        &url,
+        &[
+            "bench-load",
+            "--contacts",
+            "300",
+            "--clients",
+            "8",
+            "--seconds",
+            "2",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    for op in [
+        "read by id",
+        "quick search",
+        "filtered list",
+        "read + change",
+        "create",
+    ] {
+        assert!(out.contains(op), "{op} missing: {out}");
+    }
+    assert!(out.contains("errors: 0"), "{out}");
+}
+
+#[test]
+fn load_benchmark_on_sqlite() {
+    let (url, _scratch) = kartei_store::testing::sqlite_url();
+    load_benchmark(url);
+}
+
+#[tokio::test]
+async fn load_benchmark_on_postgres() {
+    let (url, _scratch) = kartei_store::testing::postgres_url().await;
+    load_benchmark(url);
+}

@@ -68,10 +68,14 @@ async fn change_password(
         return Err(WebError::NotFound);
     };
     let current = form.raw("current").to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
+    let checked = state
+        .hashing
+        .run(move || verify_password(&current, &hash))
+        .await;
+    if checked.is_none() {
+        return page(&state, &session, None, None, Some(t("account.busy")), None).await;
+    }
+    if checked != Some(true) {
         return page(
             &state,
             &session,
