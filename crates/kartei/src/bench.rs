@@ -28,16 +28,36 @@ pub(crate) const SEARCHES: [(&str, &str); 3] = [
     ("search e-mail \"schmidt@gmx\"", "schmidt@gmx"),
 ];
 
+/// Seeds the database up to `contacts` (the generator seeded from `seed` and what is
+/// there); returns how many contacts it holds.
+pub(crate) async fn seed_up_to(store: &Store, contacts: usize, seed: u64) -> Result<i64, CliError> {
+    let have = crate::run::contact_count(store).await? as usize;
+    if have < contacts {
+        let missing = contacts - have;
+        eprintln!("seeding {missing} contacts first");
+        crate::seed::seed(store, missing, missing.div_ceil(8), seed + have as u64).await?;
+    }
+    Ok(crate::run::contact_count(store).await?)
+}
+
 /// The read-only user the benchmarks sign in as (created on first use).
 async fn bench_user(store: &Store, actor: &Actor) -> Result<kartei_store::users::User, CliError> {
-    Ok(match store.user_credentials("bench").await? {
+    user_named(store, actor, "bench", Role::Readonly).await
+}
+
+/// The user `name` with `role`, created with a random password on first use.
+pub(crate) async fn user_named(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    role: Role,
+) -> Result<kartei_store::users::User, CliError> {
+    Ok(match store.user_credentials(name).await? {
         Some((u, _)) => u,
         None => {
             let hash =
                 hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?;
-            store
-                .add_user(actor, "bench", Role::Readonly, &hash)
-                .await?
+            store.add_user(actor, name, role, &hash).await?
         }
     })
 }
@@ -82,13 +102,7 @@ pub(crate) fn ms(d: Duration) -> String {
 }
 
 pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
-    let have = crate::run::contact_count(store).await? as usize;
-    if have < args.contacts {
-        let missing = args.contacts - have;
-        eprintln!("seeding {missing} contacts first");
-        crate::seed::seed(store, missing, missing.div_ceil(8), 7 + have as u64).await?;
-    }
-    let total = crate::run::contact_count(store).await?;
+    let total = seed_up_to(store, args.contacts, 7).await?;
     let ids = store.sample_ids(Entity::Contact, 1000).await?;
     let defs = store.custom_fields(Some(Entity::Contact)).await?;
     let filter =

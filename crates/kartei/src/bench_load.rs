@@ -9,7 +9,7 @@ use crate::run::CliError;
 use kartei_core::access::Role;
 use kartei_core::record::Entity;
 use kartei_demo::demo::DemoRng;
-use kartei_server::auth::{hash_password, hash_secret, new_secret};
+use kartei_server::auth::{hash_secret, new_secret};
 use kartei_server::AppState;
 use kartei_store::{Actor, Store};
 use std::sync::Arc;
@@ -167,13 +167,7 @@ async fn client(
 }
 
 pub async fn run(store: &Store, args: &BenchLoadArgs) -> Result<(), CliError> {
-    let have = crate::run::contact_count(store).await? as usize;
-    if have < args.contacts {
-        let missing = args.contacts - have;
-        eprintln!("seeding {missing} contacts first");
-        crate::seed::seed(store, missing, missing.div_ceil(8), 11 + have as u64).await?;
-    }
-    let total = crate::run::contact_count(store).await?;
+    let total = crate::bench::seed_up_to(store, args.contacts, 11).await?;
     let ids = Arc::new(store.sample_ids(Entity::Contact, 1000).await?);
     if ids.is_empty() {
         return Err(CliError::Usage(
@@ -181,16 +175,7 @@ pub async fn run(store: &Store, args: &BenchLoadArgs) -> Result<(), CliError> {
         ));
     }
     let actor = Actor::system("bench-load");
-    let user = match store.user_credentials("bench-load").await? {
-        Some((u, _)) => u,
-        None => {
-            let hash =
-                hash_password(&new_secret("")).map_err(|_| CliError::Usage("hash".into()))?;
-            store
-                .add_user(&actor, "bench-load", Role::User, &hash)
-                .await?
-        }
-    };
+    let user = crate::bench::user_named(store, &actor, "bench-load", Role::User).await?;
     let token = new_secret("kt_");
     store
         .create_api_token(&actor, user.id, "bench-load", &hash_secret(&token))
