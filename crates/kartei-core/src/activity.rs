@@ -47,6 +47,7 @@ pub struct ActivityData {
     /// Calls and e-mails: `inbound` or `outbound`.
     pub direction: Option<String>,
     /// Calls: minutes.
+    #[schema(minimum = 0, maximum = 1440)]
     pub duration_minutes: Option<i64>,
     /// Calls: `reached`, `no_answer`, `voicemail`, `busy`, `wrong_number`.
     pub outcome: Option<String>,
@@ -99,6 +100,8 @@ impl RecordData for ActivityData {
     const FIELDS: &'static [FieldSpec] = ACTIVITY_FIELDS;
     const ENTITY: Entity = Entity::Activity;
     const LINKS_CONTACTS: bool = true;
+    const REQUIRED: &'static [&'static [&'static str]] =
+        &[&["kind"], &["contact_id", "organization_id", "deal_id"]];
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

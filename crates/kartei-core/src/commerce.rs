@@ -46,6 +46,7 @@ pub const CATEGORY_FIELDS: &[FieldSpec] = &[
 impl RecordData for ProductCategoryData {
     const FIELDS: &'static [FieldSpec] = CATEGORY_FIELDS;
     const ENTITY: Entity = Entity::ProductCategory;
+    const REQUIRED: &'static [&'static [&'static str]] = &[&["name"]];
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -89,9 +90,11 @@ pub struct ProductData {
     pub name: Option<String>,
     pub category_id: Option<Uuid>,
     /// Net price in minor units of `currency`.
+    #[schema(minimum = 0)]
     pub price_minor: Option<i64>,
     pub currency: Option<String>,
     /// VAT in basis points: 1900 = 19 %, 700 = 7 %.
+    #[schema(minimum = 0, maximum = 10000)]
     pub vat_rate_bp: Option<i64>,
     /// Inactive products are kept for old orders but not sold.
     pub active: Option<bool>,
@@ -112,6 +115,7 @@ pub const PRODUCT_FIELDS: &[FieldSpec] = &[
 impl RecordData for ProductData {
     const FIELDS: &'static [FieldSpec] = PRODUCT_FIELDS;
     const ENTITY: Entity = Entity::Product;
+    const REQUIRED: &'static [&'static [&'static str]] = &[&["name"]];
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -182,11 +186,15 @@ pub struct OrderLine {
     pub product_id: Option<Uuid>,
     /// What was sold; the product's name when empty.
     pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// Net unit price in minor units.
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 100000000000_i64)]
     pub unit_price_minor: Option<i64>,
     /// Discount in basis points (1000 = 10 %).
+    #[schema(minimum = 0, maximum = 10000)]
     pub discount_bp: Option<i64>,
+    #[schema(minimum = 0, maximum = 10000)]
     pub vat_rate_bp: Option<i64>,
     /// Computed: net amount of the line after discount.
     pub net_minor: Option<i64>,
@@ -205,6 +213,7 @@ pub struct OrderData {
     pub currency: Option<String>,
     pub contact_id: Option<Uuid>,
     pub organization_id: Option<Uuid>,
+    #[schema(min_items = 1, max_items = 500)]
     pub lines: Vec<OrderLine>,
     /// Computed totals (minor units): net, VAT and gross.
     pub net_minor: Option<i64>,
@@ -246,6 +255,8 @@ impl RecordData for OrderData {
     const FIELDS: &'static [FieldSpec] = ORDER_FIELDS;
     const ENTITY: Entity = Entity::Order;
     const LINKS_CONTACTS: bool = true;
+    const REQUIRED: &'static [&'static [&'static str]] =
+        &[&["number"], &["ordered_on"], &["contact_id"]];
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

@@ -44,6 +44,7 @@ pub struct ContactData {
     /// `new`, `contacted`, `qualified` or `unqualified`.
     pub lead_status: Option<String>,
     /// 0–100: how promising the lead is.
+    #[schema(minimum = 0, maximum = 100)]
     pub lead_score: Option<i64>,
     /// Set for new contacts until the review task of their owner is done.
     pub needs_check: bool,
@@ -117,6 +118,8 @@ impl RecordData for ContactData {
     const FIELDS: &'static [FieldSpec] = CONTACT_FIELDS;
     const SENSITIVE: &'static [&'static str] = &["bank"];
     const ENTITY: Entity = Entity::Contact;
+    const REQUIRED: &'static [&'static [&'static str]] =
+        &[&["last_name", "first_name", "organization_id"]];
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

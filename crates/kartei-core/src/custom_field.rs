@@ -64,10 +64,14 @@ pub struct ChoiceOption {
 #[serde(deny_unknown_fields)]
 pub struct CustomFieldInput {
     /// `contact` or `organization`.
+    #[schema(schema_with = party_entity)]
     pub entity: Entity,
     /// Stable key used in records and filters (`custom.<key>`): lower case, digits, `_`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$")]
     pub key: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     pub label_de: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     pub label_en: String,
     pub kind: CustomKind,
     #[serde(default)]
@@ -85,6 +89,19 @@ pub struct CustomFieldDef {
     pub label_en: String,
     pub kind: CustomKind,
     pub options: Vec<ChoiceOption>,
+}
+
+/// The kinds that carry custom fields, as the input schema names them.
+fn party_entity() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(
+            Entity::ALL
+                .iter()
+                .filter(|e| e.is_party())
+                .map(|e| e.as_str()),
+        ))
+        .build()
 }
 
 fn is_key(s: &str) -> bool {

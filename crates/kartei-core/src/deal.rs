@@ -36,12 +36,14 @@ pub(crate) fn normalise_currency(
 pub struct Stage {
     /// Assigned by the server when a stage is created; keep it when renaming.
     pub id: Option<Uuid>,
+    #[schema(value_type = String, required = true, pattern = r"\S")]
     pub name: Option<String>,
     /// Deals in this stage are won.
     pub won: bool,
     /// Deals in this stage are lost.
     pub lost: bool,
     /// Default probability (0–100) of deals in this stage.
+    #[schema(minimum = 0, maximum = 100)]
     pub probability: Option<i64>,
 }
 
@@ -50,6 +52,7 @@ pub struct Stage {
 pub struct PipelineData {
     pub name: Option<String>,
     /// In board order, left to right.
+    #[schema(min_items = 1, max_items = 30)]
     pub stages: Vec<Stage>,
     /// Why deals are lost, offered when a deal is closed as lost (with room for free
     /// text). Empty: the usual reasons in the reader's language.
@@ -86,6 +89,7 @@ pub struct PipelineStages {
 impl RecordData for PipelineData {
     const FIELDS: &'static [FieldSpec] = crate::fields::NAMED;
     const ENTITY: Entity = Entity::Pipeline;
+    const REQUIRED: &'static [&'static [&'static str]] = &[&["name"]];
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -181,6 +185,7 @@ pub struct DealData {
     pub currency: Option<String>,
     pub expected_close: Option<NaiveDate>,
     /// 0–100; the stage's default when empty.
+    #[schema(minimum = 0, maximum = 100)]
     pub probability: Option<i64>,
     pub owner_id: Option<Uuid>,
     /// The people involved; the first is the main contact.
@@ -214,6 +219,8 @@ impl RecordData for DealData {
     const FIELDS: &'static [FieldSpec] = DEAL_FIELDS;
     const ENTITY: Entity = Entity::Deal;
     const LINKS_CONTACTS: bool = true;
+    const REQUIRED: &'static [&'static [&'static str]] =
+        &[&["title"], &["pipeline_id"], &["stage_id"]];
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -243,8 +250,14 @@ impl RecordData for DealData {
                 },
                 None => check.fail("pipeline_id", ErrorCode::UnknownReference),
             },
-            (None, _) => check.fail("pipeline_id", ErrorCode::Required),
-            (_, None) => check.fail("stage_id", ErrorCode::Required),
+            (pipeline, stage) => {
+                if pipeline.is_none() {
+                    check.fail("pipeline_id", ErrorCode::Required);
+                }
+                if stage.is_none() {
+                    check.fail("stage_id", ErrorCode::Required);
+                }
+            }
         }
         if probability.is_some_and(|p| !(0..=100).contains(&p)) {
             check.fail("probability", ErrorCode::OutOfRange);

@@ -25,8 +25,12 @@ pub struct LoyaltyEntry {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoyaltyInput {
+    /// `earn`, `redeem` or `expire`.
+    #[schema(value_type = String, required = true)]
     pub kind: Option<String>,
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 10000000)]
     pub points: Option<i64>,
+    #[schema(value_type = String, required = true, pattern = r"\S")]
     pub reason: Option<String>,
     pub order_id: Option<Uuid>,
 }

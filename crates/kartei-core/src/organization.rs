@@ -20,6 +20,7 @@ pub struct OrganizationData {
     pub legal_form: Option<String>,
     pub industry: Option<String>,
     /// Number of employees.
+    #[schema(minimum = 0, maximum = 10000000)]
     pub team_size: Option<i64>,
     pub website: Option<String>,
     pub vat_id: Option<String>,
@@ -101,6 +102,7 @@ impl RecordData for OrganizationData {
     const FIELDS: &'static [FieldSpec] = ORGANIZATION_FIELDS;
     const SENSITIVE: &'static [&'static str] = &["bank"];
     const ENTITY: Entity = Entity::Organization;
+    const REQUIRED: &'static [&'static [&'static str]] = &[&["name"]];
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

@@ -180,6 +180,10 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin
     /// Top-level fields that [`RecordData::masked`] hides: a role that may not see
     /// them may not write them either (see [`sensitive_change`]).
     const SENSITIVE: &'static [&'static str] = &[];
+    /// What a new record must carry: from each group at least one field, given and not
+    /// blank. [`RecordData::normalise`] names a group's first field when none is; the
+    /// API documents the groups as the create body's required fields.
+    const REQUIRED: &'static [&'static [&'static str]] = &[];
 
     /// Checks every field, returning the normalised record or every failing field.
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>>;
@@ -305,3 +309,40 @@ pub(crate) fn flag(v: bool) -> IndexValue {
 
 /// The custom field map of kinds that have none.
 pub(crate) static NO_CUSTOM: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::ErrorCode;
+
+    /// An empty record fails with exactly one error per required group, on the group's
+    /// first field, so the documented required fields are the ones validation asks for.
+    fn required_groups_are_what_validation_asks<R: RecordData + Default>() {
+        let ctx = Context {
+            default_region: "DE",
+            today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            now: DateTime::UNIX_EPOCH,
+            custom_fields: &[],
+            pipelines: &[],
+        };
+        let errors = R::default().normalise(&ctx).err().unwrap_or_default();
+        let asked: BTreeSet<&str> = errors
+            .iter()
+            .filter(|e| matches!(e.code, ErrorCode::Required | ErrorCode::NameRequired))
+            .map(|e| e.field.as_str())
+            .collect();
+        let documented: BTreeSet<&str> = R::REQUIRED.iter().map(|group| group[0]).collect();
+        assert_eq!(asked, documented, "{:?}", R::ENTITY);
+    }
+
+    macro_rules! check_required {
+        ($($kind:ident / $module:ident: $data:ty = $name:literal, $collection:literal;)*) => {
+            $(required_groups_are_what_validation_asks::<$data>();)*
+        };
+    }
+
+    #[test]
+    fn every_kind_documents_the_fields_a_new_record_needs() {
+        with_record_kinds!(check_required);
+    }
+}

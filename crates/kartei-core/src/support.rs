@@ -49,6 +49,7 @@ impl RecordData for TicketData {
     const FIELDS: &'static [FieldSpec] = TICKET_FIELDS;
     const ENTITY: Entity = Entity::Ticket;
     const LINKS_CONTACTS: bool = true;
+    const REQUIRED: &'static [&'static [&'static str]] = &[&["subject"], &["contact_id"]];
 
     fn normalise(self, _ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();
@@ -143,8 +144,10 @@ impl RecordData for TicketData {
 pub struct FeedbackData {
     pub contact_id: Option<Uuid>,
     /// Net Promoter Score answer, 0–10.
+    #[schema(minimum = 0, maximum = 10)]
     pub nps: Option<i64>,
     /// Stars, 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: Option<i64>,
     pub review: Option<String>,
     /// Where it came from: survey, shop review, phone …
@@ -169,6 +172,8 @@ impl RecordData for FeedbackData {
     const FIELDS: &'static [FieldSpec] = FEEDBACK_FIELDS;
     const ENTITY: Entity = Entity::Feedback;
     const LINKS_CONTACTS: bool = true;
+    const REQUIRED: &'static [&'static [&'static str]] =
+        &[&["contact_id"], &["nps", "rating", "review"]];
 
     fn normalise(self, ctx: &Context<'_>) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker::default();

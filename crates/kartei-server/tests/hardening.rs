@@ -525,6 +525,18 @@ async fn single_entries_are_added_and_removed_without_lost_updates(api: Api) {
         )
         .await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    // Only a version as the ETag was sent names one; the document says so.
+    for unlike in ["3", "\"3", "W/3", "\"-1\"", "\"1234567890123456789\""] {
+        let refused = api
+            .send(
+                "DELETE",
+                &format!("{addresses}/0"),
+                &[("authorization", &auth), ("if-match", unlike)],
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{unlike}");
+    }
     let removed = api
         .send(
             "DELETE",

@@ -36,8 +36,8 @@ impl JsonBody {
     }
 }
 
-/// The version an `If-Match` header names (`"3"` or `W/"3"`); `None` without the header,
-/// for an empty one or for `*`.
+/// The version an `If-Match` header names (`"3"` or `W/"3"`, as the ETag was sent);
+/// `None` without the header, for an empty one or for `*`. Anything else is a 400.
 pub struct IfMatch(pub Option<i64>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
@@ -54,13 +54,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         if text == "*" || text.is_empty() {
             return Ok(IfMatch(None));
         }
-        let version = text
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>();
-        version
+        let digits = text
+            .strip_prefix("W/")
+            .unwrap_or(text)
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|d| (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+        digits
+            .and_then(|d| d.parse::<i64>().ok())
             .map(|v| IfMatch(Some(v)))
-            .map_err(|_| ApiError::BadRequest(BadRequest::IfMatch))
+            .ok_or(ApiError::BadRequest(BadRequest::IfMatch))
     }
 }
 

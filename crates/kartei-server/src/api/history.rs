@@ -24,6 +24,9 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct TimelineParams {
     /// Comma-separated kinds: activity, deal, order, ticket, feedback, loyalty, change (all when empty).
+    #[param(
+        pattern = r"^ *((activity|deal|order|ticket|feedback|loyalty|change) *)?(, *((activity|deal|order|ticket|feedback|loyalty|change) *)?)*$"
+    )]
     pub kinds: Option<String>,
     pub cursor: Option<String>,
     /// 1–200 (default 30).

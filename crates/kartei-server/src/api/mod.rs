@@ -77,7 +77,127 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(records::RecordsApi::openapi());
     doc.merge(channels::ChannelsApi::openapi());
     document_refusals(&mut doc);
+    document_inputs(&mut doc);
     doc
+}
+
+/// What the derived schemas cannot say by themselves: the versions an `If-Match` header
+/// names, and which fields a new record must carry (the kinds' [`RecordData::REQUIRED`];
+/// a PATCH body needs none of them).
+///
+/// [`RecordData::REQUIRED`]: kartei_core::record::RecordData::REQUIRED
+fn document_inputs(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{
+        AllOfBuilder, AnyOfBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    use utoipa::openapi::{Ref, RefOr};
+    let version = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r#"^(\*|(W/)?"[0-9]{1,18}")?$"#))
+        .description(Some(
+            "An ETag as read (`\"3\"` or `W/\"3\"`); `*` or empty: any version",
+        ))
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                if p.parameter_in == ParameterIn::Header && p.name == "If-Match" {
+                    p.schema = Some(version.clone().into());
+                }
+            }
+        }
+    }
+    merge_patches(doc);
+    let Some(components) = doc.components.as_ref() else {
+        return;
+    };
+    // A required field as its schema says, but given: not null, and a text not blank.
+    let given = |schema: &str, field: &str| {
+        let mut property = match components.schemas.get(schema) {
+            Some(RefOr::T(Schema::Object(o))) => match o.properties.get(field) {
+                Some(RefOr::T(Schema::Object(p))) => p.clone(),
+                _ => Default::default(),
+            },
+            _ => Default::default(),
+        };
+        if let SchemaType::Array(types) = &property.schema_type {
+            let types: Vec<Type> = types
+                .iter()
+                .filter(|t| **t != Type::Null)
+                .cloned()
+                .collect();
+            if let [one] = types.as_slice() {
+                property.schema_type = SchemaType::Type(one.clone());
+            }
+        }
+        if property.schema_type == SchemaType::Type(Type::String) && property.format.is_none() {
+            property.pattern = Some(r"\S".to_string());
+        }
+        property.default = None;
+        ObjectBuilder::new()
+            .property(field, property)
+            .required(field)
+            .build()
+    };
+    let mut bodies = Vec::new();
+    const TAG_REQUIRED: &[&[&str]] = &[&["name"]];
+    let tag_input = <kartei_core::tag::TagInput as utoipa::ToSchema>::name().into_owned();
+    let creates =
+        records::create_bodies()
+            .into_iter()
+            .chain([("/api/v1/tags", tag_input, TAG_REQUIRED)]);
+    for (path, schema, groups) in creates {
+        let mut all = AllOfBuilder::new().item(Ref::from_schema_name(&schema));
+        for group in groups {
+            all = match group {
+                [field] => all.item(given(&schema, field)),
+                fields => all.item(
+                    fields
+                        .iter()
+                        .fold(AnyOfBuilder::new(), |any, f| any.item(given(&schema, f)))
+                        .description(Some(format!("At least one of {}", fields.join(", ")))),
+                ),
+            };
+        }
+        bodies.push((path.to_string(), all.build()));
+    }
+    // A tag is attached by its id or by its name, not both.
+    let tag = AllOfBuilder::new()
+        .item(Ref::from_schema_name("AttachTag"))
+        .item(
+            OneOfBuilder::new()
+                .item(given("AttachTag", "tag_id"))
+                .item(given("AttachTag", "name")),
+        )
+        .build();
+    for path in doc.paths.paths.keys() {
+        if path.ends_with("/{id}/tags") {
+            bodies.push((path.clone(), tag.clone()));
+        }
+    }
+    for (path, body) in bodies {
+        let create = doc
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.post.as_mut());
+        if let Some(content) = create
+            .and_then(|op| op.request_body.as_mut())
+            .and_then(|b| b.content.get_mut("application/json"))
+        {
+            content.schema = Some(Schema::AllOf(body).into());
+        }
+    }
 }
 
 /// The refusals any operation can answer with, added where an operation does not name
@@ -154,6 +274,83 @@ fn document_refusals(doc: &mut utoipa::openapi::OpenApi) {
                 refusals(op, !anonymous);
             }
         }
+    }
+}
+
+/// A PATCH body is a JSON merge patch (RFC 7396): any field may be left out, and `null`
+/// clears one. Each PATCH body's schema `X` becomes `XPatch`, the same fields with
+/// nothing required and every field nullable.
+fn merge_patches(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
+    use utoipa::openapi::{Ref, RefOr};
+    let null = || {
+        Schema::Object(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(Type::Null)
+                .build(),
+        )
+    };
+    let nullable = |property: &RefOr<Schema>| -> RefOr<Schema> {
+        match property {
+            RefOr::T(Schema::Object(o)) => match &o.schema_type {
+                SchemaType::Type(t) if *t != Type::Null => {
+                    let mut o = o.clone();
+                    o.schema_type = SchemaType::from_iter([t.clone(), Type::Null]);
+                    if let Some(values) = o.enum_values.as_mut() {
+                        values.push(serde_json::Value::Null);
+                    }
+                    RefOr::T(Schema::Object(o))
+                }
+                _ => property.clone(),
+            },
+            RefOr::T(Schema::Array(a)) if a.schema_type == SchemaType::Type(Type::Array) => {
+                let mut a = a.clone();
+                a.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+                RefOr::T(Schema::Array(a))
+            }
+            other => RefOr::T(Schema::OneOf(
+                OneOfBuilder::new().item(other.clone()).item(null()).build(),
+            )),
+        }
+    };
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for item in doc.paths.paths.values_mut() {
+        let Some(content) = item
+            .patch
+            .as_mut()
+            .and_then(|op| op.request_body.as_mut())
+            .and_then(|b| b.content.get_mut("application/json"))
+        else {
+            continue;
+        };
+        let Some(RefOr::Ref(reference)) = &content.schema else {
+            continue;
+        };
+        let Some(name) = reference
+            .ref_location
+            .rsplit('/')
+            .next()
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let patch = format!("{name}Patch");
+        if !components.schemas.contains_key(&patch) {
+            let Some(RefOr::T(Schema::Object(base))) = components.schemas.get(&name) else {
+                continue;
+            };
+            let mut body = base.clone();
+            body.required.clear();
+            for property in body.properties.values_mut() {
+                *property = nullable(property);
+            }
+            components
+                .schemas
+                .insert(patch.clone(), RefOr::T(Schema::Object(body)));
+        }
+        content.schema = Some(RefOr::Ref(Ref::from_schema_name(patch)));
     }
 }
 

@@ -222,6 +222,7 @@ pub async fn attach_tag<R: RecordData>(
 ) -> Result<Json<TagOut>, ApiError> {
     user.require(Permission::WriteRecords)?;
     let AttachTag { tag_id, name } = body.parse()?;
+    let name = name.filter(|n| !n.trim().is_empty());
     let selector = match (tag_id, name) {
         (Some(id), None) => TagSelector::Id(id),
         (None, Some(name)) => TagSelector::Name(name),
@@ -357,6 +358,16 @@ macro_rules! record_kinds {
         /// The routes of every record kind.
         pub fn routes() -> axum::Router<AppState> {
             axum::Router::new()$(.merge($module::routes()))*
+        }
+
+        /// Per record kind its collection's path, the name of its schema and the fields a
+        /// new record needs ([`RecordData::REQUIRED`]), for the create bodies' documentation.
+        pub fn create_bodies() -> Vec<(&'static str, String, &'static [&'static [&'static str]])> {
+            vec![$((
+                concat!("/api/v1/", $collection),
+                <$data as ToSchema>::name().into_owned(),
+                <$data as RecordData>::REQUIRED,
+            )),*]
         }
 
         /// The OpenAPI paths of every record kind.

@@ -46,9 +46,11 @@ pub struct UserList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(pattern = r"\S")]
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -191,6 +193,7 @@ pub struct NewTokenOut {
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What the token is for, e.g. "Newsletter sync".
+    #[schema(pattern = r"\S")]
     pub name: String,
 }
 
