@@ -8,6 +8,7 @@ use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
 use kartei_core::import::{column_of, row_to_contact, suggest_with_custom, Target};
 use kartei_core::import_match::{changes, matched_contact, FieldChange, OnMatch};
+use kartei_core::import_set_aside::{keep_in_notes, set_aside, SetAside};
 use kartei_core::organization::OrganizationData;
 use kartei_core::record::Entity;
 use kartei_formats::csv;
@@ -388,7 +389,7 @@ impl Cursor<'_> {
                     contact: c.contact.clone(),
                     organization: c.organization.clone(),
                     external_id: c.uid.clone(),
-                    errors: Vec::new(),
+                    unreadable: Vec::new(),
                 })
                 .collect();
             self.at = end;
@@ -415,6 +416,9 @@ pub struct Options {
     pub on_match: OnMatch,
     pub owner: Option<Uuid>,
     pub lang: Lang,
+    /// Refuse a row with a value that fails its rule, instead of importing it without
+    /// that value (kept in its notes).
+    pub strict: bool,
 }
 
 /// What a check found: counts, the invalid rows, and the organisations named (with
@@ -427,6 +431,9 @@ pub struct Checked {
     counts: [usize; 4],
     /// Row index (0 = the first row after the header) and its problems.
     invalid: Vec<(usize, Vec<(String, String)>)>,
+    /// Rows imported without values that failed their rule: row index and, per value,
+    /// (column, message).
+    kept: Vec<(usize, Vec<(String, String)>)>,
     /// Organisations named, with their ids when they exist (for the count of new ones).
     organizations: HashMap<String, Option<Uuid>>,
     /// The first rows that change a contact they found, with what they change.
@@ -446,7 +453,8 @@ impl Checked {
         [new, update, skip, invalid, new_orgs]
     }
 
-    /// The invalid rows as they came, with an error column, as CSV in the file's
+    /// The rows refused and those imported without a value, as they came, with an
+    /// error column (what was refused or left out), as CSV in the file's
     /// delimiter (`;` for workbooks and vCards), with a byte-order mark for Excel.
     pub fn errors_csv(&self, table: &Table, lang: Lang) -> Result<String, ImportError> {
         let delimiter = match table.source {
@@ -457,7 +465,7 @@ impl Checked {
         let mut head = table.headers.clone();
         head.push(lang.pick("Fehler", "Error").to_string());
         out.push_str(&csv::line(&head, delimiter));
-        let mut invalid = self.invalid.iter().peekable();
+        let mut invalid = self.listed().into_iter().peekable();
         let mut cursor = table.cursor(0)?;
         let mut start = 0;
         while invalid.peek().is_some() && start < table.len {
@@ -492,10 +500,23 @@ impl Checked {
         self.changing
     }
 
-    /// (row as a spreadsheet numbers it, column, message) of every problem.
+    /// Rows refused and rows imported without a value, in file order.
+    fn listed(&self) -> Vec<&(usize, Vec<(String, String)>)> {
+        let mut rows: Vec<_> = self.invalid.iter().chain(&self.kept).collect();
+        rows.sort_by_key(|(i, _)| *i);
+        rows
+    }
+
+    /// How many rows are imported without a value that failed its rule.
+    pub fn kept_without_values(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// (row as a spreadsheet numbers it, column, message) of every problem: of rows
+    /// refused, and of values left out of rows imported.
     pub fn problems(&self) -> Vec<(usize, String, String)> {
         let mut out = Vec::new();
-        for (i, problems) in &self.invalid {
+        for (i, problems) in self.listed() {
             for (column, message) in problems {
                 // The header is row 1.
                 out.push((i + 2, column.clone(), message.clone()));
@@ -517,6 +538,7 @@ pub async fn check(
         targets: targets.to_vec(),
         counts: [0; 4],
         invalid: Vec::new(),
+        kept: Vec::new(),
         organizations: HashMap::new(),
         changes: Vec::new(),
         changing: 0,
@@ -552,6 +574,12 @@ pub async fn check(
             checked.counts[slot] += 1;
         }
         checked.organizations.extend(planned.organizations);
+        checked.kept.extend(
+            planned
+                .kept
+                .into_iter()
+                .map(|(i, values)| (start + i, values)),
+        );
         start = end;
     }
     Ok(checked)
@@ -561,6 +589,9 @@ pub async fn check(
 struct Planned {
     plans: Vec<Plan>,
     organizations: HashMap<String, Option<Uuid>>,
+    /// Rows (in this chunk) imported without values that failed their rule, with
+    /// (column, message) of each.
+    kept: Vec<(usize, Vec<(String, String)>)>,
 }
 
 /// How `match_by` finds existing contacts: by a column of theirs, or by the duplicate
@@ -669,6 +700,7 @@ async fn plan_rows(
 ) -> Result<Planned, StoreError> {
     let lang = options.lang;
     let mut plans = Vec::with_capacity(drafts.len());
+    let mut kept = Vec::new();
     let mut org_names: Vec<String> = drafts
         .iter()
         .filter_map(|d| d.organization.clone())
@@ -683,12 +715,20 @@ async fn plan_rows(
             (n, id)
         })
         .collect();
-    for draft in drafts {
-        let mut problems: Vec<(String, String)> = draft
-            .errors
-            .iter()
-            .map(|(c, e)| (c.clone(), e.message(lang).to_string()))
-            .collect();
+    for (row, draft) in drafts.into_iter().enumerate() {
+        let column =
+            |field: &str| column_of(field, &table.headers, targets).unwrap_or(field.to_string());
+        let mut problems: Vec<(String, String)> = Vec::new();
+        // Values that fail their rule: set aside into the notes, or (strict) refusing
+        // the row.
+        let mut aside: Vec<SetAside> = Vec::new();
+        for (header, value) in &draft.unreadable {
+            if options.strict {
+                problems.push((header.clone(), value.code.message(lang).to_string()));
+            } else {
+                aside.push(value.clone());
+            }
+        }
         let existing = if problems.is_empty() {
             match_key(&options.match_by, &draft, validator).and_then(|k| matches.get(&k).copied())
         } else {
@@ -697,37 +737,38 @@ async fn plan_rows(
         let mut contact = draft.contact;
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
-        // A row is checked as what it will become: a new contact, or the matched one
-        // filled in (or overwritten) as the options say. A new organisation gets its
-        // id only on the run, so a placeholder stands in for it while checking.
-        let mut current = None;
-        let checked = match existing {
-            Some(id) => {
-                let found =
-                    validator.without_deleted_fields(store.get::<ContactData>(id).await?.data);
-                let after =
-                    matched_contact(options.on_match, &found, &contact, store.default_region());
-                current = Some(found);
-                after
-            }
-            None => {
-                let mut c = contact.clone();
-                if draft.organization.is_some() {
-                    c.organization_id = Some(Uuid::nil());
+        let named_org = draft.organization.is_some();
+        let (mut current, mut verdict) = check_row(
+            store, validator, options, existing, &contact, &aside, named_org,
+        )
+        .await?;
+        if !options.strict && matches!(verdict, Err(StoreError::Invalid(_))) {
+            // Which of the row's own values fail (a matched contact's may too, and those
+            // are not the row's to drop).
+            if let Err(StoreError::Invalid(fields)) =
+                validator.check(with_placeholder(contact.clone(), named_org))
+            {
+                let failing: Vec<_> = fields.iter().map(|f| (f.field.clone(), f.code)).collect();
+                let mut trimmed = contact.clone();
+                if let Some(values) = set_aside(&mut trimmed, &failing) {
+                    aside.extend(values);
+                    contact = trimmed;
+                    (current, verdict) = check_row(
+                        store, validator, options, existing, &contact, &aside, named_org,
+                    )
+                    .await?;
                 }
-                c
             }
-        };
-        let verdict = validator.check(checked);
+        }
+        keep_in_notes(&mut contact, &aside, lang);
         let valid = match verdict {
             Ok(valid) => Some(valid),
             Err(StoreError::Invalid(fields)) => {
-                problems.extend(fields.into_iter().map(|f| {
-                    (
-                        column_of(&f.field, &table.headers, targets).unwrap_or(f.field),
-                        f.code.message(lang).to_string(),
-                    )
-                }));
+                problems.extend(
+                    fields
+                        .into_iter()
+                        .map(|f| (column(&f.field), f.code.message(lang).to_string())),
+                );
                 None
             }
             Err(e) => return Err(e),
@@ -739,6 +780,15 @@ async fn plan_rows(
                 continue;
             }
         };
+        if !aside.is_empty() {
+            kept.push((
+                row,
+                aside
+                    .iter()
+                    .map(|v| (column(&v.field), kept_message(v, lang)))
+                    .collect(),
+            ));
+        }
         plans.push(match (existing, current) {
             (Some(_), _) if options.on_match == OnMatch::Skip => Plan::Skip,
             (Some(id), Some(current)) => {
@@ -757,7 +807,53 @@ async fn plan_rows(
     Ok(Planned {
         plans,
         organizations,
+        kept,
     })
+}
+
+/// A row checked as what it will become: a new contact, or the matched one filled in
+/// (or overwritten) as the options say, with the values set aside in its notes. Returns
+/// the matched contact as it is now, and the verdict.
+async fn check_row(
+    store: &Store,
+    validator: &Validator,
+    options: &Options,
+    existing: Option<Uuid>,
+    row: &ContactData,
+    aside: &[SetAside],
+    named_org: bool,
+) -> Result<(Option<ContactData>, Result<Valid<ContactData>, StoreError>), StoreError> {
+    let mut row = row.clone();
+    keep_in_notes(&mut row, aside, options.lang);
+    Ok(match existing {
+        Some(id) => {
+            let found = validator.without_deleted_fields(store.get::<ContactData>(id).await?.data);
+            let after = matched_contact(options.on_match, &found, &row, store.default_region());
+            (Some(found), validator.check(after))
+        }
+        None => (None, validator.check(with_placeholder(row, named_org))),
+    })
+}
+
+/// A new organisation gets its id only on the run, so a placeholder stands in for it
+/// while checking.
+fn with_placeholder(mut c: ContactData, named_org: bool) -> ContactData {
+    if named_org {
+        c.organization_id = Some(Uuid::nil());
+    }
+    c
+}
+
+/// What the report says of a value set aside.
+fn kept_message(v: &SetAside, lang: Lang) -> String {
+    format!(
+        "{} {}",
+        v.code.message(lang),
+        lang.pick(
+            "Übernommen ohne diesen Wert; er steht in den Notizen.",
+            "Imported without this value; it is in the notes."
+        )
+    )
 }
 
 /// The value a row is matched by: its first e-mail address, its external id, customer

@@ -8,7 +8,7 @@ use crate::contact::ContactData;
 use crate::custom_field::CustomFieldDef;
 use crate::record::Entity;
 use crate::text::fold;
-use crate::validation::{ErrorCode, FieldError};
+use crate::validation::ErrorCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -235,9 +235,14 @@ fn first_only(targets: &mut [Target]) {
     }
 }
 
-/// A German, ISO or US date.
+/// A German, ISO or US date, or ISO 8601's basic form `19560409` (what many systems
+/// export).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let n = |r: std::ops::Range<usize>| t[r].parse::<u32>().ok();
+        return NaiveDate::from_ymd_opt(i32::try_from(n(0..4)?).ok()?, n(4..6)?, n(6..8)?);
+    }
     ["%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%m/%d/%Y", "%d/%m/%Y"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
@@ -290,15 +295,16 @@ pub struct RowDraft {
     pub contact: ContactData,
     pub organization: Option<String>,
     pub external_id: Option<String>,
-    /// (column header, error)
-    pub errors: Vec<(String, ErrorCode)>,
+    /// Values that could not be read where they belong (a date that is none), with
+    /// their column header: the import sets them aside or, when strict, refuses the row.
+    pub unreadable: Vec<(String, crate::import_set_aside::SetAside)>,
 }
 
 pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) -> RowDraft {
     let mut c = ContactData::default();
     let mut organization = None;
     let mut external_id = None;
-    let mut errors = Vec::new();
+    let mut unreadable = Vec::new();
     let mut address = Address::default();
     let mut house = None;
     let mut custom: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -344,9 +350,13 @@ pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) ->
             Target::Country => address.country = Some(country_code(value)),
             Target::Birthday => match parse_date(value) {
                 Some(d) => c.birthday = Some(d),
-                None => errors.push((
+                None => unreadable.push((
                     headers.get(i).cloned().unwrap_or_default(),
-                    ErrorCode::InvalidDate,
+                    crate::import_set_aside::SetAside {
+                        field: "birthday".into(),
+                        value: value.to_string(),
+                        code: ErrorCode::InvalidDate,
+                    },
                 )),
             },
             Target::CustomerNumber => c.customer_number = v,
@@ -371,7 +381,7 @@ pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) ->
         contact: c,
         organization,
         external_id,
-        errors,
+        unreadable,
     }
 }
 
@@ -417,14 +427,6 @@ pub fn column_of(field: &str, headers: &[String], targets: &[Target]) -> Option<
         Target::Phone => found(&Target::Mobile),
         _ => None,
     })
-}
-
-/// Errors of a draft as field errors named by column (for a uniform report).
-pub fn as_field_errors(errors: &[(String, ErrorCode)]) -> Vec<FieldError> {
-    errors
-        .iter()
-        .map(|(c, e)| FieldError::new(c.clone(), *e))
-        .collect()
 }
 
 #[cfg(test)]
@@ -533,9 +535,19 @@ mod tests {
         );
         assert_eq!(d.contact.addresses[0].country.as_deref(), Some("DE"));
         assert_eq!(
-            d.errors,
-            vec![("Geburtstag".to_string(), ErrorCode::InvalidDate)]
+            d.unreadable,
+            vec![(
+                "Geburtstag".to_string(),
+                crate::import_set_aside::SetAside {
+                    field: "birthday".into(),
+                    value: "kein Datum".into(),
+                    code: ErrorCode::InvalidDate
+                }
+            )]
         );
+        assert_eq!(parse_date("19560409"), NaiveDate::from_ymd_opt(1956, 4, 9));
+        assert_eq!(parse_date("19551192"), None);
+        assert_eq!(parse_date("1956040"), None);
         assert_eq!(column_of("emails[0].address", &headers, &targets), None);
         assert_eq!(
             column_of("addresses[0].postcode", &headers, &targets).as_deref(),

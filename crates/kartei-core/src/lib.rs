@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod import;
 pub mod import_match;
 pub mod import_presets;
+pub mod import_set_aside;
 pub mod json;
 pub mod loyalty;
 pub mod matching;

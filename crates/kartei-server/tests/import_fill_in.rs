@@ -19,6 +19,7 @@ fn options(match_by: &str, on_match: OnMatch) -> Options {
         on_match,
         owner: None,
         lang: Lang::De,
+        strict: false,
     }
 }
 

@@ -23,6 +23,7 @@ fn options(match_by: &str) -> Options {
         on_match: kartei_core::import_match::OnMatch::FillIn,
         owner: None,
         lang: Lang::De,
+        strict: false,
     }
 }
 

@@ -153,6 +153,7 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
             dry_run: false,
             match_by: "email".into(),
             on_match: "fill_in".into(),
+            strict: false,
             errors: None,
             owner: None,
             lang: "en".into(),

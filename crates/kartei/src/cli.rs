@@ -278,7 +278,14 @@ pub struct ImportArgs {
     /// `replace` (the file's values overwrite the contact's) or `skip`.
     #[arg(long, default_value = "fill_in")]
     pub on_match: String,
-    /// Write invalid rows here, as CSV with an error column.
+    /// Refuse a row with a value that fails its rule (a birthday that is no date, an
+    /// e-mail address, phone number or postcode that is not one). Without it such a row
+    /// is imported without that value, which goes into the contact's notes, and the
+    /// contact is marked "needs check".
+    #[arg(long)]
+    pub strict: bool,
+    /// Write invalid rows (and rows imported without a value) here, as CSV with an error
+    /// column.
     #[arg(long)]
     pub errors: Option<std::path::PathBuf>,
     /// The user who owns new contacts and gets their review tasks.

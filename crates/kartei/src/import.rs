@@ -183,6 +183,7 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         on_match,
         owner,
         lang,
+        strict: args.strict,
     };
     let checked = check(store, &table, &targets, &options)
         .await
@@ -197,6 +198,16 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         lang.pick("ungültig", "invalid"),
         lang.pick("neue Organisationen", "new organisations"),
     );
+    if checked.kept_without_values() > 0 {
+        println!(
+            "{}: {}",
+            lang.pick(
+                "ohne einen ungültigen Wert übernommen (in den Notizen)",
+                "imported without an invalid value (kept in the notes)"
+            ),
+            checked.kept_without_values()
+        );
+    }
     for (row, column, message) in checked.problems() {
         println!("{} {row}, {column}: {message}", lang.pick("Zeile", "row"));
     }

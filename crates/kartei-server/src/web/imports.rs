@@ -269,6 +269,7 @@ struct MapPage {
     match_choices: Vec<(String, String)>,
     match_by: String,
     on_match: String,
+    strict: bool,
     /// After a check.
     report: Option<Report>,
 }
@@ -277,6 +278,8 @@ struct MapPage {
 /// problems (row, column, message) and how many there are in all.
 struct Report {
     counts: [usize; 5],
+    /// Rows imported without a value that failed its rule.
+    kept: usize,
     problems: Vec<(usize, String, String)>,
     total: usize,
     /// The first rows that change a contact they found, with their changes.
@@ -293,6 +296,7 @@ struct Choices {
     targets: Vec<Target>,
     match_by: String,
     on_match: String,
+    strict: bool,
 }
 
 fn target_options(
@@ -396,6 +400,7 @@ async fn map_page(
         targets: target_options(lang, defs),
         match_by: choices.match_by.clone(),
         on_match: choices.on_match.clone(),
+        strict: choices.strict,
         report,
     };
     Ok(Html(page.render()?).into_response())
@@ -417,6 +422,7 @@ async fn mapping(
         targets: chosen_targets(&upload.table, &defs, |k| q.get(k).cloned()),
         match_by: "email".into(),
         on_match: OnMatch::default().as_str().into(),
+        strict: false,
     };
     map_page(&state, &session, id, &upload, &defs, &choices, None).await
 }
@@ -440,11 +446,13 @@ async fn submit(
         .and_then(OnMatch::parse)
         .unwrap_or_default();
     let on_match = chosen.as_str().to_string();
+    let strict = form.get("strict").is_some();
     let options = Options {
         match_by: match_by.clone(),
         on_match: chosen,
         owner: Some(session.user.id),
         lang: session.lang,
+        strict,
     };
     // The mapping can be kept under a name for the next file.
     if let Some(name) = form.get("save_preset") {
@@ -505,6 +513,7 @@ async fn submit(
     let lang = session.lang;
     let report = Report {
         counts: checked.counts(),
+        kept: checked.kept_without_values(),
         total: problems.len(),
         problems: problems.into_iter().take(200).collect(),
         changing: checked.changing(),
@@ -534,6 +543,7 @@ async fn submit(
         targets,
         match_by,
         on_match,
+        strict,
     };
     map_page(&state, &session, id, &upload, &defs, &choices, Some(report)).await
 }

@@ -31,7 +31,9 @@ impl Store {
             .into_iter()
             .map(|c| {
                 let mut c = c.into_inner();
-                c.needs_check = self.review_days.is_some();
+                // Marked for review like any new contact; a row imported without a
+                // value that failed its rule is marked either way.
+                c.needs_check |= self.review_days.is_some();
                 (Uuid::now_v7(), c)
             })
             .collect();
