@@ -228,7 +228,9 @@ pub fn email_key(address: &str) -> String {
 
 /// Blocking keys of a contact: two contacts are compared only when they share one. A
 /// mailbox, a phone number, the sound of the name (order-independent, so swapped first
-/// and last names meet; short forms use the full first name), and street with postcode.
+/// and last names meet; short forms use the full first name), street with postcode,
+/// postcode with house number, postcode with the surname's first letters, birth date
+/// with the first name's sound, birth year with the surname's sound.
 pub fn contact_keys(c: &ContactData) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     keys.extend(
@@ -256,9 +258,46 @@ pub fn contact_keys(c: &ContactData) -> Vec<String> {
         };
         keys.push(format!("n:{a}:{b}"));
     }
+    // A typo in the name and one in the street should not hide a pair: further keys
+    // pair one fact with another, so two typos in different facts still leave one key.
+    if let (Some(day), Some(first)) = (c.birthday, &first) {
+        keys.push(format!("d:{day}:{first}"));
+    }
+    if let (Some(day), Some(last)) = (c.birthday, &last) {
+        keys.push(format!("y:{}:{last}", day.format("%Y")));
+    }
+    let last_start: Option<String> = c
+        .last_name
+        .as_deref()
+        .map(|l| {
+            fold(l)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(3)
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty());
     for a in &c.addresses {
-        if let (Some(street), Some(postcode)) = (a.street.as_deref(), a.postcode.as_deref()) {
-            keys.push(format!("a:{}:{postcode}", street_key(street)));
+        let Some(postcode) = a.postcode.as_deref() else {
+            continue;
+        };
+        if let Some(street) = a.street.as_deref() {
+            let street = street_key(street);
+            let house: String = street
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !house.is_empty() {
+                keys.push(format!("h:{postcode}:{house}"));
+            }
+            keys.push(format!("a:{street}:{postcode}"));
+        }
+        if let Some(start) = &last_start {
+            keys.push(format!("s:{postcode}:{start}"));
         }
     }
     keys.sort();
@@ -314,6 +353,7 @@ pub enum Reason {
     SameAddress,
     SameCity,
     SameOrganization,
+    SameBirthday,
 }
 
 impl Reason {
@@ -337,6 +377,7 @@ impl Reason {
             Reason::SameAddress => lang.pick("gleiche Anschrift", "same address"),
             Reason::SameCity => lang.pick("gleicher Ort", "same city"),
             Reason::SameOrganization => lang.pick("gleiche Organisation", "same organisation"),
+            Reason::SameBirthday => lang.pick("gleicher Geburtstag", "same birthday"),
         }
     }
 
@@ -350,7 +391,7 @@ impl Reason {
             Reason::SameName => 45,
             Reason::SwappedNames | Reason::NameSoundsAlike => 40,
             Reason::Nickname | Reason::NameTypo => 35,
-            Reason::SameAddress => 25,
+            Reason::SameAddress | Reason::SameBirthday => 25,
             Reason::SameCity | Reason::SameOrganization => 15,
         }
     }
@@ -378,6 +419,9 @@ fn same_text(a: Option<&str>, b: Option<&str>, key: impl Fn(&str) -> String) -> 
         _ => false,
     }
 }
+
+/// What two birth dates that differ in more than one part take off a score.
+const DIFFERENT_BIRTHDAY: u32 = 30;
 
 /// A name this many contacts share is common: as evidence it weighs less.
 pub const COMMON_NAME_FROM: u32 = 10;
@@ -423,31 +467,33 @@ pub fn score_with_namesakes(a: &ContactData, b: &ContactData, namesakes: u32) ->
     let first_equal = same_text(af, bf, fold);
     let first_alias = !first_equal && same_text(af, bf, first_name_key);
     let last_sounds = !last_equal && same_text(al, bl, cologne_phonetic);
-    let last_typo = !last_equal
-        && !last_sounds
-        && matches!((al, bl), (Some(x), Some(y)) if crate::fuzzy::within_one_edit(&fold(x), &fold(y)));
-    let first_close = first_equal
-        || first_alias
-        || same_text(af, bf, cologne_phonetic)
-        || af.is_none()
-        || bf.is_none();
+    let one_edit = |x: Option<&str>, y: Option<&str>| matches!((x, y), (Some(x), Some(y)) if crate::fuzzy::within_one_edit(&fold(x), &fold(y)));
+    let last_typo = !last_equal && !last_sounds && one_edit(al, bl);
+    let first_sounds = !first_equal && !first_alias && same_text(af, bf, cologne_phonetic);
+    let first_typo = !first_equal && !first_alias && !first_sounds && one_edit(af, bf);
+    let first_close =
+        first_equal || first_alias || first_sounds || first_typo || af.is_none() || bf.is_none();
+    let last_close = last_equal || last_sounds || last_typo;
+    let swapped = same_text(af, bl, fold) && same_text(al, bf, fold);
     if last_equal && first_equal {
         reasons.push(Reason::SameName);
-    } else if same_text(af, bl, fold) && same_text(al, bf, fold) {
+    } else if swapped {
         reasons.push(Reason::SwappedNames);
-    } else if (last_equal || last_sounds || last_typo) && first_close {
-        if last_sounds
-            || (last_equal && !first_equal && !first_alias && af.is_some() && bf.is_some())
-        {
+    } else if last_close && first_close {
+        if last_sounds || first_sounds {
             reasons.push(Reason::NameSoundsAlike);
         }
-        if last_typo {
+        if last_typo || first_typo {
             reasons.push(Reason::NameTypo);
         }
         if first_alias {
             reasons.push(Reason::Nickname);
         }
     }
+    // Two people with clearly different first names are not one because they share
+    // what a company or a household gives its members: a switchboard number, an
+    // address, an organisation. (A surname alone may change, on marriage.)
+    let names_differ = !swapped && !first_close;
     let same_place = a.addresses.iter().any(|x| {
         b.addresses.iter().any(|y| {
             same_text(x.street.as_deref(), y.street.as_deref(), street_key)
@@ -467,6 +513,35 @@ pub fn score_with_namesakes(a: &ContactData, b: &ContactData, namesakes: u32) ->
     if a.organization_id.is_some() && a.organization_id == b.organization_id {
         reasons.push(Reason::SameOrganization);
     }
+    if names_differ {
+        reasons.retain(|r| {
+            !matches!(
+                r,
+                Reason::SamePhone
+                    | Reason::SameAddress
+                    | Reason::SameCity
+                    | Reason::SameOrganization
+            )
+        });
+    }
+    let birthdays_differ = match (a.birthday, b.birthday) {
+        (Some(x), Some(y)) if x == y => {
+            reasons.push(Reason::SameBirthday);
+            false
+        }
+        // A birth date typed with one part wrong still points to one person; two that
+        // differ in more are evidence against.
+        (Some(x), Some(y)) => {
+            use chrono::Datelike;
+            let same = [
+                x.year() == y.year(),
+                x.month() == y.month(),
+                x.day() == y.day(),
+            ];
+            same.iter().filter(|s| **s).count() < 2
+        }
+        _ => false,
+    };
     // Several name reasons are one piece of evidence (the name); it counts once, at its
     // strongest. Facts beyond the name add up.
     let is_name = |r: &&Reason| {
@@ -493,8 +568,13 @@ pub fn score_with_namesakes(a: &ContactData, b: &ContactData, namesakes: u32) ->
         .filter(|r| !is_name(r))
         .map(|r| r.weight())
         .sum();
+    let against = if birthdays_differ {
+        DIFFERENT_BIRTHDAY
+    } else {
+        0
+    };
     MatchScore {
-        score: (name + facts).min(100),
+        score: (name + facts).saturating_sub(against).min(100),
         reasons,
     }
 }
@@ -619,5 +699,70 @@ mod tests {
             namesakes.score < 30,
             "a shared surname alone is weak: {namesakes:?}"
         );
+    }
+
+    #[test]
+    fn colleagues_are_not_one_person() {
+        let org = "0190f000-0000-7000-8000-000000000001";
+        let desk = |first: &str, last: &str| {
+            c(
+                json!({"first_name": first, "last_name": last, "organization_id": org,
+                "phones": [{"number": "+49301234567"}],
+                "addresses": [{"street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin"}]}),
+            )
+        };
+        let colleagues = score(&desk("Anna", "Weber"), &desk("Bernd", "Kaiser"));
+        assert!(colleagues.score < POSSIBLE_FROM, "{colleagues:?}");
+        let relatives = score(&desk("Anna", "Weber"), &desk("Peter", "Weber"));
+        assert!(relatives.score < POSSIBLE_FROM, "{relatives:?}");
+        let same = score(&desk("Anna", "Weber"), &desk("Anna", "Webber"));
+        assert!(same.score >= LIKELY_FROM, "one typo, same desk: {same:?}");
+    }
+
+    #[test]
+    fn birth_dates_and_first_name_typos_count() {
+        let a = c(
+            json!({"first_name": "Olivia", "last_name": "White", "birthday": "1956-04-09",
+            "addresses": [{"street": "Wallaby Place 7", "postcode": "2119", "city": "Cleveland"}]}),
+        );
+        let typo = c(
+            json!({"first_name": "Olizvia", "last_name": "White", "birthday": "1956-04-09",
+            "addresses": [{"street": "Wallaby Place 7", "postcode": "2119", "city": "Cleveland"}]}),
+        );
+        let m = score(&a, &typo);
+        assert_eq!(
+            m.reasons,
+            [Reason::NameTypo, Reason::SameAddress, Reason::SameBirthday]
+        );
+        assert!(m.score >= LIKELY_FROM, "{m:?}");
+        // A birth date with one part mistyped takes nothing off; one that differs in
+        // more says these are two people.
+        let mut month_off = typo.clone();
+        month_off.birthday = "1956-05-09".parse().ok();
+        assert_eq!(score(&a, &month_off).score, 35 + 25);
+        let mut other = typo.clone();
+        other.birthday = "1971-10-23".parse().ok();
+        assert!(score(&a, &other).score < POSSIBLE_FROM);
+    }
+
+    #[test]
+    fn two_typos_in_different_facts_still_share_a_key() {
+        // Surname and street both mistyped: birth date with the first name still meets.
+        let a = contact_keys(&c(
+            json!({"first_name": "Olivia", "last_name": "White", "birthday": "1956-04-09",
+            "addresses": [{"street": "Wallaby Place 7", "postcode": "2119"}]}),
+        ));
+        let b = contact_keys(&c(
+            json!({"first_name": "Olivia", "last_name": "Whitre", "birthday": "1956-04-09",
+            "addresses": [{"street": "Walaby Place 7", "postcode": "2119"}]}),
+        ));
+        assert!(a.iter().any(|k| b.contains(k)), "{a:?} / {b:?}");
+        // No birthday: postcode and house number, or postcode and the surname's start.
+        let a = contact_keys(&c(json!({"first_name": "Olivia", "last_name": "Whitre",
+            "addresses": [{"street": "Wallaby Place 7", "postcode": "2119"}]})));
+        let b = contact_keys(&c(json!({"first_name": "Olvia", "last_name": "White",
+            "addresses": [{"street": "Walaby Pl 7", "postcode": "2119"}]})));
+        assert!(a.contains(&"h:2119:7".to_string()) && b.contains(&"h:2119:7".to_string()));
+        assert!(a.contains(&"s:2119:whi".to_string()) && b.contains(&"s:2119:whi".to_string()));
     }
 }

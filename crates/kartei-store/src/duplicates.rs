@@ -120,6 +120,7 @@ fn matchable(c: ContactData) -> ContactData {
         addresses: c.addresses,
         organization_id: c.organization_id,
         external_id: c.external_id,
+        birthday: c.birthday,
         ..ContactData::default()
     }
 }

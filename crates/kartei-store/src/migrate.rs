@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_server_presence.sql"),
         postgres: include_str!("../migrations/postgres/0015_server_presence.sql"),
     },
+    Migration {
+        version: 16,
+        name: "match_keys_v2",
+        sqlite: include_str!("../migrations/sqlite/0016_match_keys_v2.sql"),
+        postgres: include_str!("../migrations/postgres/0016_match_keys_v2.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates
@@ -142,7 +148,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     }
     tx.commit().await?;
     restore_deferred_indexes(db).await?;
-    if applied_now.contains(&2) && !applied_now.contains(&1) {
+    if (applied_now.contains(&2) || applied_now.contains(&16)) && !applied_now.contains(&1) {
         // Keys are computed in Rust (Kölner Phonetik), so SQL cannot fill the new table.
         backfill_match_keys(db).await?;
     }
