@@ -595,12 +595,22 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
     let errors = dir.join("fehler.csv");
     let f = file.to_str().unwrap();
 
+    // By default a row whose only fault is the e-mail address is imported without it.
+    let (ok, out, err) = kartei(&database, &["import", f, "--dry-run"], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("Prüfung: 2 neu, 0 Aktualisierung, 0 übersprungen (Duplikat), 1 ungültig, 1 neue Organisationen"), "{out}");
+    assert!(
+        out.contains("ohne einen ungültigen Wert übernommen (in den Notizen): 1"),
+        "{out}"
+    );
+    // Strict: every row with an invalid value is refused.
     let (ok, out, err) = kartei(
         &database,
         &[
             "import",
             f,
             "--dry-run",
+            "--strict",
             "--errors",
             errors.to_str().unwrap(),
         ],
@@ -627,7 +637,7 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
         "{error_rows}"
     );
 
-    let (ok, out, err) = kartei(&database, &["import", f], None);
+    let (ok, out, err) = kartei(&database, &["import", f, "--strict"], None);
     assert!(ok, "{err}");
     assert!(out.contains(": 1 angelegt, 0 aktualisiert"), "{out}");
     let first_import = import_id(&out);
@@ -763,7 +773,11 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
 BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kaputt\r\nEMAIL:kaputt@\r\nEND:VCARD\r\n";
     std::fs::write(&cards, vcf).unwrap();
     let c = cards.to_str().unwrap();
-    let (ok, out, err) = kartei(&database, &["import", c, "--match-by", "external_id"], None);
+    let (ok, out, err) = kartei(
+        &database,
+        &["import", c, "--match-by", "external_id", "--strict"],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(err.contains("2 vCards"), "{err}");
     assert!(
@@ -774,7 +788,14 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kaputt\r\nEMAIL:kaputt@\r\nEND:VCARD\r\n";
     );
     let (ok, out, err) = kartei(
         &database,
-        &["import", c, "--match-by", "external_id", "--dry-run"],
+        &[
+            "import",
+            c,
+            "--match-by",
+            "external_id",
+            "--dry-run",
+            "--strict",
+        ],
         None,
     );
     assert!(ok, "{err}");
