@@ -552,6 +552,15 @@ fn duplicates_story(
     b.find("#upload-progress");
     b.click_and_wait(&b.find("#upload-form button"));
     b.wait_until("the mapping", || b.try_find("#mapping-form").map(|_| ()));
+    // By default Otto is kept without his broken e-mail address.
+    b.click_and_wait(&b.find("#check-button"));
+    let report = b.text_of("#import-report");
+    assert!(
+        report.contains("2 neu") && report.contains("0 ungültig") && report.contains("Notizen"),
+        "{report}"
+    );
+    // Strict refuses his row.
+    b.click(&b.find("#strict"));
     b.click_and_wait(&b.find("#check-button"));
     let report = b.text_of("#import-report");
     assert!(
