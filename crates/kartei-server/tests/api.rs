@@ -976,7 +976,8 @@ async fn imports_in_the_browser_pages(api: Api) {
         "{page}"
     );
     let path = location.split('?').next().unwrap().to_string();
-    let form = format!("_csrf={csrf}&t0=first_name&t1=last_name&t2=email&t3=external_id&match_by=email&on_match=update");
+    // Strict: the row with a broken e-mail address is refused, not kept without it.
+    let form = format!("_csrf={csrf}&t0=first_name&t1=last_name&t2=email&t3=external_id&match_by=email&on_match=update&strict=1");
     let (status, _, report) = api
         .send_form(
             "POST",
