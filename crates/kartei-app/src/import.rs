@@ -738,10 +738,22 @@ async fn plan_rows(
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
         let named_org = draft.organization.is_some();
-        let (mut current, mut verdict) = check_row(
-            store, validator, options, existing, &contact, &aside, named_org,
-        )
-        .await?;
+        let current = match existing {
+            Some(id) => {
+                Some(validator.without_deleted_fields(store.get::<ContactData>(id).await?.data))
+            }
+            None => None,
+        };
+        let region = store.default_region();
+        let mut verdict = check_row(
+            validator,
+            options,
+            region,
+            current.as_ref(),
+            &contact,
+            &aside,
+            named_org,
+        );
         if !options.strict && matches!(verdict, Err(StoreError::Invalid(_))) {
             // Which of the row's own values fail (a matched contact's may too, and those
             // are not the row's to drop).
@@ -749,14 +761,17 @@ async fn plan_rows(
                 validator.check(with_placeholder(contact.clone(), named_org))
             {
                 let failing: Vec<_> = fields.iter().map(|f| (f.field.clone(), f.code)).collect();
-                let mut trimmed = contact.clone();
-                if let Some(values) = set_aside(&mut trimmed, &failing) {
+                if let Some(values) = set_aside(&mut contact, &failing) {
                     aside.extend(values);
-                    contact = trimmed;
-                    (current, verdict) = check_row(
-                        store, validator, options, existing, &contact, &aside, named_org,
-                    )
-                    .await?;
+                    verdict = check_row(
+                        validator,
+                        options,
+                        region,
+                        current.as_ref(),
+                        &contact,
+                        &aside,
+                        named_org,
+                    );
                 }
             }
         }
@@ -811,28 +826,24 @@ async fn plan_rows(
     })
 }
 
-/// A row checked as what it will become: a new contact, or the matched one filled in
-/// (or overwritten) as the options say, with the values set aside in its notes. Returns
-/// the matched contact as it is now, and the verdict.
-async fn check_row(
-    store: &Store,
+/// A row checked as what it will become: a new contact, or the matched contact
+/// (`current`) filled in or overwritten as the options say, with the values set aside
+/// in its notes.
+fn check_row(
     validator: &Validator,
     options: &Options,
-    existing: Option<Uuid>,
+    region: &str,
+    current: Option<&ContactData>,
     row: &ContactData,
     aside: &[SetAside],
     named_org: bool,
-) -> Result<(Option<ContactData>, Result<Valid<ContactData>, StoreError>), StoreError> {
+) -> Result<Valid<ContactData>, StoreError> {
     let mut row = row.clone();
     keep_in_notes(&mut row, aside, options.lang);
-    Ok(match existing {
-        Some(id) => {
-            let found = validator.without_deleted_fields(store.get::<ContactData>(id).await?.data);
-            let after = matched_contact(options.on_match, &found, &row, store.default_region());
-            (Some(found), validator.check(after))
-        }
-        None => (None, validator.check(with_placeholder(row, named_org))),
-    })
+    match current {
+        Some(found) => validator.check(matched_contact(options.on_match, found, &row, region)),
+        None => validator.check(with_placeholder(row, named_org)),
+    }
 }
 
 /// A new organisation gets its id only on the run, so a placeholder stands in for it

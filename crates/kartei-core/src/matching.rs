@@ -283,14 +283,7 @@ pub fn contact_keys(c: &ContactData) -> Vec<String> {
         };
         if let Some(street) = a.street.as_deref() {
             let street = street_key(street);
-            let house: String = street
-                .chars()
-                .rev()
-                .take_while(char::is_ascii_digit)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let house = &street[street.trim_end_matches(|c: char| c.is_ascii_digit()).len()..];
             if !house.is_empty() {
                 keys.push(format!("h:{postcode}:{house}"));
             }
