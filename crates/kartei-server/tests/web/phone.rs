@@ -24,6 +24,7 @@ struct Ids {
     organization: uuid::Uuid,
     deal: uuid::Uuid,
     pipeline: uuid::Uuid,
+    upload: uuid::Uuid,
 }
 
 /// The pages a user works with, by the name their screenshot gets.
@@ -45,6 +46,7 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String)> {
         ("activity-new", "/activities/new".into()),
         ("my-day", "/my-day".into()),
         ("imports", "/imports".into()),
+        ("import-map", format!("/imports/u/{}", ids.upload)),
         ("duplicates", "/duplicates".into()),
         ("quality", "/quality".into()),
         ("trash", "/trash".into()),
@@ -92,6 +94,16 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &Path, ids: &Ids) {
         if let Some(dir) = &shots {
             b.screenshot(dir, &format!("{name}-phone"));
         }
+    }
+
+    // The import's choices below the columns, with the strict box, fit the width too.
+    b.goto(&format!("{base}/imports/u/{}", ids.upload));
+    b.exec(
+        "document.getElementById('strict').scrollIntoView({block: 'center'});",
+        vec![],
+    );
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "import-map-options-phone");
     }
 
     // The menu is behind a button: closed, the navigation is not on the screen.
@@ -236,11 +248,29 @@ async fn every_page_on_a_phone_and_a_desktop(store: Store) {
         )
         .await
         .unwrap();
+    // A file waiting for its mapping.
+    let upload = uuid::Uuid::now_v7();
+    store
+        .save_import_upload(
+            upload,
+            anna.id,
+            &kartei_store::imports::StoredUpload {
+                file_name: "kunden-aus-dem-alten-warenwirtschaftssystem.csv".into(),
+                sheet: None,
+                content: "Anrede;Vorname;Nachname;E-Mail-Adresse geschäftlich;Geburtstag\n\
+                    Frau;Friederike;Oberhollenzer;f.oberhollenzer@@beispiel;1955-11-92\n"
+                    .as_bytes()
+                    .to_vec(),
+            },
+        )
+        .await
+        .unwrap();
     let ids = Ids {
         contact,
         organization,
         deal,
         pipeline: pipeline.id,
+        upload,
     };
     in_browser(&store, move |base, shots, dir| {
         story(base, shots, dir, &ids);
