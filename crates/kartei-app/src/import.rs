@@ -507,6 +507,11 @@ impl Checked {
         rows
     }
 
+    /// Whether the check refused the row (0 = the first after the header).
+    fn refuses(&self, row: usize) -> bool {
+        self.invalid.binary_search_by_key(&row, |(i, _)| *i).is_ok()
+    }
+
     /// How many rows are imported without a value that failed its rule.
     pub fn kept_without_values(&self) -> usize {
         self.kept.len()
@@ -701,6 +706,8 @@ async fn plan_rows(
     let lang = options.lang;
     let mut plans = Vec::with_capacity(drafts.len());
     let mut kept = Vec::new();
+    // Matched contacts as the rows planned so far leave them.
+    let mut planned: HashMap<Uuid, ContactData> = HashMap::new();
     let mut org_names: Vec<String> = drafts
         .iter()
         .filter_map(|d| d.organization.clone())
@@ -738,10 +745,16 @@ async fn plan_rows(
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
         let named_org = draft.organization.is_some();
+        // A contact that an earlier row of this chunk changes is met as that row leaves
+        // it, as the rows will be written: two rows for one customer are checked
+        // together (their addresses may be one too many for the contact).
         let current = match existing {
-            Some(id) => {
-                Some(validator.without_deleted_fields(store.get::<ContactData>(id).await?.data))
-            }
+            Some(id) => match planned.get(&id) {
+                Some(after) => Some(after.clone()),
+                None => {
+                    Some(validator.without_deleted_fields(store.get::<ContactData>(id).await?.data))
+                }
+            },
             None => None,
         };
         let region = store.default_region();
@@ -808,6 +821,7 @@ async fn plan_rows(
             (Some(_), _) if options.on_match == OnMatch::Skip => Plan::Skip,
             (Some(id), Some(current)) => {
                 let changes = changes(&current, valid.get());
+                planned.insert(id, valid.into_inner());
                 Plan::Update(id, Box::new(contact), changes)
             }
             _ => {
@@ -902,6 +916,10 @@ pub enum Progress {
     Resuming(i64),
     /// Rows done of all.
     Written(usize, usize),
+    /// A row the check let pass that is not written, because the contact it fills in
+    /// changed since (another row for it, or a colleague's edit): the row as a
+    /// spreadsheet numbers it, and (column, message) of each problem.
+    Refused(usize, Vec<(String, String)>),
 }
 
 /// Writes the checked rows as an import job with the mapping they were checked with:
@@ -976,14 +994,18 @@ pub async fn write(
                 on_match: options.on_match,
                 next_row: end as i64,
             };
-            for plan in plans.by_ref().take(end - at) {
+            for (row, plan) in (at..end).zip(plans.by_ref()) {
                 match plan {
                     Plan::Create(c, org) => {
                         let mut c = *c;
                         c.set_organization(org.and_then(|o| organizations.get(&o).copied()));
                         batch.creates.push(c);
                     }
-                    Plan::Update(id, row, _) => batch.updates.push((id, *row)),
+                    Plan::Update(id, contact, _) => batch.updates.push((id, *contact)),
+                    Plan::Invalid(problems) if !checked.refuses(row) => {
+                        // The header is row 1.
+                        progress(Progress::Refused(row + 2, problems));
+                    }
                     Plan::Skip | Plan::Invalid(_) => {}
                 }
             }

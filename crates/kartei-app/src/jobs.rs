@@ -90,7 +90,12 @@ pub struct Upload {
 pub enum ImportRun {
     /// Rows written of all.
     Running(usize, usize),
-    Done(kartei_store::imports::ImportJob),
+    /// The job, and the rows the check let pass that were not written (row, column,
+    /// message): the contact they fill in had changed since.
+    Done(
+        kartei_store::imports::ImportJob,
+        Vec<(usize, String, String)>,
+    ),
     Failed(String),
 }
 
@@ -233,6 +238,8 @@ async fn run_import(
         }
     };
     let progress_runs = Arc::clone(&runs);
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    let refused_rows = Arc::clone(&refused);
     let result = crate::import::write(
         &store,
         &actor,
@@ -240,10 +247,16 @@ async fn run_import(
         &upload.table,
         &checked,
         &options,
-        move |p| {
-            if let crate::import::Progress::Written(at, total) = p {
+        move |p| match p {
+            crate::import::Progress::Written(at, total) => {
                 lock(&progress_runs).insert(id, ImportRun::Running(at, total));
             }
+            crate::import::Progress::Refused(row, problems) => lock(&refused_rows).extend(
+                problems
+                    .into_iter()
+                    .map(|(column, message)| (row, column, message)),
+            ),
+            crate::import::Progress::Resuming(_) => {}
         },
     )
     .await;
@@ -253,7 +266,7 @@ async fn run_import(
             if let Err(e) = store.delete_import_upload(id).await {
                 tracing::warn!("an imported upload stays kept: {e}");
             }
-            ImportRun::Done(job)
+            ImportRun::Done(job, std::mem::take(&mut *lock(&refused)))
         }
         Err(e) => {
             tracing::error!("import failed: {e}");

@@ -286,3 +286,64 @@ async fn a_deleted_custom_field_does_not_stop_a_reimport(store: Store) {
 }
 
 both_databases!(a_deleted_custom_field_does_not_stop_a_reimport);
+
+/// Two rows for one customer are checked together, as they will be written: the third
+/// address of a file may be one too many for the contact, and then that row is refused,
+/// not the whole import. A row the check let pass that no longer fits when it is written
+/// (a colleague added an address meanwhile) is reported and not written; the import
+/// goes on.
+async fn rows_for_one_contact_are_checked_together(store: Store) {
+    let store = store.with_review_days(None);
+    let actor = Actor::system("admin");
+    let id = heinz(&store, &actor).await;
+    let street =
+        |i: usize| json!({"street": format!("Weg {i}"), "postcode": "10115", "city": "Berlin"});
+    let addresses: Vec<serde_json::Value> = (1..=18).map(street).collect();
+    store
+        .update::<ContactData>(&actor, id, None, json!({ "addresses": addresses }))
+        .await
+        .unwrap();
+    let file = "E-Mail;Straße;PLZ;Ort\n\
+        heinz@weber.de;Allee 1;20095;Hamburg\n\
+        heinz@weber.de;Allee 2;20095;Hamburg\n\
+        heinz@weber.de;Allee 3;20095;Hamburg\n";
+    let table = Table::read(Content::Bytes(file.as_bytes().into()), None).unwrap();
+    let targets = table.suggested(&[]);
+    let options = options("email", OnMatch::FillIn);
+    let checked = check(&store, &table, &targets, &options).await.unwrap();
+    assert_eq!(
+        checked.counts(),
+        [0, 2, 0, 1, 0],
+        "{:?}",
+        checked.problems()
+    );
+    assert_eq!(checked.problems()[0].0, 4, "{:?}", checked.problems());
+
+    let addresses: Vec<serde_json::Value> = (1..=19).map(street).collect();
+    store
+        .update::<ContactData>(&actor, id, None, json!({ "addresses": addresses }))
+        .await
+        .unwrap();
+    let refused = std::sync::Mutex::new(Vec::new());
+    let job = write(
+        &store,
+        &actor,
+        "kunden.csv",
+        &table,
+        &checked,
+        &options,
+        |p| {
+            if let kartei_app::import::Progress::Refused(row, _) = p {
+                refused.lock().unwrap().push(row);
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(*refused.lock().unwrap(), [3]);
+    assert_eq!(job.updated, 1);
+    let after = store.get::<ContactData>(id).await.unwrap().data;
+    assert_eq!(after.addresses.len(), 20);
+    assert!(places(&after).contains(&"Allee 1|20095|Hamburg".to_string()));
+}
+both_databases!(rows_for_one_contact_are_checked_together);

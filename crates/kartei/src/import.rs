@@ -263,6 +263,15 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
                 row + 2
             ),
             Progress::Written(at, total) => progress_bar(at, total),
+            Progress::Refused(row, problems) => {
+                for (column, message) in problems {
+                    eprintln!(
+                        "\n{} {row}, {column}: {message} {}",
+                        lang.pick("Zeile", "row"),
+                        lang.pick("(nicht geschrieben)", "(not written)")
+                    );
+                }
+            }
         },
     )
     .await

@@ -18,13 +18,14 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
-impl CliError {
-    fn from_store(e: StoreError) -> CliError {
+/// Invalid input names its fields, wherever a command meets it.
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> CliError {
         match e {
             StoreError::Invalid(fields) => CliError::Usage(
                 fields
@@ -160,10 +161,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                             e.code.message(kartei_core::i18n::Lang::En)
                         ))
                     })?;
-                    let user = store
-                        .add_user(&cli_actor, &name, role(&r)?, &hash)
-                        .await
-                        .map_err(CliError::from_store)?;
+                    let user = store.add_user(&cli_actor, &name, role(&r)?, &hash).await?;
                     println!(
                         "added user {} ({}) with id {}",
                         user.name,
@@ -205,8 +203,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let secret = new_secret("kt_");
             store
                 .create_api_token(&cli_actor, user.id, &label, &hash_secret(&secret))
-                .await
-                .map_err(CliError::from_store)?;
+                .await?;
             println!("API token for {name} ({label}); it is shown only now:");
             println!("{secret}");
             store.close().await;
@@ -214,9 +211,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Seed(args) => {
             let store = settings.open().await?;
             let organizations = args.organizations.unwrap_or(args.contacts.div_ceil(8));
-            crate::seed::seed(&store, args.contacts, organizations, args.seed)
-                .await
-                .map_err(CliError::from_store)?;
+            crate::seed::seed(&store, args.contacts, organizations, args.seed).await?;
             store.close().await;
         }
         Command::Export(args) => {
@@ -300,9 +295,7 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
         }
         if contact_count(&store).await? == 0 {
             println!("Demo-Daten werden angelegt / creating demo data …");
-            crate::seed::seed(&store, 2000, 250, 2026)
-                .await
-                .map_err(CliError::from_store)?;
+            crate::seed::seed(&store, 2000, 250, 2026).await?;
         }
     }
     let bind = args
