@@ -92,7 +92,8 @@ async fn name_counts(
 }
 
 /// Blocks larger than this are too common to compare pair by pair; their members meet
-/// through narrower keys (name and city, mailbox, phone, address).
+/// their nearest neighbours by name within the block, and each other through narrower
+/// keys (mailbox, phone, address, birth date).
 pub const MAX_BLOCK: usize = 50;
 
 /// Two contacts that are likely one person.
@@ -182,11 +183,24 @@ impl Store {
         let mut block_key = String::new();
         let mut walked = 0;
         let mut compare = |block: &[Uuid], pairs: &mut Vec<(Uuid, Uuid, MatchScore)>| {
-            if block.len() < 2 || block.len() > MAX_BLOCK {
+            if block.len() < 2 {
                 return;
             }
-            for (i, a) in block.iter().enumerate() {
-                for b in &block[i + 1..] {
+            // A large block (a common name in a big city, a switchboard number) is not
+            // compared pair by pair: its members sorted by name, each meets the
+            // MAX_BLOCK - 1 that follow it (a sorted neighbourhood), so a pair with
+            // near names is still found and the work stays linear in the block.
+            let mut members = block.to_vec();
+            if members.len() > MAX_BLOCK {
+                members.sort_by_cached_key(|id| {
+                    contacts
+                        .get(id)
+                        .map(|(c, _)| c.sort_name())
+                        .unwrap_or_default()
+                });
+            }
+            for (i, a) in members.iter().enumerate() {
+                for b in members.iter().skip(i + 1).take(MAX_BLOCK - 1) {
                     let key = if a < b { (*a, *b) } else { (*b, *a) };
                     if !seen.insert(key) {
                         continue;

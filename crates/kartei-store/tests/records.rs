@@ -1248,6 +1248,62 @@ async fn a_scan_finds_clusters_of_duplicates(store: Store) {
 }
 both_databases!(a_scan_finds_clusters_of_duplicates);
 
+/// A key many contacts share (a switchboard number) is too common to compare every pair
+/// of its members, but not dropped: sorted by name, each member meets its neighbours,
+/// so the one person entered twice with a typo in the name is still found.
+async fn a_large_block_is_searched_not_dropped(store: Store) {
+    let switchboard = json!([{"number": "+49301111111"}]);
+    let firsts = [
+        "Anton",
+        "Berta",
+        "Clemens",
+        "Dorothea",
+        "Emil",
+        "Friedrich",
+        "Gisela",
+        "Heinrich",
+        "Ingrid",
+        "Konrad",
+        "Ludwig",
+        "Margarete",
+    ];
+    let lasts = ["Schulz", "Hoffmann", "Becker", "Richter", "Zimmermann"];
+    assert!(firsts.len() * lasts.len() > kartei_store::duplicates::MAX_BLOCK);
+    for first in firsts {
+        for last in lasts {
+            store
+                .create(
+                    &actor(),
+                    contact(json!({"first_name": first, "last_name": last, "phones": switchboard})),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    for last in ["Weber", "Wegber"] {
+        store
+            .create(
+                &actor(),
+                contact(json!({"first_name": "Anna", "last_name": last, "phones": switchboard})),
+            )
+            .await
+            .unwrap();
+    }
+    let pairs = store
+        .scan_duplicates(kartei_store::duplicates::LIKELY_FROM, |_, _| {})
+        .await
+        .unwrap();
+    let names: Vec<(String, String)> = pairs
+        .iter()
+        .map(|p| (p.a_name.clone(), p.b_name.clone()))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let mut pair = [names[0].0.as_str(), names[0].1.as_str()];
+    pair.sort_unstable();
+    assert_eq!(pair, ["Anna Weber", "Anna Wegber"]);
+}
+both_databases!(a_large_block_is_searched_not_dropped);
+
 /// Bulk actions of the list page (tag, untag, owner, delete) change all selected records
 /// or, when one of them fails, none.
 async fn bulk_changes_are_all_or_nothing(store: Store) {
