@@ -485,8 +485,12 @@ pub fn score_with_namesakes(a: &ContactData, b: &ContactData, namesakes: u32) ->
     }
     // Two people with clearly different first names are not one because they share
     // what a company or a household gives its members: a switchboard number, an
-    // address, an organisation. (A surname alone may change, on marriage.)
-    let names_differ = !swapped && !first_close;
+    // address, an organisation. (A surname alone may change, on marriage; and a first
+    // name near the other's surname is a swap, perhaps with a typo.)
+    let near = |x: Option<&str>, y: Option<&str>| {
+        same_text(x, y, first_name_key) || same_text(x, y, cologne_phonetic) || one_edit(x, y)
+    };
+    let names_differ = !swapped && !first_close && !near(af, bl) && !near(al, bf);
     let same_place = a.addresses.iter().any(|x| {
         b.addresses.iter().any(|y| {
             same_text(x.street.as_deref(), y.street.as_deref(), street_key)
@@ -710,6 +714,15 @@ mod tests {
         assert!(relatives.score < POSSIBLE_FROM, "{relatives:?}");
         let same = score(&desk("Anna", "Weber"), &desk("Anna", "Webber"));
         assert!(same.score >= LIKELY_FROM, "one typo, same desk: {same:?}");
+    }
+
+    #[test]
+    fn a_swap_with_a_typo_still_shares_its_facts() {
+        let a = c(json!({"first_name": "Hans", "last_name": "Müller",
+            "phones": [{"number": "+4915112345678"}]}));
+        let b = c(json!({"first_name": "Müler", "last_name": "Hans",
+            "phones": [{"number": "+4915112345678"}]}));
+        assert!(score(&a, &b).reasons.contains(&Reason::SamePhone));
     }
 
     #[test]
