@@ -10,7 +10,8 @@ pub const EMAIL_KINDS: &[&str] = &["work", "private", "other"];
 pub const PHONE_KINDS: &[&str] = &["work", "mobile", "private", "fax", "other"];
 pub const ADDRESS_KINDS: &[&str] = &["work", "private", "billing", "delivery", "other"];
 
-/// How many entries of one kind a record may carry; more is an input error, not data.
+/// How many entries of one kind a record may carry; more is an input error, not data
+/// (the text of [`ErrorCode::TooMany`] names the number).
 const MAX_ENTRIES: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -88,7 +89,7 @@ impl Address {
 
 pub fn normalise_emails(check: &mut Checker, entries: Vec<EmailEntry>) -> Vec<EmailEntry> {
     if entries.len() > MAX_ENTRIES {
-        check.fail("emails", ErrorCode::OutOfRange);
+        check.fail("emails", ErrorCode::TooMany);
     }
     let mut out = Vec::with_capacity(entries.len());
     for (i, e) in entries.into_iter().enumerate() {
@@ -114,7 +115,7 @@ pub fn normalise_phones(
     region: &str,
 ) -> Vec<PhoneEntry> {
     if entries.len() > MAX_ENTRIES {
-        check.fail("phones", ErrorCode::OutOfRange);
+        check.fail("phones", ErrorCode::TooMany);
     }
     let mut out = Vec::with_capacity(entries.len());
     for (i, p) in entries.into_iter().enumerate() {
@@ -139,7 +140,7 @@ pub fn normalise_phones(
 
 pub fn normalise_addresses(check: &mut Checker, entries: Vec<Address>) -> Vec<Address> {
     if entries.len() > MAX_ENTRIES {
-        check.fail("addresses", ErrorCode::OutOfRange);
+        check.fail("addresses", ErrorCode::TooMany);
     }
     let mut out = Vec::with_capacity(entries.len());
     for (i, a) in entries.into_iter().enumerate() {
@@ -282,7 +283,7 @@ impl Channels<'_> {
             if list.len() >= MAX_ENTRIES {
                 return Err(vec![crate::validation::FieldError::new(
                     field,
-                    ErrorCode::OutOfRange,
+                    ErrorCode::TooMany,
                 )]);
             }
             list.push(entry);

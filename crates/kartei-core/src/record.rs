@@ -317,15 +317,18 @@ mod tests {
 
     /// An empty record fails with exactly one error per required group, on the group's
     /// first field, so the documented required fields are the ones validation asks for.
-    fn required_groups_are_what_validation_asks<R: RecordData + Default>() {
-        let ctx = Context {
+    fn ctx() -> Context<'static> {
+        Context {
             default_region: "DE",
             today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             now: DateTime::UNIX_EPOCH,
             custom_fields: &[],
             pipelines: &[],
-        };
-        let errors = R::default().normalise(&ctx).err().unwrap_or_default();
+        }
+    }
+
+    fn required_groups_are_what_validation_asks<R: RecordData + Default>() {
+        let errors = R::default().normalise(&ctx()).err().unwrap_or_default();
         let asked: BTreeSet<&str> = errors
             .iter()
             .filter(|e| matches!(e.code, ErrorCode::Required | ErrorCode::NameRequired))
@@ -344,5 +347,27 @@ mod tests {
     #[test]
     fn every_kind_documents_the_fields_a_new_record_needs() {
         with_record_kinds!(check_required);
+    }
+
+    #[test]
+    fn a_list_too_long_says_how_long_it_may_be() {
+        let c = crate::contact::ContactData {
+            last_name: Some("Weber".into()),
+            emails: (0..21)
+                .map(|i| crate::channels::EmailEntry {
+                    address: format!("a{i}@example.org"),
+                    kind: None,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let errors = c.normalise(&ctx()).unwrap_err();
+        assert!(
+            errors.contains(&FieldError::new("emails", ErrorCode::TooMany)),
+            "{errors:?}"
+        );
+        assert!(ErrorCode::TooMany
+            .message(crate::i18n::Lang::De)
+            .contains("20"));
     }
 }

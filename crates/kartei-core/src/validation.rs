@@ -23,6 +23,8 @@ pub enum ErrorCode {
     InvalidDate,
     FutureDate,
     OutOfRange,
+    /// A list holds more entries than a record may have (e-mails, phones, addresses).
+    TooMany,
     UnknownField,
     UnknownReference,
     AlreadyExists,
@@ -99,6 +101,10 @@ impl ErrorCode {
             C::OutOfRange => lang.pick(
                 "Der Wert liegt außerhalb des zulässigen Bereichs.",
                 "The value is out of range.",
+            ),
+            C::TooMany => lang.pick(
+                "Höchstens 20 Einträge je Liste.",
+                "At most 20 entries per list.",
             ),
             C::UnknownField => lang.pick("Unbekanntes Feld.", "Unknown field."),
             C::UnknownReference => lang.pick(
