@@ -419,6 +419,9 @@ pub struct Options {
     /// Refuse a row with a value that fails its rule, instead of importing it without
     /// that value (kept in its notes).
     pub strict: bool,
+    /// The country of the file's addresses that name none (ISO code); without it such
+    /// an address is in Germany.
+    pub country: Option<String>,
 }
 
 /// What a check found: counts, the invalid rows, and the organisations named (with
@@ -744,6 +747,11 @@ async fn plan_rows(
         let mut contact = draft.contact;
         contact.external_id = draft.external_id.clone();
         contact.owner_id = options.owner;
+        if let Some(country) = &options.country {
+            for a in contact.addresses.iter_mut().filter(|a| a.country.is_none()) {
+                a.country = Some(country.clone());
+            }
+        }
         let named_org = draft.organization.is_some();
         // A contact that an earlier row of this chunk changes is met as that row leaves
         // it, as the rows will be written: two rows for one customer are checked

@@ -330,6 +330,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.message", "Problem", "Problem"),
     ("imp.refused_at_write", "Diese Zeilen wurden nicht geschrieben: der Kontakt, den sie ergänzen, hatte sich seit der Prüfung geändert.", "These rows were not written: the contact they fill in had changed since the check."),
     ("imp.kept", "ohne einen ungültigen Wert übernommen (er steht in den Notizen)", "imported without an invalid value (kept in the notes)"),
+    ("imp.country", "Land der Adressen ohne Land (ISO-Code, z. B. AT)", "Country of addresses without one (ISO code, e.g. AT)"),
     ("imp.strict", "Zeilen mit einem ungültigen Wert ablehnen, statt sie ohne diesen Wert zu übernehmen", "Refuse rows with an invalid value instead of importing them without it"),
     ("imp.invalid_hint", "Ungültige Zeilen werden übersprungen; die gültigen werden importiert.", "Invalid rows are skipped; the valid ones are imported."),
     ("imp.samples", "Beispiele", "Examples"),

@@ -20,6 +20,7 @@ fn options(match_by: &str, on_match: OnMatch) -> Options {
         owner: None,
         lang: Lang::De,
         strict: false,
+        country: None,
     }
 }
 

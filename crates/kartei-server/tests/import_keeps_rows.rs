@@ -26,6 +26,7 @@ fn options(strict: bool) -> Options {
         owner: None,
         lang: Lang::De,
         strict,
+        country: None,
     }
 }
 
@@ -135,3 +136,41 @@ async fn a_row_with_one_bad_value_is_kept_without_it(store: Store) {
 }
 
 both_databases!(a_row_with_one_bad_value_is_kept_without_it);
+
+/// A file of Austrian customers names no country: with the file's country its
+/// four-digit postcodes are right; without it they are taken for German ones, which
+/// they are not, and set aside.
+async fn a_file_can_say_its_country(store: Store) {
+    let store = store.with_review_days(None);
+    let actor = Actor::system("admin");
+    let file = "Vorname;Nachname;Straße;PLZ;Ort\nAnna;Huber;Stephansplatz 1;1010;Wien\n";
+    let table = Table::read(Content::Bytes(file.as_bytes().into()), None).unwrap();
+    let targets = table.suggested(&[]);
+    let german = check(&store, &table, &targets, &options(false))
+        .await
+        .unwrap();
+    assert_eq!(german.kept_without_values(), 1, "{:?}", german.problems());
+    let austrian = Options {
+        country: Some("AT".into()),
+        ..options(false)
+    };
+    let checked = check(&store, &table, &targets, &austrian).await.unwrap();
+    assert_eq!(checked.counts(), [1, 0, 0, 0, 0]);
+    assert_eq!(checked.kept_without_values(), 0);
+    write(
+        &store,
+        &actor,
+        "wien.csv",
+        &table,
+        &checked,
+        &austrian,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let anna = &contacts(&store).await[0];
+    assert_eq!(anna.addresses[0].country.as_deref(), Some("AT"));
+    assert_eq!(anna.addresses[0].postcode.as_deref(), Some("1010"));
+}
+
+both_databases!(a_file_can_say_its_country);

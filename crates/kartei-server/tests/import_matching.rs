@@ -24,6 +24,7 @@ fn options(match_by: &str) -> Options {
         owner: None,
         lang: Lang::De,
         strict: false,
+        country: None,
     }
 }
 

@@ -154,6 +154,7 @@ pub async fn run(store: &Store, args: &BenchImportArgs) -> Result<(), CliError> 
             match_by: "email".into(),
             on_match: "fill_in".into(),
             strict: false,
+            country: None,
             errors: None,
             owner: None,
             lang: "en".into(),

@@ -284,6 +284,10 @@ pub struct ImportArgs {
     /// contact is marked "needs check".
     #[arg(long)]
     pub strict: bool,
+    /// The country (ISO code, e.g. `AT`) of the file's addresses that name none;
+    /// without it they are in Germany.
+    #[arg(long)]
+    pub country: Option<String>,
     /// Write invalid rows (and rows imported without a value) here, as CSV with an error
     /// column.
     #[arg(long)]

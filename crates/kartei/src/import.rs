@@ -184,6 +184,12 @@ pub async fn run(store: &Store, args: &ImportArgs) -> Result<(), CliError> {
         owner,
         lang,
         strict: args.strict,
+        country: args
+            .country
+            .as_deref()
+            .map(kartei_core::postal::normalise_country)
+            .transpose()
+            .map_err(|_| CliError::Usage("--country: a country code such as AT or CH".into()))?,
     };
     let checked = check(store, &table, &targets, &options)
         .await

@@ -270,6 +270,7 @@ struct MapPage {
     match_by: String,
     on_match: String,
     strict: bool,
+    country: String,
     /// After a check.
     report: Option<Report>,
 }
@@ -297,6 +298,7 @@ struct Choices {
     match_by: String,
     on_match: String,
     strict: bool,
+    country: Option<String>,
 }
 
 fn target_options(
@@ -401,6 +403,7 @@ async fn map_page(
         match_by: choices.match_by.clone(),
         on_match: choices.on_match.clone(),
         strict: choices.strict,
+        country: choices.country.clone().unwrap_or_default(),
         report,
     };
     Ok(Html(page.render()?).into_response())
@@ -423,6 +426,7 @@ async fn mapping(
         match_by: "email".into(),
         on_match: OnMatch::default().as_str().into(),
         strict: false,
+        country: None,
     };
     map_page(&state, &session, id, &upload, &defs, &choices, None).await
 }
@@ -447,12 +451,17 @@ async fn submit(
         .unwrap_or_default();
     let on_match = chosen.as_str().to_string();
     let strict = form.get("strict").is_some();
+    // A country the form names that is none is left out, as an empty one is.
+    let country = form
+        .get("country")
+        .and_then(|c| kartei_core::postal::normalise_country(c).ok());
     let options = Options {
         match_by: match_by.clone(),
         on_match: chosen,
         owner: Some(session.user.id),
         lang: session.lang,
         strict,
+        country: country.clone(),
     };
     // The mapping can be kept under a name for the next file.
     if let Some(name) = form.get("save_preset") {
@@ -544,6 +553,7 @@ async fn submit(
         match_by,
         on_match,
         strict,
+        country,
     };
     map_page(&state, &session, id, &upload, &defs, &choices, Some(report)).await
 }
