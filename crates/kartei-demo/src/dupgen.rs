@@ -1,7 +1,8 @@
 //! A corpus of German contacts with known duplicates, to measure duplicate detection
 //! honestly: every duplicate is made the way real ones arise (a typo, a transliteration,
 //! swapped name fields, a short first name, a dropped field, a move, a new e-mail
-//! provider, another phone notation), and the truth is kept beside it.
+//! provider, another phone notation), and the truth is kept beside it. Some people are
+//! colleagues at one company (one switchboard number, one address): not duplicates.
 
 use crate::demo::{ascii_name, DemoGenerator, PRIVATE_DOMAINS};
 use chrono::NaiveDate;
@@ -107,6 +108,11 @@ pub fn corpus(
 ) -> Vec<CorpusEntry> {
     let mut g = DemoGenerator::new(seed, today);
     let mut out = Vec::with_capacity(persons + persons * duplicate_percent as usize / 80);
+    // One in ten people works at a company with others of the corpus: colleagues share
+    // the switchboard number and the company's address and are still different people.
+    let companies: Vec<(String, kartei_core::channels::Address)> = (0..(persons / 40).max(1))
+        .map(|i| (format!("+4930{:08}", 90_000_000 + i), g.address("work").0))
+        .collect();
     for person in 0..persons {
         let female = g.rng().chance(50);
         let nick_base = g.rng().chance(15);
@@ -128,7 +134,7 @@ pub fn corpus(
             person
         );
         let phone = format!("+4915{}{:08}", 1 + g.rng().below(9), person);
-        let original = ContactData {
+        let mut original = ContactData {
             first_name: Some(first),
             last_name: Some(last),
             emails: vec![EmailEntry {
@@ -142,6 +148,14 @@ pub fn corpus(
             addresses: vec![address],
             ..ContactData::default()
         };
+        if g.rng().chance(10) {
+            let (switchboard, office) = g.rng().pick(&companies).clone();
+            original.phones.push(PhoneEntry {
+                number: switchboard,
+                kind: Some("work".into()),
+            });
+            original.addresses = vec![office];
+        }
         if g.rng().chance(duplicate_percent) {
             let copies = 1 + usize::from(g.rng().chance(20));
             for _ in 0..copies {
