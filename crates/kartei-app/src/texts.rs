@@ -346,7 +346,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.preset_taken", "Dieser Name ist schon vergeben.", "That name is taken already."),
     ("imp.preset_bad_name", "Der Name muss 1 bis 100 Zeichen haben.", "The name must have 1 to 100 characters."),
     ("imp.preset_missing", "Diese Zuordnung gibt es nicht mehr.", "That mapping no longer exists."),
-    ("imp.download_errors", "Ungültige Zeilen als CSV (mit Fehlerspalte)", "Invalid rows as CSV (with an error column)"),
+    ("imp.download_errors", "Abgelehnte und ohne einen Wert übernommene Zeilen als CSV (mit Fehlerspalte)", "Refused rows and rows imported without a value as CSV (with an error column)"),
     ("imp.errors_suffix", "fehler", "errors"),
     ("imp.meaning", "Enthält", "Holds"),
     ("imp.match_by", "Vorhandene Kontakte erkennen an", "Find existing contacts by"),
