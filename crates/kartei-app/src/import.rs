@@ -420,7 +420,7 @@ pub struct Options {
     /// that value (kept in its notes).
     pub strict: bool,
     /// The country of the file's addresses that name none (ISO code); without it such
-    /// an address is in Germany.
+    /// an address is in the home region.
     pub country: Option<String>,
 }
 

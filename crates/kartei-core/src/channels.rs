@@ -51,7 +51,7 @@ pub struct Address {
 impl Address {
     /// Whether this address says nothing that `other` does not: every part it fills is
     /// the same place in `other` (the street in any notation, "Hauptstr. 1" and
-    /// "Hauptstraße 1"; postcode and city case- and umlaut-blind; no country is `DE`).
+    /// "Hauptstraße 1"; postcode and city case- and umlaut-blind; no country is any).
     /// An import adds an address only when no existing one covers it.
     pub fn is_covered_by(&self, other: &Address) -> bool {
         fn same(a: Option<&str>, b: Option<&str>, key: impl Fn(&str) -> String) -> bool {
@@ -61,14 +61,6 @@ impl Address {
             }
         }
         let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-        let country = |a: &Address| {
-            a.country
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .unwrap_or("DE")
-                .to_ascii_uppercase()
-        };
         same(
             self.street.as_deref(),
             other.street.as_deref(),
@@ -83,7 +75,11 @@ impl Address {
             self.city.as_deref(),
             other.city.as_deref(),
             crate::text::fold,
-        ) && country(self) == country(other)
+        ) && same(
+            self.country.as_deref(),
+            other.country.as_deref(),
+            str::to_ascii_uppercase,
+        )
     }
 }
 
@@ -138,7 +134,13 @@ pub fn normalise_phones(
     out
 }
 
-pub fn normalise_addresses(check: &mut Checker, entries: Vec<Address>) -> Vec<Address> {
+/// Addresses checked and normalised; one that names no country is in `region`, the
+/// home country of the installation.
+pub fn normalise_addresses(
+    check: &mut Checker,
+    entries: Vec<Address>,
+    region: &str,
+) -> Vec<Address> {
     if entries.len() > MAX_ENTRIES {
         check.fail("addresses", ErrorCode::TooMany);
     }
@@ -150,7 +152,7 @@ pub fn normalise_addresses(check: &mut Checker, entries: Vec<Address>) -> Vec<Ad
             .unwrap_or_else(|| "work".into());
         let country = check
             .normalise(&p("country"), a.country, postal::normalise_country)
-            .unwrap_or_else(|| "DE".into());
+            .unwrap_or_else(|| region.to_string());
         let postcode = check.normalise(&p("postcode"), a.postcode, |c| {
             postal::normalise_postcode(&country, c)
         });
@@ -299,7 +301,7 @@ impl Channels<'_> {
                 push_new(self.phones, p, "phones", |a, b| a.number == b.number)
             }
             ChannelEntry::Address(a) => {
-                let a = single(a, normalise_addresses, "addresses")?;
+                let a = single(a, |c, v| normalise_addresses(c, v, region), "addresses")?;
                 push_new(self.addresses, a, "addresses", Address::is_covered_by)
             }
         }

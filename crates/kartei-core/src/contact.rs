@@ -148,7 +148,11 @@ impl RecordData for ContactData {
             language: normalise_language(&mut check, self.language),
             emails: channels::normalise_emails(&mut check, self.emails),
             phones: channels::normalise_phones(&mut check, self.phones, ctx.default_region),
-            addresses: channels::normalise_addresses(&mut check, self.addresses),
+            addresses: channels::normalise_addresses(
+                &mut check,
+                self.addresses,
+                ctx.default_region,
+            ),
             organization_id: self.organization_id,
             job_title: check.text("job_title", self.job_title, 100),
             department: check.text("department", self.department, 100),

@@ -128,7 +128,11 @@ impl RecordData for OrganizationData {
             customer_number: check.text("customer_number", self.customer_number, 50),
             emails: channels::normalise_emails(&mut check, self.emails),
             phones: channels::normalise_phones(&mut check, self.phones, ctx.default_region),
-            addresses: channels::normalise_addresses(&mut check, self.addresses),
+            addresses: channels::normalise_addresses(
+                &mut check,
+                self.addresses,
+                ctx.default_region,
+            ),
             owner_id: self.owner_id,
             lifecycle_stage: check.choice(
                 "lifecycle_stage",

@@ -370,4 +370,28 @@ mod tests {
             .message(crate::i18n::Lang::De)
             .contains("20"));
     }
+
+    #[test]
+    fn an_address_without_country_is_in_the_home_region() {
+        let c = crate::contact::ContactData {
+            last_name: Some("Huber".into()),
+            addresses: vec![crate::channels::Address {
+                postcode: Some("1010".into()),
+                city: Some("Wien".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let austrian = Context {
+            default_region: "AT",
+            ..ctx()
+        };
+        let c = c.normalise(&austrian).unwrap();
+        assert_eq!(c.addresses[0].country.as_deref(), Some("AT"));
+        let unnamed = crate::channels::Address {
+            postcode: Some("1010".into()),
+            ..Default::default()
+        };
+        assert!(unnamed.is_covered_by(&c.addresses[0]), "no country is any");
+    }
 }

@@ -138,8 +138,8 @@ async fn a_row_with_one_bad_value_is_kept_without_it(store: Store) {
 both_databases!(a_row_with_one_bad_value_is_kept_without_it);
 
 /// A file of Austrian customers names no country: with the file's country its
-/// four-digit postcodes are right; without it they are taken for German ones, which
-/// they are not, and set aside.
+/// four-digit postcodes are right; without it they are taken for ones of the home
+/// region (Germany here), which they are not, and set aside.
 async fn a_file_can_say_its_country(store: Store) {
     let store = store.with_review_days(None);
     let actor = Actor::system("admin");

@@ -285,7 +285,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub strict: bool,
     /// The country (ISO code, e.g. `AT`) of the file's addresses that name none;
-    /// without it they are in Germany.
+    /// without it they are in the home region (`--default-region`).
     #[arg(long)]
     pub country: Option<String>,
     /// Write invalid rows (and rows imported without a value) here, as CSV with an error
