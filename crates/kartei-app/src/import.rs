@@ -766,15 +766,18 @@ async fn plan_rows(
             None => None,
         };
         let region = store.default_region();
-        let mut verdict = check_row(
-            validator,
-            options,
-            region,
-            current.as_ref(),
-            &contact,
-            &aside,
-            named_org,
-        );
+        let check = |contact: &ContactData, aside: &[SetAside]| {
+            check_row(
+                validator,
+                options,
+                region,
+                current.as_ref(),
+                contact,
+                aside,
+                named_org,
+            )
+        };
+        let mut verdict = check(&contact, &aside);
         if !options.strict && matches!(verdict, Err(StoreError::Invalid(_))) {
             // Which of the row's own values fail (a matched contact's may too, and those
             // are not the row's to drop).
@@ -784,15 +787,7 @@ async fn plan_rows(
                 let failing: Vec<_> = fields.iter().map(|f| (f.field.clone(), f.code)).collect();
                 if let Some(values) = set_aside(&mut contact, &failing) {
                     aside.extend(values);
-                    verdict = check_row(
-                        validator,
-                        options,
-                        region,
-                        current.as_ref(),
-                        &contact,
-                        &aside,
-                        named_org,
-                    );
+                    verdict = check(&contact, &aside);
                 }
             }
         }
