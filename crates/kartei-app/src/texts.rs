@@ -318,6 +318,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imp.no_file", "Bitte eine Datei auswählen.", "Please choose a file."),
     ("imp.unreadable", "Die Datei ließ sich nicht lesen (oder hat das Tabellenblatt nicht); es wurde nichts gespeichert.", "The file could not be read (or lacks the sheet); nothing was saved."),
     ("imp.rows", "Zeilen", "rows"),
+    ("imp.rows_one", "Zeile", "row"),
     ("imp.map_explain", "Ordnen Sie jeder Spalte zu, was sie enthält, und prüfen Sie zuerst.", "Choose what each column holds, and check first."),
     ("imp.report", "Prüfung", "Check"),
     ("imp.new", "neu", "new"),
