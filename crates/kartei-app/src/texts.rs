@@ -451,6 +451,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dup.moves.ticket", "Tickets", "tickets"),
     ("dup.moves.feedback", "Bewertungen", "feedback"),
     ("dup.moves.loyalty", "Treuepunkte-Buchungen", "loyalty bookings"),
+    ("dup.moves.consents", "Einwilligungs-Ereignisse", "consent events"),
     ("dup.moves.tags", "Tags", "tags"),
     // History kinds
     ("nav.work", "Arbeit", "Work"),

@@ -30,6 +30,8 @@ pub enum Op {
     In,
     IsEmpty,
     HasTag,
+    /// Contacts that may be addressed on a channel for a purpose: `"email:newsletter"`.
+    MayContact,
 }
 
 /// A filter as a client writes it.
@@ -112,6 +114,11 @@ pub enum Predicate {
     /// A tag by folded name.
     HasTag {
         name_key: String,
+    },
+    /// A granted, unexpired consent for the channel and purpose.
+    MayContact {
+        channel: String,
+        purpose: String,
     },
 }
 
@@ -208,6 +215,16 @@ impl Typer<'_> {
                 Value::String(name) if !name.trim().is_empty() => Ok(Predicate::HasTag {
                     name_key: crate::text::fold(&name),
                 }),
+                _ => Err(err(&format!("{path}.value"))),
+            };
+        }
+        if op == Op::MayContact {
+            return match value {
+                Value::String(target) if self.entity == Entity::Contact => {
+                    crate::consent::parse_target(&target)
+                        .map(|(channel, purpose)| Predicate::MayContact { channel, purpose })
+                        .ok_or_else(|| err(&format!("{path}.value")))
+                }
                 _ => Err(err(&format!("{path}.value"))),
             };
         }
@@ -342,6 +359,21 @@ pub fn scalar(target: &Target, value: &Value) -> Option<Scalar> {
                 *kind
             };
             index_key(kind, &normalised).map(Scalar::Text)
+        }
+    }
+}
+
+impl TypedFilter {
+    /// The consent purposes the filter names (the store checks they exist).
+    pub fn consent_purposes(&self) -> Vec<&str> {
+        match self {
+            TypedFilter::And(items) | TypedFilter::Or(items) => items
+                .iter()
+                .flat_map(TypedFilter::consent_purposes)
+                .collect(),
+            TypedFilter::Not(inner) => inner.consent_purposes(),
+            TypedFilter::Pred(Predicate::MayContact { purpose, .. }) => vec![purpose.as_str()],
+            TypedFilter::Pred(_) => Vec::new(),
         }
     }
 }

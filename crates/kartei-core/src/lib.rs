@@ -6,6 +6,7 @@ pub mod activity;
 pub mod bank;
 pub mod channels;
 pub mod commerce;
+pub mod consent;
 pub mod contact;
 pub mod contact_merge;
 pub mod custom_field;

@@ -110,6 +110,21 @@ fn predicate(p: &Predicate, use_: IndexUse) -> SimpleExpr {
                 .and_where(qcol("t", "name_key").eq(name_key.as_str()));
             Expr::exists(q)
         }
+        Predicate::MayContact { channel, purpose } => {
+            let mut q = Query::select();
+            q.expr(Expr::val(1))
+                .from_as(name("consent_state"), Alias::new("cs"))
+                .and_where(qcol("cs", "contact_id").equals((Alias::new(RECORD), Alias::new("id"))))
+                .and_where(qcol("cs", "channel").eq(channel.as_str()))
+                .and_where(qcol("cs", "purpose").eq(purpose.as_str()))
+                .and_where(qcol("cs", "status").eq("granted"))
+                .and_where(
+                    qcol("cs", "expires_at")
+                        .is_null()
+                        .or(qcol("cs", "expires_at").gt(crate::now())),
+                );
+            Expr::exists(q)
+        }
         Predicate::Compare { target, cmp, value } => match target {
             Target::Column { column, .. } => {
                 let col = || self::column(column, use_);

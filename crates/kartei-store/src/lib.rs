@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod consents;
 pub mod custom_fields;
 pub mod db;
 pub mod duplicates;

@@ -304,6 +304,7 @@ impl Store {
         cap: u64,
     ) -> Result<Count, StoreError> {
         let mut tx = self.db.read().await?;
+        crate::consents::check_purposes(&mut tx, filter).await?;
         let n = count_capped(&mut tx, R::ENTITY, filter, cap + 1).await?;
         Ok(Count::of(n, cap))
     }
@@ -330,6 +331,7 @@ impl Store {
             }
         };
         let mut tx = self.db.read().await?;
+        crate::consents::check_purposes(&mut tx, req.filter.as_ref()).await?;
         let index_use = sort_or_filter_first(&mut tx, R::ENTITY, req.filter.as_ref()).await?;
         let mut rows: Vec<(u8, RecordRow)> = Vec::new();
         loop {

@@ -60,6 +60,9 @@ struct Undo {
     records: Vec<Moved>,
     tags_added: Vec<Uuid>,
     ledger: Vec<Uuid>,
+    /// Consent events that moved (merges from before the ledger have none).
+    #[serde(default)]
+    consents: Vec<Uuid>,
     audit: Vec<Uuid>,
 }
 
@@ -337,6 +340,16 @@ impl Store {
         )
         .await?;
         set_column(&mut tx, "loyalty_ledger", "contact_id", survivor, &ledger).await?;
+        // Every consent event goes to the survivor; the later one decides the state.
+        let consents = ids_where(
+            &mut tx,
+            "consent_events",
+            Expr::col(name("contact_id")).eq(other),
+        )
+        .await?;
+        set_column(&mut tx, "consent_events", "contact_id", survivor, &consents).await?;
+        crate::consents::refresh_state(&mut tx, survivor).await?;
+        crate::consents::refresh_state(&mut tx, other).await?;
         let audit_ids = ids_where(
             &mut tx,
             "audit_log",
@@ -369,7 +382,11 @@ impl Store {
             actor_name: actor.name.clone(),
             at: now(),
             undone_at: None,
-            moved: (records.len() + tags_added.len() + ledger.len() + audit_ids.len()) as i64,
+            moved: (records.len()
+                + tags_added.len()
+                + ledger.len()
+                + consents.len()
+                + audit_ids.len()) as i64,
         };
         let undo = Undo {
             survivor_before: before,
@@ -377,6 +394,7 @@ impl Store {
             records,
             tags_added,
             ledger,
+            consents,
             audit: audit_ids,
         };
         tx.execute(
@@ -450,6 +468,15 @@ impl Store {
             .await?
             .unwrap_or((0,));
         out.push(("loyalty".to_string(), n));
+        let (n,): (i64,) = tx
+            .one(
+                Query::select()
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from(name("consent_events"))
+                    .and_where(Expr::col(name("contact_id")).eq(contact)),
+            )
+            .await?;
+        out.push(("consents".to_string(), n));
         Ok(out)
     }
 
@@ -578,6 +605,16 @@ impl Store {
             &undo.ledger,
         )
         .await?;
+        set_column(
+            &mut tx,
+            "consent_events",
+            "contact_id",
+            merge.merged_id,
+            &undo.consents,
+        )
+        .await?;
+        crate::consents::refresh_state(&mut tx, merge.survivor_id).await?;
+        crate::consents::refresh_state(&mut tx, merge.merged_id).await?;
         set_column(
             &mut tx,
             "audit_log",

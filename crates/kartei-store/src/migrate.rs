@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_match_keys_v2.sql"),
         postgres: include_str!("../migrations/postgres/0016_match_keys_v2.sql"),
     },
+    Migration {
+        version: 17,
+        name: "consents",
+        sqlite: include_str!("../migrations/sqlite/0017_consents.sql"),
+        postgres: include_str!("../migrations/postgres/0017_consents.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

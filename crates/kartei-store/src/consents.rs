@@ -1,0 +1,435 @@
+//! The consent ledger of contacts (see [`kartei_core::consent`]): purposes, wordings
+//! stored once, events appended in the transaction that also updates the derived state
+//! the filter `may_contact` reads.
+
+use crate::db::Tx;
+use crate::error::StoreError;
+use crate::sql::name;
+use crate::{audit, now, Actor, Store};
+use chrono::{DateTime, Utc};
+use kartei_core::consent::{self, ConsentEvent, ConsentInput, Consents, NewConsent, Purpose};
+use kartei_core::contact::ContactData;
+use sea_query::{Alias, Expr, Func, JoinType, Order, Query};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const PURPOSE_COLUMNS: [&str; 5] = [
+    "key",
+    "name_de",
+    "name_en",
+    "description_de",
+    "description_en",
+];
+
+const EVENT_COLUMNS: [&str; 14] = [
+    "id",
+    "contact_id",
+    "channel",
+    "purpose",
+    "status",
+    "basis",
+    "source",
+    "wording_hash",
+    "proof",
+    "recorded_by",
+    "recorded_by_name",
+    "occurred_at",
+    "expires_at",
+    "recorded_at",
+];
+
+type EventRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<Uuid>,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// The proof kept with an event besides its wording, as one JSON object.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+struct Proof {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+}
+
+fn decode(r: EventRow) -> Result<ConsentEvent, StoreError> {
+    let proof: Proof = serde_json::from_str(&r.8)?;
+    Ok(ConsentEvent {
+        id: r.0,
+        contact_id: r.1,
+        channel: r.2,
+        purpose: r.3,
+        status: r.4,
+        basis: r.5,
+        source: r.6,
+        wording_hash: r.7,
+        proof: proof.note,
+        ip_address: proof.ip_address,
+        user_agent: proof.user_agent,
+        recorded_by: r.9,
+        recorded_by_name: r.10,
+        occurred_at: r.11,
+        expires_at: r.12,
+        recorded_at: r.13,
+        wording_version: r.14,
+        wording: r.15,
+    })
+}
+
+async fn purpose_keys(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = tx
+        .all(
+            Query::select()
+                .column(name("key"))
+                .from(name("consent_purposes")),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(k,)| k).collect())
+}
+
+/// A filter that names a purpose nobody configured is an error, not an empty list.
+pub(crate) async fn check_purposes(
+    tx: &mut Tx,
+    filter: Option<&kartei_core::filter::TypedFilter>,
+) -> Result<(), StoreError> {
+    let named = filter.map(|f| f.consent_purposes()).unwrap_or_default();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let known = purpose_keys(tx).await?;
+    if named.iter().all(|p| known.iter().any(|k| k == p)) {
+        Ok(())
+    } else {
+        Err(StoreError::field(
+            "filter",
+            kartei_core::validation::ErrorCode::InvalidFilter,
+        ))
+    }
+}
+
+/// Every event of the contacts, newest first, with their wordings.
+async fn events_of(tx: &mut Tx, contacts: &[Uuid]) -> Result<Vec<ConsentEvent>, StoreError> {
+    let mut q = Query::select();
+    for c in EVENT_COLUMNS {
+        q.column((Alias::new("e"), name(c)));
+    }
+    let rows: Vec<EventRow> = tx
+        .all(
+            q.columns([
+                (Alias::new("w"), name("version")),
+                (Alias::new("w"), name("text")),
+            ])
+            .from_as(name("consent_events"), Alias::new("e"))
+            .join_as(
+                JoinType::LeftJoin,
+                name("consent_wordings"),
+                Alias::new("w"),
+                Expr::col((Alias::new("w"), name("hash")))
+                    .equals((Alias::new("e"), name("wording_hash"))),
+            )
+            .and_where(Expr::col((Alias::new("e"), name("contact_id"))).is_in(contacts.to_vec()))
+            .order_by((Alias::new("e"), name("occurred_at")), Order::Desc)
+            .order_by((Alias::new("e"), name("id")), Order::Desc),
+        )
+        .await?;
+    rows.into_iter().map(decode).collect()
+}
+
+/// Rewrites the derived state of `contact` from its events (after an event, a merge or
+/// its undo).
+pub(crate) async fn refresh_state(tx: &mut Tx, contact: Uuid) -> Result<(), StoreError> {
+    let events = events_of(tx, &[contact]).await?;
+    tx.delete_where("consent_state", "contact_id", contact)
+        .await?;
+    // The raw latest status is stored; expiry is compared when the filter runs.
+    let latest = consent::current(&events, DateTime::<Utc>::MIN_UTC);
+    let mut values = Vec::with_capacity(latest.len() * 6);
+    for s in latest {
+        values.extend([
+            contact.into(),
+            s.channel.into(),
+            s.purpose.into(),
+            s.status.into(),
+            s.expires_at.into(),
+            s.event_id.into(),
+        ]);
+    }
+    tx.insert_values(
+        "consent_state",
+        &[
+            "contact_id",
+            "channel",
+            "purpose",
+            "status",
+            "expires_at",
+            "event_id",
+        ],
+        values,
+        false,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores a wording once, numbered among the wordings of its purpose.
+async fn keep_wording(
+    tx: &mut Tx,
+    purpose: &str,
+    wording: &consent::Wording,
+) -> Result<(), StoreError> {
+    let known: Option<(String,)> = tx
+        .optional(
+            Query::select()
+                .column(name("hash"))
+                .from(name("consent_wordings"))
+                .and_where(Expr::col(name("hash")).eq(wording.hash.as_str())),
+        )
+        .await?;
+    if known.is_some() {
+        return Ok(());
+    }
+    let (count,): (i64,) = tx
+        .one(
+            Query::select()
+                .expr(Func::count(Expr::col(name("hash"))))
+                .from(name("consent_wordings"))
+                .and_where(Expr::col(name("purpose")).eq(purpose)),
+        )
+        .await?;
+    tx.execute(
+        Query::insert()
+            .into_table(name("consent_wordings"))
+            .columns(["hash", "purpose", "version", "text", "created_at"].map(name))
+            .values_panic([
+                wording.hash.clone().into(),
+                purpose.into(),
+                (count + 1).into(),
+                wording.text.clone().into(),
+                now().into(),
+            ]),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends a checked event for `contact` in `tx`, with its audit entry, and updates the
+/// derived state.
+pub(crate) async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    contact: Uuid,
+    c: NewConsent,
+) -> Result<Uuid, StoreError> {
+    if let Some(w) = &c.wording {
+        keep_wording(tx, &c.purpose, w).await?;
+    }
+    let proof = Proof {
+        note: c.proof,
+        ip_address: c.ip_address,
+        user_agent: c.user_agent,
+    };
+    let id = Uuid::now_v7();
+    tx.execute(
+        Query::insert()
+            .into_table(name("consent_events"))
+            .columns(EVENT_COLUMNS.map(name))
+            .values_panic([
+                id.into(),
+                contact.into(),
+                c.channel.clone().into(),
+                c.purpose.clone().into(),
+                c.status.clone().into(),
+                c.basis.clone().into(),
+                c.source.clone().into(),
+                c.wording.as_ref().map(|w| w.hash.clone()).into(),
+                serde_json::to_string(&proof)?.into(),
+                actor.user_id.into(),
+                actor.name.clone().into(),
+                c.occurred_at.into(),
+                c.expires_at.into(),
+                now().into(),
+            ]),
+    )
+    .await?;
+    refresh_state(tx, contact).await?;
+    audit::append(
+        tx,
+        actor,
+        "consent",
+        Some(contact),
+        "consent",
+        None,
+        Some(&json!({
+            "event_id": id,
+            "channel": c.channel,
+            "purpose": c.purpose,
+            "status": c.status,
+            "basis": c.basis,
+            "source": c.source,
+        })),
+    )
+    .await?;
+    Ok(id)
+}
+
+impl Store {
+    /// The configured purposes, by key.
+    pub async fn consent_purposes(&self) -> Result<Vec<Purpose>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<(String, String, String, String, String)> = tx
+            .all(
+                Query::select()
+                    .columns(PURPOSE_COLUMNS.map(name))
+                    .from(name("consent_purposes"))
+                    .order_by(name("key"), Order::Asc),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Purpose {
+                key: r.0,
+                name_de: r.1,
+                name_en: r.2,
+                description_de: r.3,
+                description_en: r.4,
+            })
+            .collect())
+    }
+
+    /// Adds a purpose, or changes the names and descriptions of one with its key.
+    pub async fn save_consent_purpose(
+        &self,
+        actor: &Actor,
+        purpose: Purpose,
+    ) -> Result<Purpose, StoreError> {
+        let p = purpose.normalise().map_err(StoreError::Invalid)?;
+        let mut tx = self.db.write().await?;
+        let known = purpose_keys(&mut tx).await?.contains(&p.key);
+        let values = [
+            p.key.clone().into(),
+            p.name_de.clone().into(),
+            p.name_en.clone().into(),
+            p.description_de.clone().into(),
+            p.description_en.clone().into(),
+        ];
+        if known {
+            tx.execute(
+                Query::update()
+                    .table(name("consent_purposes"))
+                    .values(
+                        PURPOSE_COLUMNS
+                            .into_iter()
+                            .skip(1)
+                            .map(name)
+                            .zip(values.into_iter().skip(1)),
+                    )
+                    .and_where(Expr::col(name("key")).eq(p.key.as_str())),
+            )
+            .await?;
+        } else {
+            tx.execute(
+                Query::insert()
+                    .into_table(name("consent_purposes"))
+                    .columns(PURPOSE_COLUMNS.map(name))
+                    .values_panic(values),
+            )
+            .await?;
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            "consent_purpose",
+            None,
+            if known { "update" } else { "create" },
+            None,
+            Some(&p),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    /// Records a consent event for a live contact.
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        contact: Uuid,
+        input: ConsentInput,
+    ) -> Result<ConsentEvent, StoreError> {
+        let mut tx = self.db.write().await?;
+        crate::records::live::<ContactData>(&mut tx, contact).await?;
+        let purposes = purpose_keys(&mut tx).await?;
+        let c = input
+            .normalise(&purposes, now())
+            .map_err(StoreError::Invalid)?;
+        let id = append(&mut tx, actor, contact, c).await?;
+        let event = events_of(&mut tx, &[contact])
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    /// A contact's consents: the state now and the history.
+    pub async fn consents(&self, contact: Uuid) -> Result<Consents, StoreError> {
+        let mut tx = self.db.read().await?;
+        crate::records::live::<ContactData>(&mut tx, contact).await?;
+        let events = events_of(&mut tx, &[contact]).await?;
+        Ok(Consents {
+            state: consent::current(&events, now()),
+            events,
+        })
+    }
+
+    /// The state of one channel × purpose for many contacts (for lists and exports):
+    /// the effective status by contact; contacts without an event are absent.
+    pub async fn consent_status(
+        &self,
+        contacts: &[Uuid],
+        channel: &str,
+        purpose: &str,
+    ) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let mut out = HashMap::new();
+        let at = now();
+        for chunk in contacts.chunks(crate::sql::chunk_size(1)) {
+            let rows: Vec<(Uuid, String, Option<DateTime<Utc>>)> = tx
+                .all(
+                    Query::select()
+                        .columns(["contact_id", "status", "expires_at"].map(name))
+                        .from(name("consent_state"))
+                        .and_where(Expr::col(name("channel")).eq(channel))
+                        .and_where(Expr::col(name("purpose")).eq(purpose))
+                        .and_where(Expr::col(name("contact_id")).is_in(chunk.to_vec())),
+                )
+                .await?;
+            for (id, status, expires) in rows {
+                out.insert(
+                    id,
+                    consent::effective_status(&status, expires, at).to_string(),
+                );
+            }
+        }
+        Ok(out)
+    }
+}
