@@ -554,6 +554,49 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("timeline.ticket", "Tickets", "Tickets"),
     ("timeline.feedback", "Feedback", "Feedback"),
     ("timeline.loyalty", "Treuepunkte", "Loyalty"),
+    ("timeline.consent", "Einwilligungen", "Consents"),
+    ("consent.title", "Einwilligung", "Consent"),
+    ("consent.panel", "Einwilligungen", "Consents"),
+    ("consent.none", "Noch keine Einwilligung erfasst.", "No consent recorded yet."),
+    ("consent.now", "Aktueller Stand", "Current state"),
+    ("consent.history", "Verlauf", "History"),
+    ("consent.more", "weitere Einträge in der Zeitleiste", "more entries in the timeline"),
+    ("consent.record", "Einwilligung erfassen", "Record a consent"),
+    ("consent.save", "Erfassen", "Record"),
+    ("consent.purpose", "Zweck", "Purpose"),
+    ("consent.channel", "Kanal", "Channel"),
+    ("consent.status", "Status", "Status"),
+    ("consent.basis", "Rechtsgrundlage", "Lawful basis"),
+    ("consent.source", "Quelle", "Source"),
+    ("consent.wording", "Wortlaut, dem zugestimmt wurde", "Wording agreed to"),
+    ("consent.proof", "Nachweis (z. B. Notiz zum Anruf, Ablageort)", "Proof (e.g. note on the call, where filed)"),
+    ("consent.since", "seit", "since"),
+    ("consent.until", "bis", "until"),
+    ("consent.by", "erfasst von", "recorded by"),
+    ("consent.invalid", "Nicht erfasst: Kanal, Zweck, Status, Rechtsgrundlage und Quelle wählen; eine erteilte Einwilligung braucht ihren Wortlaut.", "Not recorded: choose channel, purpose, status, lawful basis and source; a granted consent needs its wording."),
+    ("consent.channel.email", "E-Mail", "e-mail"),
+    ("consent.channel.phone", "Telefon", "phone"),
+    ("consent.channel.sms", "SMS", "SMS"),
+    ("consent.channel.post", "Post", "post"),
+    ("consent.channel.messenger", "Messenger", "messenger"),
+    ("consent.status.granted", "erteilt", "granted"),
+    ("consent.status.withdrawn", "widerrufen", "withdrawn"),
+    ("consent.status.refused", "abgelehnt", "refused"),
+    ("consent.status.pending", "Bestätigung ausstehend", "awaiting confirmation"),
+    ("consent.status.expired", "abgelaufen", "expired"),
+    ("consent.basis.consent", "Einwilligung (Art. 6 Abs. 1 lit. a DSGVO)", "Consent (Art. 6(1)(a) GDPR)"),
+    ("consent.basis.contract", "Vertrag (Art. 6 Abs. 1 lit. b DSGVO)", "Contract (Art. 6(1)(b) GDPR)"),
+    ("consent.basis.legal_obligation", "Rechtliche Verpflichtung (Art. 6 Abs. 1 lit. c DSGVO)", "Legal obligation (Art. 6(1)(c) GDPR)"),
+    ("consent.basis.vital_interests", "Lebenswichtige Interessen (Art. 6 Abs. 1 lit. d DSGVO)", "Vital interests (Art. 6(1)(d) GDPR)"),
+    ("consent.basis.public_task", "Öffentliche Aufgabe (Art. 6 Abs. 1 lit. e DSGVO)", "Public task (Art. 6(1)(e) GDPR)"),
+    ("consent.basis.legitimate_interest", "Berechtigtes Interesse (Art. 6 Abs. 1 lit. f DSGVO)", "Legitimate interest (Art. 6(1)(f) GDPR)"),
+    ("consent.source.web_form", "Webformular", "web form"),
+    ("consent.source.import", "Import", "import"),
+    ("consent.source.phone", "Telefon", "phone"),
+    ("consent.source.paper", "Papier", "paper"),
+    ("consent.source.in_person", "persönlich", "in person"),
+    ("consent.source.api", "API", "API"),
+    ("consent.source.double_opt_in", "Double-Opt-In", "double opt-in"),
     ("timeline.change", "Änderungen", "Changes"),
     ("field.kind", "Art", "Type"),
     ("field.subject", "Betreff", "Subject"),
@@ -699,6 +742,17 @@ pub fn option_label(code: &str, lang: Lang) -> &str {
         .iter()
         .find(|(k, _, _)| k.strip_prefix("opt.") == Some(code))
         .map_or(code, |(_, de, en)| lang.pick(de, en))
+}
+
+/// A consent code in words: `consent_word("status", "granted", De)` is "erteilt".
+pub fn consent_word(group: &str, code: &str, lang: Lang) -> String {
+    lookup(&format!("consent.{group}.{code}"), lang)
+        .map_or_else(|| code.to_string(), str::to_string)
+}
+
+/// A purpose's name in the reader's language.
+pub fn purpose_name(purpose: &kartei_core::consent::Purpose, lang: Lang) -> &str {
+    lang.pick(&purpose.name_de, &purpose.name_en)
 }
 
 /// The label of a record field by its JSON name, for forms and the history.

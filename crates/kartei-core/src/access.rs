@@ -25,6 +25,8 @@ pub enum Permission {
     ManageUsers,
     PurgeTrash,
     ViewSensitive,
+    /// Configure the purposes consent is asked for.
+    ManagePurposes,
 }
 
 impl Role {

@@ -70,6 +70,28 @@ impl Purpose {
     }
 }
 
+/// A purpose's names and descriptions, as an admin writes them for a key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeText {
+    pub name_de: String,
+    pub name_en: String,
+    pub description_de: String,
+    pub description_en: String,
+}
+
+impl PurposeText {
+    pub fn with_key(self, key: &str) -> Purpose {
+        Purpose {
+            key: key.to_string(),
+            name_de: self.name_de,
+            name_en: self.name_en,
+            description_de: self.description_de,
+            description_en: self.description_en,
+        }
+    }
+}
+
 fn valid_key(key: &str) -> bool {
     (1..=40).contains(&key.len())
         && key.starts_with(|c: char| c.is_ascii_lowercase())

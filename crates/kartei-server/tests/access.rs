@@ -40,6 +40,8 @@ fn needs(method: &str, path: &str) -> Option<Permission> {
     }
     Some(if path.starts_with("/api/v1/custom-fields") {
         P::ManageCustomFields
+    } else if path.starts_with("/api/v1/consent-purposes") {
+        P::ManagePurposes
     } else if path.starts_with("/api/v1/tags") {
         P::ManageTags
     } else if method == "DELETE" && path.starts_with("/api/v1/trash") {
@@ -140,7 +142,8 @@ fn operations(doc: &Value, ids: &BTreeMap<String, String>) -> Vec<(String, Strin
             .replace("{collection}", "contacts")
             .replace("{address}", "iban%40example.org")
             .replace("{number}", "030-1234567")
-            .replace("{position}", "0");
+            .replace("{position}", "0")
+            .replace("{key}", "newsletter");
         assert!(
             !filled.contains('{'),
             "{path}: a path parameter the walk does not fill"

@@ -270,15 +270,16 @@ pub(crate) async fn append(
     )
     .await?;
     refresh_state(tx, contact).await?;
+    // About the event (the contact's timeline shows the event itself).
     audit::append(
         tx,
         actor,
         "consent",
-        Some(contact),
-        "consent",
+        Some(id),
+        "create",
         None,
         Some(&json!({
-            "event_id": id,
+            "contact_id": contact,
             "channel": c.channel,
             "purpose": c.purpose,
             "status": c.status,

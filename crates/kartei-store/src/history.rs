@@ -27,17 +27,19 @@ pub enum TimelineKind {
     Ticket,
     Feedback,
     Loyalty,
+    Consent,
     Change,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 7] = [
+    pub const ALL: [TimelineKind; 8] = [
         TimelineKind::Activity,
         TimelineKind::Deal,
         TimelineKind::Order,
         TimelineKind::Ticket,
         TimelineKind::Feedback,
         TimelineKind::Loyalty,
+        TimelineKind::Consent,
         TimelineKind::Change,
     ];
 
@@ -49,6 +51,7 @@ impl TimelineKind {
             TimelineKind::Ticket => "ticket",
             TimelineKind::Feedback => "feedback",
             TimelineKind::Loyalty => "loyalty",
+            TimelineKind::Consent => "consent",
             TimelineKind::Change => "change",
         }
     }
@@ -98,6 +101,7 @@ impl TimelineKind {
             ),
             TimelineKind::Feedback => ("feedback", "happened_at", "contact_id", None, true),
             TimelineKind::Loyalty => ("loyalty_ledger", "at", "contact_id", None, false),
+            TimelineKind::Consent => ("consent_events", "occurred_at", "contact_id", None, false),
             TimelineKind::Change => ("audit_log", "at", "record_id", Some("record_id"), false),
         }
     }
@@ -162,6 +166,25 @@ type ChangeRow = (
     Option<String>,
     Option<Uuid>,
 );
+/// What a consent event shows on the timeline.
+const CONSENT_COLUMNS: [&str; 6] = [
+    "channel",
+    "purpose",
+    "status",
+    "basis",
+    "source",
+    "recorded_by_name",
+];
+type ConsentRow = (
+    Uuid,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 /// currency, orders, gross, first, last
 type PurchaseRow = (String, i64, i64, Option<NaiveDate>, Option<NaiveDate>);
 
@@ -220,6 +243,9 @@ impl Store {
                 TimelineKind::Loyalty => {
                     q.columns(["kind", "points", "reason", "actor_name"].map(name));
                 }
+                TimelineKind::Consent => {
+                    q.columns(CONSENT_COLUMNS.map(name));
+                }
                 TimelineKind::Change => {
                     q.columns(
                         [
@@ -256,6 +282,23 @@ impl Store {
                         at,
                         data: serde_json::json!({"kind": k, "points": points, "reason": reason, "actor_name": actor}),
                     }));
+                }
+                TimelineKind::Consent => {
+                    let rows: Vec<ConsentRow> = tx.all(&q).await?;
+                    for (id, at, channel, purpose, status, basis, source, by) in rows {
+                        let values = [channel, purpose, status, basis, source, by];
+                        let data: serde_json::Map<String, Value> = CONSENT_COLUMNS
+                            .iter()
+                            .map(|c| (*c).to_string())
+                            .zip(values.into_iter().map(Value::String))
+                            .collect();
+                        items.push(TimelineItem {
+                            kind: *kind,
+                            id,
+                            at,
+                            data: Value::Object(data),
+                        });
+                    }
                 }
                 TimelineKind::Change => {
                     let rows: Vec<ChangeRow> = tx.all(&q).await?;

@@ -23,9 +23,9 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineParams {
-    /// Comma-separated kinds: activity, deal, order, ticket, feedback, loyalty, change (all when empty).
+    /// Comma-separated kinds: activity, deal, order, ticket, feedback, loyalty, consent, change (all when empty).
     #[param(
-        pattern = r"^ *((activity|deal|order|ticket|feedback|loyalty|change) *)?(, *((activity|deal|order|ticket|feedback|loyalty|change) *)?)*$"
+        pattern = r"^ *((activity|deal|order|ticket|feedback|loyalty|consent|change) *)?(, *((activity|deal|order|ticket|feedback|loyalty|consent|change) *)?)*$"
     )]
     pub kinds: Option<String>,
     pub cursor: Option<String>,
@@ -36,7 +36,7 @@ pub struct TimelineParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItemOut {
-    /// activity, deal, order, ticket, feedback, loyalty or change.
+    /// activity, deal, order, ticket, feedback, loyalty, consent or change.
     pub kind: String,
     pub id: Uuid,
     pub at: DateTime<Utc>,

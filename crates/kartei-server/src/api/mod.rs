@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, and its OpenAPI 3.1 document.
 
 pub mod channels;
+pub mod consents;
 pub mod dto;
 pub mod extract;
 pub mod history;
@@ -45,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tickets", description = "Support tickets"),
         (name = "feedback", description = "NPS answers, star ratings and reviews"),
         (name = "loyalty", description = "Loyalty points per contact"),
+        (name = "consents", description = "The consent ledger: per contact, channel and purpose, with proof"),
         (name = "duplicates", description = "The duplicate scan, merging contacts and undoing merges"),
         (name = "tags"), (name = "custom-fields"), (name = "trash"), (name = "users"), (name = "tokens"), (name = "session"),
     )
@@ -76,6 +78,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(records::RecordsApi::openapi());
     doc.merge(channels::ChannelsApi::openapi());
+    doc.merge(consents::ConsentsApi::openapi());
     document_refusals(&mut doc);
     document_inputs(&mut doc);
     doc
@@ -362,6 +365,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(records::routes())
         .merge(channels::routes())
+        .merge(consents::routes())
         .route(
             "/api/v1/contacts/{id}/timeline",
             get(history::contact_timeline),

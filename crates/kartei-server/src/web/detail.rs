@@ -235,6 +235,8 @@ pub struct DetailPage {
     /// Contacts: what they bought, and their loyalty points.
     pub purchases: Option<Vec<(String, String)>>,
     pub loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    /// Contacts: what they may be addressed for, with the history.
+    pub consents: Option<super::consents::ConsentPanel>,
     /// Contacts: contacts merged into this one (not undone), newest first.
     pub merges: Vec<kartei_store::merge::Merge>,
     /// Deals: the stages entered, with times.
@@ -437,6 +439,7 @@ pub async fn detail_page<R: WebRecord>(
         here: here.clone(),
         purchases: extras.purchases,
         loyalty: extras.loyalty,
+        consents: extras.consents,
         merges: extras.merges,
         stage_visits: extras.stage_visits,
         lines: extras.lines,
@@ -486,6 +489,7 @@ pub async fn detail_page<R: WebRecord>(
 struct Extras {
     purchases: Option<Vec<(String, String)>>,
     loyalty: Option<(i64, Vec<kartei_core::loyalty::LoyaltyEntry>)>,
+    consents: Option<super::consents::ConsentPanel>,
     merges: Vec<kartei_store::merge::Merge>,
     stage_visits: Vec<(String, String)>,
     lines: Vec<[String; 6]>,
@@ -535,6 +539,7 @@ async fn extras<R: WebRecord>(
                 state.store.loyalty_balance(id).await?,
                 state.store.loyalty_entries(id, 5).await?,
             ));
+            x.consents = Some(super::consents::panel(state, id, lang).await?);
             x.merges = state
                 .store
                 .merges(Some(id))

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod consents;
 pub mod deals;
 pub mod detail;
 pub mod duplicates;
@@ -269,6 +270,7 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(set_language))
         .merge(kind_routes())
         .merge(work::routes())
+        .merge(consents::routes())
         .merge(deals::routes())
         .route("/contacts/similar", post(edit::similar))
         .route("/views", post(list::save_view))

@@ -137,6 +137,7 @@ const PROBLEM_NOTICES: &[&str] = &[
     "list.view_invalid",
     "conflict.title",
     "loyalty.invalid",
+    "consent.invalid",
     "board.no_pipeline",
     "deal.reason_required",
     "user.last_admin",

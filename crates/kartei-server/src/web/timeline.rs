@@ -7,7 +7,7 @@
 use super::error::WebError;
 use crate::AppState;
 use chrono::{DateTime, Utc};
-use kartei_app::texts::{field_label, lookup, option_label};
+use kartei_app::texts::{consent_word, field_label, lookup, option_label, purpose_name};
 use kartei_core::i18n::Lang;
 use kartei_core::record::Entity;
 use kartei_store::history::{TimelineItem, TimelineKind};
@@ -26,6 +26,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("ticket", "timeline.ticket"),
     ("feedback", "timeline.feedback"),
     ("loyalty", "timeline.loyalty"),
+    ("consent", "timeline.consent"),
     ("change", "timeline.change"),
 ];
 
@@ -109,6 +110,7 @@ pub struct Words {
     lang: Lang,
     tz_minutes: i32,
     names: HashMap<Uuid, String>,
+    purposes: Vec<kartei_core::consent::Purpose>,
 }
 
 impl Words {
@@ -135,6 +137,7 @@ impl Words {
             lang,
             tz_minutes,
             names,
+            purposes: state.store.consent_purposes().await?,
         })
     }
 }
@@ -304,6 +307,27 @@ fn describe(item: TimelineItem, words: &Words) -> TimelineEntry {
                 text(d, "actor_name"),
                 None,
                 vec![label(&text(d, "kind"))],
+                Vec::new(),
+            )
+        }
+        TimelineKind::Consent => {
+            let purpose = text(d, "purpose");
+            let purpose = words
+                .purposes
+                .iter()
+                .find(|p| p.key == purpose)
+                .map_or(purpose, |p| purpose_name(p, lang).to_string());
+            let word = |group: &str, key: &str| consent_word(group, &text(d, key), lang);
+            (
+                format!(
+                    "{}: {purpose} ({}) – {}",
+                    lookup("consent.title", lang).unwrap_or_default(),
+                    word("channel", "channel"),
+                    word("status", "status"),
+                ),
+                text(d, "recorded_by_name"),
+                None,
+                vec![[word("basis", "basis"), word("source", "source")].join(" · ")],
                 Vec::new(),
             )
         }
@@ -520,6 +544,7 @@ mod tests {
                 (contact, "Erika Mustermann".to_string()),
                 (stage, "Vertrieb › Verhandlung".to_string()),
             ]),
+            purposes: Vec::new(),
         }
     }
 

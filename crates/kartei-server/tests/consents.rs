@@ -1,0 +1,291 @@
+//! The consent ledger through the API and the contact page, on SQLite and PostgreSQL:
+//! events with proof, the state and the `may_contact` filter, the timeline, purposes
+//! only admins and managers configure, and the panel's form in German and English.
+
+mod support;
+
+use axum::http::StatusCode;
+use kartei_core::access::Role;
+use serde_json::json;
+use support::{web_session_as, Api};
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn consents_through_the_api_and_the_page(api: Api) {
+    let admin = api.token("admin", Role::Admin).await;
+    let user = api.token("user", Role::User).await;
+    let reader = api.token("reader", Role::Readonly).await;
+    let mut ids = Vec::new();
+    for name in ["Ahrens", "Brandt"] {
+        let c = api
+            .call(
+                &admin,
+                "POST",
+                "/api/v1/contacts",
+                Some(json!({"last_name": name})),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED);
+        ids.push(c.body["id"].as_str().unwrap().to_string());
+    }
+    let consent = |status: &str| {
+        json!({"channel": "email", "purpose": "newsletter", "status": status,
+            "basis": "consent", "source": "web_form",
+            "wording": "Ja, ich möchte den Newsletter.",
+            "ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0 Test"})
+    };
+    let granted = api
+        .call(
+            &user,
+            "POST",
+            &format!("/api/v1/contacts/{}/consents", ids[0]),
+            Some(consent("granted")),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{:?}", granted.body);
+    assert_eq!(granted.body["ip_address"], "203.0.113.7");
+    assert_eq!(granted.body["recorded_by_name"], "user");
+    assert_eq!(granted.body["wording_version"], 1);
+    // Bad input: 422 naming the fields, nothing recorded; a reader may not write.
+    let bad = api
+        .call(
+            &user,
+            "POST",
+            &format!("/api/v1/contacts/{}/consents", ids[1]),
+            Some(
+                json!({"channel": "fax", "purpose": "newsletter", "status": "granted",
+                "basis": "consent", "source": "api", "occurred_at": "2999-01-01T00:00:00Z"}),
+            ),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["channel", "wording", "occurred_at"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    let denied = api
+        .call(
+            &reader,
+            "POST",
+            &format!("/api/v1/contacts/{}/consents", ids[1]),
+            Some(consent("granted")),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let none = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts/{}/consents", ids[1]),
+            None,
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(none.body["events"], json!([]));
+
+    // The filter finds who may receive the newsletter by e-mail.
+    let filter = encode(r#"{"op":"may_contact","value":"email:newsletter"}"#);
+    let may = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts?filter={filter}&total=true"),
+            None,
+        )
+        .await;
+    assert_eq!(may.status, StatusCode::OK, "{:?}", may.body);
+    assert_eq!(may.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(may.body["items"][0]["last_name"], "Ahrens");
+    let unknown = encode(r#"{"op":"may_contact","value":"email:lottery"}"#);
+    let refused = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts?filter={unknown}"),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Withdrawn: out of the mailing, both events in the state's history and timeline.
+    api.call(
+        &user,
+        "POST",
+        &format!("/api/v1/contacts/{}/consents", ids[0]),
+        Some(
+            json!({"channel": "email", "purpose": "newsletter", "status": "withdrawn",
+            "basis": "consent", "source": "api"}),
+        ),
+    )
+    .await;
+    let state = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts/{}/consents", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(state.body["state"][0]["status"], "withdrawn");
+    assert_eq!(state.body["events"].as_array().unwrap().len(), 2);
+    let may = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts?filter={filter}"),
+            None,
+        )
+        .await;
+    assert_eq!(may.body["items"], json!([]));
+    let timeline = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts/{}/timeline?kinds=consent", ids[0]),
+            None,
+        )
+        .await;
+    let items = timeline.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["data"]["status"], "withdrawn");
+
+    // Purposes: everyone reads them; only admins and managers write them.
+    let text = json!({"name_de": "Messen", "name_en": "Trade fairs",
+        "description_de": "Einladungen zu Messen.", "description_en": "Invitations to trade fairs."});
+    let by_user = api
+        .call(
+            &user,
+            "PUT",
+            "/api/v1/consent-purposes/fairs",
+            Some(text.clone()),
+        )
+        .await;
+    assert_eq!(by_user.status, StatusCode::FORBIDDEN);
+    let saved = api
+        .call(&admin, "PUT", "/api/v1/consent-purposes/fairs", Some(text))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let bad_key = api
+        .call(
+            &admin,
+            "PUT",
+            "/api/v1/consent-purposes/Bad-Key",
+            Some(json!({"name_de": "x", "name_en": "x", "description_de": "x", "description_en": "x"})),
+        )
+        .await;
+    assert_eq!(bad_key.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let purposes = api
+        .call(&reader, "GET", "/api/v1/consent-purposes", None)
+        .await;
+    let keys: Vec<&str> = purposes
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"fairs") && keys.contains(&"newsletter"),
+        "{keys:?}"
+    );
+
+    // The page: the panel in both languages, and recording a consent by phone.
+    let (cookie, csrf) = web_session_as(&api, "clerk", Role::User).await;
+    let page = format!("/contacts/{}", ids[1]);
+    for (lang, empty, record) in [
+        (
+            "de",
+            "Noch keine Einwilligung erfasst.",
+            "Einwilligung erfassen",
+        ),
+        ("en", "No consent recorded yet.", "Record a consent"),
+    ] {
+        let (status, _, html) = api
+            .send_form(
+                "GET",
+                &page,
+                &[("cookie", &cookie), ("accept-language", lang)],
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(empty), "{lang}");
+        assert!(html.contains(record), "{lang}");
+        assert!(html.contains("Messen") || html.contains("Trade fairs"));
+    }
+    let form = format!(
+        "_csrf={}&purpose=marketing_calls&channel=phone&status=granted&basis=consent&source=phone&wording={}&proof={}",
+        encode(&csrf),
+        encode("Darf ich Sie zu Angeboten anrufen? Ja."),
+        encode("Anruf am Vormittag")
+    );
+    let (status, headers, _) = api
+        .send_form(
+            "POST",
+            &format!("/contacts/{}/consents", ids[1]),
+            &[("cookie", &cookie)],
+            Some(&form),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("notice=saved.created"));
+    // Without the wording, a grant is refused with the reason and nothing is kept.
+    let no_wording = format!(
+        "_csrf={}&purpose=newsletter&channel=email&status=granted&basis=consent&source=paper",
+        encode(&csrf)
+    );
+    let (_, headers, _) = api
+        .send_form(
+            "POST",
+            &format!("/contacts/{}/consents", ids[1]),
+            &[("cookie", &cookie)],
+            Some(&no_wording),
+        )
+        .await;
+    assert!(headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("notice=consent.invalid"));
+    let (_, _, html) = api
+        .send_form(
+            "GET",
+            &page,
+            &[("cookie", &cookie), ("accept-language", "de")],
+            None,
+        )
+        .await;
+    assert!(html.contains("Werbeanrufe"), "the purpose in German");
+    assert!(html.contains("erteilt"));
+    assert!(html.contains("Anruf am Vormittag"));
+    assert!(html.contains("erfasst von clerk"));
+    let kept = api
+        .call(
+            &reader,
+            "GET",
+            &format!("/api/v1/contacts/{}/consents", ids[1]),
+            None,
+        )
+        .await;
+    assert_eq!(kept.body["events"].as_array().unwrap().len(), 1);
+    assert_eq!(kept.body["events"][0]["source"], "phone");
+}
+
+api_story!(consents_through_the_api_and_the_page);
