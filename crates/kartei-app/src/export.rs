@@ -75,7 +75,22 @@ pub struct ExportRequest {
     pub lang: Lang,
     /// Whether the reader may see bank details unmasked.
     pub sensitive: bool,
+    /// A list for a mailing (contacts only): `(channel, purpose)`. Only contacts who may
+    /// be addressed that way and have somewhere to send it are written; the others are
+    /// counted by reason ([`Export::left_out`]).
+    pub mailing: Option<(String, String)>,
 }
+
+/// Why a contact of a mailing's segment was not written.
+pub const LEFT_OUT_REASONS: [&str; 7] = [
+    "none",
+    "withdrawn",
+    "refused",
+    "pending",
+    "expired",
+    "unknown",
+    "no_address",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -105,6 +120,9 @@ pub struct Export<R> {
     sheet: Vec<Vec<String>>,
     /// How many records were written.
     count: usize,
+    mailing: Option<(String, String)>,
+    /// Per reason of [`LEFT_OUT_REASONS`], how many a mailing left out.
+    left_out: [usize; LEFT_OUT_REASONS.len()],
     _record: PhantomData<R>,
 }
 
@@ -116,6 +134,7 @@ impl<R: Columns + ToSchema> Export<R> {
             format,
             lang,
             sensitive,
+            mailing,
         } = request;
         let defs = store.custom_fields(Some(R::ENTITY)).await?;
         let messages = |errors: Vec<kartei_core::validation::FieldError>| {
@@ -158,6 +177,26 @@ impl<R: Columns + ToSchema> Export<R> {
                 .into(),
             ));
         }
+        if let Some((_, purpose)) = &mailing {
+            let known = store.consent_purposes().await?;
+            if R::ENTITY != Entity::Contact {
+                return Err(ExportError::Invalid(
+                    lang.pick(
+                        "Listen für Aussendungen gibt es nur von Kontakten",
+                        "Mailing lists are for contacts",
+                    )
+                    .into(),
+                ));
+            }
+            if !known.iter().any(|p| p.key == *purpose) {
+                let keys: Vec<&str> = known.iter().map(|p| p.key.as_str()).collect();
+                return Err(ExportError::Invalid(format!(
+                    "{purpose:?}: {} ({})",
+                    lang.pick("kein eingerichteter Zweck", "not a configured purpose"),
+                    keys.join(", ")
+                )));
+            }
+        }
         let users = user_names(&store).await?;
         Ok(Export {
             store,
@@ -174,6 +213,8 @@ impl<R: Columns + ToSchema> Export<R> {
             users,
             sheet: Vec::new(),
             count: 0,
+            mailing,
+            left_out: [0; LEFT_OUT_REASONS.len()],
             _record: PhantomData,
         })
     }
@@ -195,6 +236,56 @@ impl<R: Columns + ToSchema> Export<R> {
     /// How many records were written so far.
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// For a mailing: how many contacts were left out so far, by reason (those with
+    /// none left out are not named).
+    pub fn left_out(&self) -> Vec<(&'static str, usize)> {
+        LEFT_OUT_REASONS
+            .into_iter()
+            .zip(self.left_out)
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// Walks the whole segment without writing anything: how many records an export
+    /// would write (a mailing's left-out counts follow in [`Export::left_out`]).
+    pub async fn tally(&mut self) -> Result<usize, StoreError> {
+        while !self.done {
+            let page = self.read_page().await?;
+            self.cursor = page.next_cursor;
+            self.done = self.cursor.is_none();
+            self.count += self.reachable(page.items).await?.len();
+        }
+        Ok(self.count)
+    }
+
+    /// Keeps the records a mailing may reach, counting the others by reason.
+    async fn reachable(&mut self, items: Vec<Record<R>>) -> Result<Vec<Record<R>>, StoreError> {
+        let Some((channel, purpose)) = &self.mailing else {
+            return Ok(items);
+        };
+        let ids: Vec<Uuid> = items.iter().map(|r| r.id).collect();
+        let status = self.store.consent_status(&ids, channel, purpose).await?;
+        let mut kept = Vec::with_capacity(items.len());
+        for r in items {
+            let reason = match status.get(&r.id).map(String::as_str) {
+                Some("granted") if has_address(&r, channel) => {
+                    kept.push(r);
+                    continue;
+                }
+                Some("granted") => "no_address",
+                None => "none",
+                Some(s) => LEFT_OUT_REASONS
+                    .into_iter()
+                    .find(|x| *x == s)
+                    .unwrap_or("unknown"),
+            };
+            if let Some(i) = LEFT_OUT_REASONS.iter().position(|x| *x == reason) {
+                self.left_out[i] += 1;
+            }
+        }
+        Ok(kept)
     }
 
     /// What comes before the first record: the CSV header, the JSON array's bracket.
@@ -221,10 +312,11 @@ impl<R: Columns + ToSchema> Export<R> {
         let page = self.read_page().await?;
         self.cursor = page.next_cursor;
         self.done = self.cursor.is_none();
+        let items = self.reachable(page.items).await?;
         let items: Vec<Record<R>> = if self.sensitive {
-            page.items
+            items
         } else {
-            page.items
+            items
                 .into_iter()
                 .map(|r| Record {
                     data: r.data.masked(),
@@ -299,6 +391,22 @@ impl<R: Columns + ToSchema> Export<R> {
             names,
         })
     }
+}
+
+/// Whether a contact has somewhere to send a mailing on `channel` to.
+fn has_address<R: Columns>(record: &Record<R>, channel: &str) -> bool {
+    let Ok(doc) = serde_json::to_value(&record.data) else {
+        return false;
+    };
+    let list = match channel {
+        "email" => "emails",
+        "phone" | "sms" | "messenger" => "phones",
+        "post" => "addresses",
+        _ => return true,
+    };
+    doc.get(list)
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|a| !a.is_empty())
 }
 
 /// Loads the names a page of records refers to: organisations, contacts, users,

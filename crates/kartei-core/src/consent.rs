@@ -312,11 +312,11 @@ pub fn current(events: &[ConsentEvent], now: DateTime<Utc>) -> Vec<ConsentState>
 }
 
 /// A granted consent past its expiry is `expired`; any other status stands.
-pub fn effective_status<'a>(
-    status: &'a str,
+pub fn effective_status(
+    status: &str,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> &'a str {
+) -> &str {
     if status == "granted" && expires_at.is_some_and(|e| e <= now) {
         "expired"
     } else {

@@ -105,6 +105,7 @@ const OPS = {
   timestamp: ["lt", "ge"],
   number: ["eq", "ne", "lt", "le", "gt", "ge", "is_empty", "not_empty"],
   tag: ["has_tag", "not_tag"],
+  consent: ["may_contact", "not_may_contact"],
 };
 let syncFilter = () => {};
 
@@ -114,7 +115,8 @@ function filterBuilder() {
   const specEl = $("#filter-spec");
   if (!root || !hidden || !specEl) return;
   const spec = JSON.parse(specEl.textContent);
-  const fields = spec.fields.concat([{ name: "__tag", label: spec.texts && spec.ops.has_tag ? "Tag" : "Tag", kind: "tag", options: spec.tags.map((t) => [t, t]) }]);
+  const fields = spec.fields.concat([{ name: "__tag", label: "Tag", kind: "tag", options: spec.tags.map((t) => [t, t]) }])
+    .concat(spec.consents ? [{ name: "__consent", label: spec.texts.consent, kind: "consent", options: spec.consents }] : []);
   const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
 
   // Reads a filter into rows, or null when it is nested deeper than the builder shows.
@@ -127,6 +129,8 @@ function filterBuilder() {
       if (c.not && c.not.op === "is_empty") rows.push({ field: c.not.field, op: "not_empty", value: "" });
       else if (c.not && c.not.op === "has_tag") rows.push({ field: "__tag", op: "not_tag", value: c.not.value });
       else if (c.op === "has_tag") rows.push({ field: "__tag", op: "has_tag", value: c.value });
+      else if (c.not && c.not.op === "may_contact" && byName.__consent) rows.push({ field: "__consent", op: "not_may_contact", value: c.not.value });
+      else if (c.op === "may_contact" && byName.__consent) rows.push({ field: "__consent", op: "may_contact", value: c.value });
       else if (c.op && c.field && byName[c.field]) rows.push({ field: c.field, op: c.op, value: c.value === undefined || c.value === null ? "" : String(c.value) });
       else return null;
     }
@@ -138,6 +142,8 @@ function filterBuilder() {
     if (!f) return null;
     if (r.op === "has_tag") return r.value ? { op: "has_tag", value: r.value } : null;
     if (r.op === "not_tag") return r.value ? { not: { op: "has_tag", value: r.value } } : null;
+    if (r.op === "may_contact") return r.value ? { op: "may_contact", value: r.value } : null;
+    if (r.op === "not_may_contact") return r.value ? { not: { op: "may_contact", value: r.value } } : null;
     if (r.op === "is_empty") return { field: r.field, op: "is_empty" };
     if (r.op === "not_empty") return { not: { field: r.field, op: "is_empty" } };
     if (r.value === "") return null;
@@ -196,7 +202,7 @@ function filterBuilder() {
       ops.forEach((op) => opSel.append(option(op, spec.ops[op] || op, op === prevOp)));
       const prevValue = keep ? (valueEl.value || r.value || "") : "";
       let el;
-      if (f.kind === "choice" || f.kind === "tag" || f.kind === "boolean") {
+      if (f.kind === "choice" || f.kind === "tag" || f.kind === "boolean" || f.kind === "consent") {
         el = document.createElement("select");
         const opts = f.kind === "boolean" ? [["true", spec.texts.yes], ["false", spec.texts.no]] : f.options;
         opts.forEach(([v, l]) => el.append(option(v, l, v === prevValue)));

@@ -286,6 +286,65 @@ async fn consents_through_the_api_and_the_page(api: Api) {
         .await;
     assert_eq!(kept.body["events"].as_array().unwrap().len(), 1);
     assert_eq!(kept.body["events"][0]["source"], "phone");
+
+    // A list for a mailing: Brandt may be called but has no number yet; Ahrens has
+    // no consent for calls. Both are left out, each with the reason.
+    let mailing = |lang: &'static str, target: &'static str| {
+        let api = &api;
+        let cookie = cookie.clone();
+        async move {
+            let (status, _, html) = api
+                .send_form(
+                    "GET",
+                    &format!("/contacts/mailing?for={}", encode(target)),
+                    &[("cookie", &cookie), ("accept-language", lang)],
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            html
+        }
+    };
+    let html = mailing("de", "phone:marketing_calls").await;
+    assert!(
+        html.contains(r#"<span id="mailing-count">0</span>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<strong id="mailing-left">2</strong>"#));
+    assert!(html.contains("1 ohne Adresse für den Kanal"));
+    assert!(html.contains("1 ohne erfasste Einwilligung"));
+    let html = mailing("en", "email:newsletter").await;
+    assert!(html.contains("1 withdrew their consent"), "{html}");
+    let patched = api
+        .call(
+            &admin,
+            "PATCH",
+            &format!("/api/v1/contacts/{}", ids[1]),
+            Some(json!({"phones": [{"number": "+49 30 1234567"}]})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK);
+    let html = mailing("de", "phone:marketing_calls").await;
+    assert!(html.contains(r#"<span id="mailing-count">1</span>"#));
+    let (status, _, csv) = api
+        .send_form(
+            "GET",
+            "/contacts/export?for=phone%3Amarketing_calls&format=csv",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.contains("Brandt") && !csv.contains("Ahrens"), "{csv}");
+    let (status, _, _) = api
+        .send_form(
+            "GET",
+            "/contacts/mailing?for=fax%3Anewsletter",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 api_story!(consents_through_the_api_and_the_page);

@@ -176,6 +176,11 @@ pub struct ExportArgs {
     /// run it can read the database file.
     #[arg(long = "as", value_name = "USER")]
     pub as_user: Option<String>,
+    /// A list for a mailing: only contacts who may be addressed on this channel for
+    /// this purpose (`email:newsletter`, `post:product_news` …) and have an address for
+    /// it; how many were left out, and why, goes to standard error.
+    #[arg(long = "for", value_name = "CHANNEL:PURPOSE")]
+    pub mailing: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -38,11 +38,21 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
         None => true,
     };
     let segment = segment(store, args, entity).await?;
+    let mailing = match &args.mailing {
+        Some(text) => Some(kartei_core::consent::parse_target(text).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--for {text:?}: a channel ({}) and a purpose, e.g. email:newsletter",
+                kartei_core::consent::CHANNELS.join(", ")
+            ))
+        })?),
+        None => None,
+    };
     let request = ExportRequest {
         segment,
         format,
         lang,
         sensitive,
+        mailing,
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
@@ -65,17 +75,32 @@ pub async fn run(store: &Store, args: &ExportArgs) -> Result<(), CliError> {
             let _ = std::fs::remove_file(path);
         }
     }
-    let count = written?;
+    let (count, left_out) = written?;
     eprintln!("exported {count} records");
+    if args.mailing.is_some() {
+        let tr = kartei_app::texts::Tr(lang);
+        let total: usize = left_out.iter().map(|(_, n)| n).sum();
+        let reasons: Vec<String> = left_out
+            .iter()
+            .map(|(why, n)| format!("{n} {}", tr.t(&format!("mailing.left.{why}"))))
+            .collect();
+        eprintln!(
+            "{}: {total}{}{}",
+            tr.t("mailing.left_out"),
+            if reasons.is_empty() { "" } else { " – " },
+            reasons.join(", ")
+        );
+    }
     Ok(())
 }
 
-/// Writes the records the request selects; how many.
+/// Writes the records the request selects; how many, and how many a mailing left out
+/// by reason.
 async fn export<R: Columns + ToSchema>(
     store: Arc<Store>,
     request: ExportRequest,
     out: &mut Box<dyn Write>,
-) -> Result<usize, CliError> {
+) -> Result<(usize, Vec<(&'static str, usize)>), CliError> {
     let mut export = Export::<R>::open(store, request)
         .await
         .map_err(|e| match e {
@@ -91,7 +116,7 @@ async fn export<R: Columns + ToSchema>(
     }
     out.write_all(&export.closing())?;
     out.flush()?;
-    Ok(export.count())
+    Ok((export.count(), export.left_out()))
 }
 
 /// The search, filter, sort and columns the arguments give, with a saved view's where

@@ -500,6 +500,93 @@ async fn exports(database: String) {
         !ok && err.contains("Kunden nach Ort"),
         "a private view is not exported: {err}"
     );
+
+    // A list for a mailing: only contacts with a granted newsletter consent by e-mail
+    // and an address; the others are counted by reason.
+    let store = kartei_store::Store::open(&database, "DE").await.unwrap();
+    let page = store
+        .list::<kartei_core::contact::ContactData>(&kartei_store::list::ListRequest {
+            filter: None,
+            sort: kartei_core::filter::Sort::by_name(),
+            cursor: None,
+            limit: 60,
+            with_total: false,
+        })
+        .await
+        .unwrap();
+    let with_email: Vec<_> = page
+        .items
+        .iter()
+        .filter(|c| !c.data.emails.is_empty())
+        .collect();
+    let without_email = page.items.iter().find(|c| c.data.emails.is_empty());
+    let consent = |status: &str| kartei_core::consent::ConsentInput {
+        channel: "email".into(),
+        purpose: "newsletter".into(),
+        status: status.into(),
+        basis: "consent".into(),
+        source: "paper".into(),
+        wording: Some("Newsletter, ja bitte.".into()),
+        ..Default::default()
+    };
+    for c in &with_email[..3] {
+        store
+            .record_consent(&actor, c.id, consent("granted"))
+            .await
+            .unwrap();
+    }
+    store
+        .record_consent(&actor, with_email[3].id, consent("refused"))
+        .await
+        .unwrap();
+    let mut extra = 0;
+    if let Some(c) = without_email {
+        store
+            .record_consent(&actor, c.id, consent("granted"))
+            .await
+            .unwrap();
+        extra = 1;
+    }
+    store.close().await;
+    let (ok, json, err) = kartei(
+        &database,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--for",
+            "email:newsletter",
+            "--lang",
+            "en",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let exported: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = exported.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = with_email[..3].iter().map(|c| c.id.to_string()).collect();
+    assert_eq!(ids.len(), 3, "{err}");
+    assert!(expected.iter().all(|e| ids.contains(&e.as_str())));
+    assert!(err.contains("exported 3 records"), "{err}");
+    assert!(err.contains("Left out: 57"), "{err}");
+    assert!(err.contains("1 refused"), "{err}");
+    assert!(
+        err.contains(&format!("{} without a recorded consent", 56 - extra)),
+        "{err}"
+    );
+    if extra == 1 {
+        assert!(
+            err.contains("1 without an address for the channel"),
+            "{err}"
+        );
+    }
+    let (ok, _, err) = kartei(&database, &["export", "--for", "email:lottery"], None);
+    assert!(
+        !ok && err.contains("newsletter"),
+        "names the configured purposes: {err}"
+    );
+    let (ok, _, err) = kartei(&database, &["export", "--for", "fax"], None);
+    assert!(!ok && err.contains("--for"), "{err}");
 }
 
 #[tokio::test]

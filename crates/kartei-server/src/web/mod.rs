@@ -273,6 +273,7 @@ pub fn routes() -> Router<AppState> {
         .merge(consents::routes())
         .merge(deals::routes())
         .route("/contacts/similar", post(edit::similar))
+        .route("/contacts/mailing", get(list::mailing_page))
         .route("/views", post(list::save_view))
         .route("/views/{id}/delete", post(list::delete_view))
         .merge(admin::routes())

@@ -193,6 +193,23 @@ async fn export_csv<R: WebRecord>(
         .into_response())
 }
 
+/// The segment a list address names: its own search, filter, sort and columns, or
+/// those of the saved view it names when it has none.
+pub(super) async fn segment_of(
+    state: &AppState,
+    session: &Session,
+    query: &crate::web::form::FormData,
+) -> Result<kartei_core::segment::Segment, WebError> {
+    let mut list_state = ListState::from_form(query);
+    if let Some(id) = query.get("view").and_then(|v| v.parse::<Uuid>().ok()) {
+        let saved = state.store.saved_view(session.user.id, id).await?;
+        if list_state == ListState::default() {
+            list_state = ListState::from(saved.segment()?);
+        }
+    }
+    list_state.segment().ok_or(WebError::BadRequest)
+}
+
 /// The whole list as it is filtered, searched and sorted, in the list's chosen columns
 /// (all exported ones when none are chosen), in the format asked for (`format=csv`,
 /// `xlsx`, `json`, `vcard`), streamed page by page so that any size works.
@@ -203,20 +220,17 @@ pub async fn export_all<R: WebRecord>(
 ) -> Result<Response, WebError> {
     session.require(Permission::ReadRecords)?;
     let query = parse_query(raw)?;
-    let mut list_state = ListState::from_form(&query);
-    if let Some(id) = query.get("view").and_then(|v| v.parse::<Uuid>().ok()) {
-        let saved = state.store.saved_view(session.user.id, id).await?;
-        if list_state == ListState::default() {
-            list_state = ListState::from(saved.segment()?);
-        }
-    }
-    let segment = list_state.segment().ok_or(WebError::BadRequest)?;
+    let segment = segment_of(&state, &session, &query).await?;
     let format = Format::parse(query.get("format").unwrap_or("csv")).ok_or(WebError::BadRequest)?;
     let request = ExportRequest {
         segment,
         format,
         lang: session.lang,
         sensitive: session.may(Permission::ViewSensitive),
+        mailing: match query.get("for").filter(|f| !f.is_empty()) {
+            Some(f) => Some(kartei_core::consent::parse_target(f).ok_or(WebError::BadRequest)?),
+            None => None,
+        },
     };
     let mut export = match Export::<R>::open(Arc::clone(&state.store), request).await {
         Ok(e) => e,

@@ -5,9 +5,11 @@ use crate::web::error::WebError;
 use crate::web::records::WebRecord;
 use crate::AppState;
 use kartei_app::columns::custom_label;
-use kartei_app::texts::Tr;
+use kartei_app::texts::{consent_word, purpose_name, Tr};
+use kartei_core::consent::CHANNELS;
 use kartei_core::fields::{fields, FieldKind};
 use kartei_core::i18n::Lang;
+use kartei_core::record::Entity;
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -88,13 +90,39 @@ pub(super) async fn filter_spec<R: WebRecord>(
         "not_empty",
         "has_tag",
         "not_tag",
+        "may_contact",
+        "not_may_contact",
     ]
     .into_iter()
     .map(|op| (op, tr.t(&format!("op.{op}"))))
     .collect();
+    // Contacts: "may be contacted for" a purpose on a channel.
+    let consents: Option<Vec<(String, String)>> = if R::ENTITY == Entity::Contact {
+        let purposes = state.store.consent_purposes().await?;
+        Some(
+            purposes
+                .iter()
+                .flat_map(|p| {
+                    CHANNELS.iter().map(move |c| {
+                        (
+                            format!("{c}:{}", p.key),
+                            format!(
+                                "{} · {}",
+                                purpose_name(p, lang),
+                                consent_word("channel", c, lang)
+                            ),
+                        )
+                    })
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let spec = json!({
         "fields": list,
         "tags": tags.iter().map(|t| &t.name).collect::<Vec<_>>(),
+        "consents": consents,
         "ops": ops,
         "texts": {
             "add": tr.t("list.add_condition"),
@@ -104,6 +132,7 @@ pub(super) async fn filter_spec<R: WebRecord>(
             "match": tr.t("list.match"),
             "yes": tr.t("common.yes"),
             "no": tr.t("common.no"),
+            "consent": tr.t("consent.panel"),
         }
     });
     Ok(script_json(&spec))

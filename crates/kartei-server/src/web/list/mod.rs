@@ -3,10 +3,12 @@
 
 mod actions;
 mod filter_spec;
+mod mailing;
 mod table;
 
 pub use actions::{bulk, delete_view, export_all, save_view};
 use filter_spec::filter_spec;
+pub use mailing::mailing_page;
 use table::table;
 pub use table::Table;
 
@@ -126,6 +128,8 @@ pub struct ListPage {
     pub filter_spec: String,
     /// The whole list as CSV.
     pub export_href: String,
+    /// Contacts: the list for a mailing.
+    pub mailing_href: Option<String>,
     pub export_xlsx_href: String,
     pub export_json_href: String,
     pub export_vcard_href: Option<String>,
@@ -231,7 +235,10 @@ pub async fn list_page<R: WebRecord>(
     let export_json_href = format_href("json");
     let export_vcard_href =
         (R::ENTITY == kartei_core::record::Entity::Contact).then(|| format_href("vcard"));
+    let mailing_href = (R::ENTITY == kartei_core::record::Entity::Contact)
+        .then(|| list_state.href("/contacts/mailing", &export_extra));
     let page = ListPage {
+        mailing_href,
         export_href,
         export_xlsx_href,
         export_json_href,
