@@ -563,7 +563,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("mailing.explain", "Nur Kontakte der Liste, die auf diesem Weg für diesen Zweck angesprochen werden dürfen und eine Adresse dafür haben. Grundlage ist der aktuelle Stand ihrer Einwilligungen.", "Only contacts of the list who may be addressed this way for this purpose and have an address for it, by the current state of their consents."),
     ("mailing.for", "Zweck und Kanal", "Purpose and channel"),
     ("mailing.check", "Prüfen", "Check"),
-    ("mailing.may", "dürfen angeschrieben werden", "may be addressed"),
+    ("mailing.may", "In der Liste (dürfen angesprochen werden)", "In the list (may be addressed)"),
     ("mailing.back", "Zurück zur Liste", "Back to the list"),
     ("mailing.left.none", "ohne erfasste Einwilligung", "without a recorded consent"),
     ("mailing.left.withdrawn", "haben widerrufen", "withdrew their consent"),

@@ -34,6 +34,10 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String)> {
         ("contact", format!("/contacts/{}", ids.contact)),
         ("contact-new", "/contacts/new".into()),
         ("contact-edit", format!("/contacts/{}/edit", ids.contact)),
+        (
+            "mailing",
+            "/contacts/mailing?for=email%3Anewsletter".to_string(),
+        ),
         ("organizations", "/organizations".into()),
         (
             "organization",
@@ -104,6 +108,36 @@ fn story(base: &str, shots: Option<PathBuf>, profile: &Path, ids: &Ids) {
     );
     if let Some(dir) = &shots {
         b.screenshot(dir, "import-map-options-phone");
+    }
+
+    // A consent taken on the phone: the panel's form, then the state shows it.
+    b.goto(&format!("{base}/contacts/{}#consents", ids.contact));
+    b.click(&b.find("#consents summary"));
+    b.exec(
+        "document.getElementById('consent-purpose').value = 'marketing_calls';\
+         document.getElementById('consent-channel').value = 'phone';\
+         document.getElementById('consent-source').value = 'phone';",
+        vec![],
+    );
+    b.fill(
+        "#consent-wording",
+        "Darf ich Sie vormittags mit Angeboten anrufen? – Ja.",
+    );
+    b.fill("#consent-proof", "Rückruf vom 3. Dezember");
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "consent-form-phone");
+    }
+    b.click_and_wait(&b.find("#consents form button"));
+    let panel = b.text_of("#consents");
+    assert!(panel.contains("Werbeanrufe · Telefon"), "{panel}");
+    assert!(panel.contains("Rückruf vom 3. Dezember"), "{panel}");
+    assert_no_sideways_scroll(&b, "consents", 390);
+    b.exec(
+        "document.getElementById('consents').scrollIntoView();",
+        vec![],
+    );
+    if let Some(dir) = &shots {
+        b.screenshot(dir, "consent-panel-phone");
     }
 
     // The menu is behind a button: closed, the navigation is not on the screen.
@@ -245,6 +279,25 @@ async fn every_page_on_a_phone_and_a_desktop(store: Store) {
             data::<ActivityData>(json!({"kind": "task",
             "subject": "Unterlagen für den Förderantrag zusammenstellen und prüfen lassen",
             "contact_id": contact, "assignee_id": anna.id, "due_date": "2026-01-01"})),
+        )
+        .await
+        .unwrap();
+    // A consent with a long wording and proof from a web form, for the panel.
+    store
+        .record_consent(
+            &actor,
+            contact,
+            kartei_core::consent::ConsentInput {
+                channel: "email".into(),
+                purpose: "newsletter".into(),
+                status: "granted".into(),
+                basis: "consent".into(),
+                source: "web_form".into(),
+                wording: Some("Ja, ich möchte den monatlichen Newsletter der Landwirtschaftskammer mit Hinweisen zu Förderprogrammen per E-Mail erhalten. Die Einwilligung kann ich jederzeit widerrufen.".into()),
+                ip_address: Some("2001:db8:85a3::8a2e:370:7334".into()),
+                user_agent: Some("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
