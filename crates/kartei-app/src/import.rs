@@ -3,6 +3,7 @@
 //! every row (nothing is written), then write the valid rows in batches as an import
 //! job that resumes after a crash and can be undone.
 
+use kartei_core::consent::ConsentInput;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{CustomFieldDef, CustomKind};
 use kartei_core::i18n::Lang;
@@ -390,6 +391,7 @@ impl Cursor<'_> {
                     organization: c.organization.clone(),
                     external_id: c.uid.clone(),
                     unreadable: Vec::new(),
+                    consents: Vec::new(),
                 })
                 .collect();
             self.at = end;
@@ -541,6 +543,7 @@ pub async fn check(
     targets: &[Target],
     options: &Options,
 ) -> Result<Checked, ImportError> {
+    check_consent_targets(store, targets).await?;
     let validator = store.validator().await?;
     let mut checked = Checked {
         targets: targets.to_vec(),
@@ -600,6 +603,8 @@ struct Planned {
     /// Rows (in this chunk) imported without values that failed their rule, with
     /// (column, message) of each.
     kept: Vec<(usize, Vec<(String, String)>)>,
+    /// The consents each row states, one list per row.
+    consents: Vec<Vec<kartei_core::import::ImportedConsent>>,
 }
 
 /// How `match_by` finds existing contacts: by a column of theirs, or by the duplicate
@@ -725,7 +730,9 @@ async fn plan_rows(
             (n, id)
         })
         .collect();
-    for (row, draft) in drafts.into_iter().enumerate() {
+    let mut consents = Vec::with_capacity(drafts.len());
+    for (row, mut draft) in drafts.into_iter().enumerate() {
+        consents.push(std::mem::take(&mut draft.consents));
         let column =
             |field: &str| column_of(field, &table.headers, targets).unwrap_or(field.to_string());
         let mut problems: Vec<(String, String)> = Vec::new();
@@ -840,6 +847,7 @@ async fn plan_rows(
         plans,
         organizations,
         kept,
+        consents,
     })
 }
 
@@ -988,23 +996,31 @@ pub async fn write(
         .await?;
         let organizations =
             create_organizations(store, actor, job.id, options, planned.organizations).await?;
-        let mut plans = planned.plans.into_iter();
+        let mut plans = planned.plans.into_iter().zip(planned.consents);
         while at < chunk_end {
             let end = (at + BATCH).min(chunk_end);
             let mut batch = ImportBatch {
                 creates: Vec::new(),
                 updates: Vec::new(),
                 on_match: options.on_match,
+                create_consents: Vec::new(),
+                update_consents: Vec::new(),
                 next_row: end as i64,
             };
-            for (row, plan) in (at..end).zip(plans.by_ref()) {
+            for (row, (plan, stated)) in (at..end).zip(plans.by_ref()) {
+                // The header is row 1.
+                let stated = consent_inputs(stated, file_name, row + 2);
                 match plan {
                     Plan::Create(c, org) => {
                         let mut c = *c;
                         c.set_organization(org.and_then(|o| organizations.get(&o).copied()));
                         batch.creates.push(c);
+                        batch.create_consents.push(stated);
                     }
-                    Plan::Update(id, contact, _) => batch.updates.push((id, *contact)),
+                    Plan::Update(id, contact, _) => {
+                        batch.updates.push((id, *contact));
+                        batch.update_consents.push(stated);
+                    }
                     Plan::Invalid(problems) if !checked.refuses(row) => {
                         // The header is row 1.
                         progress(Progress::Refused(row + 2, problems));
@@ -1064,9 +1080,65 @@ async fn create_organizations(
     Ok(ids)
 }
 
+/// The consents a row's consent columns state, with the file, row and cell as proof.
+fn consent_inputs(
+    stated: Vec<kartei_core::import::ImportedConsent>,
+    file_name: &str,
+    row: usize,
+) -> Vec<ConsentInput> {
+    stated
+        .into_iter()
+        .filter_map(|c| {
+            let (channel, purpose) = kartei_core::consent::parse_target(&c.target)?;
+            Some(ConsentInput {
+                channel,
+                purpose,
+                status: c.status.to_string(),
+                basis: "consent".into(),
+                source: "import".into(),
+                proof: Some(format!("{file_name}, {row}, {}: {}", c.column, c.value)),
+                ..ConsentInput::default()
+            })
+        })
+        .collect()
+}
+
+/// Consent columns name purposes that exist: a mapping with one that does not is an
+/// error before anything is read.
+async fn check_consent_targets(store: &Store, targets: &[Target]) -> Result<(), ImportError> {
+    let named: Vec<&String> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::Consent(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let purposes = store.consent_purposes().await?;
+    for target in named {
+        let known = kartei_core::consent::parse_target(target)
+            .is_some_and(|(_, p)| purposes.iter().any(|k| k.key == p));
+        if !known {
+            return Err(ImportError::File(format!(
+                "consent.{target}: not CHANNEL:PURPOSE with a channel of {} and a configured purpose ({})",
+                kartei_core::consent::CHANNELS.join(", "),
+                purposes
+                    .iter()
+                    .map(|p| p.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn target_name(t: &Target) -> String {
     match t {
         Target::Custom(k) => format!("custom.{k}"),
+        Target::Consent(c) => format!("consent.{c}"),
         other => serde_json::to_value(other)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -1075,6 +1147,9 @@ pub fn target_name(t: &Target) -> String {
 }
 
 pub fn parse_target(name: &str) -> Option<Target> {
+    if let Some(c) = name.strip_prefix("consent.") {
+        return kartei_core::consent::parse_target(c).map(|_| Target::Consent(c.to_string()));
+    }
     match name.strip_prefix("custom.") {
         Some(k) => Some(Target::Custom(k.to_string())),
         None => serde_json::from_value(json!(name)).ok(),

@@ -192,7 +192,8 @@ impl ConsentInput {
         let basis = required(&mut check, "basis", self.basis, BASES);
         let source = required(&mut check, "source", self.source, SOURCES);
         let wording = check.long_text("wording", self.wording, 10_000);
-        if wording.is_none() && status == "granted" && basis == "consent" {
+        // An import's proof is the file it came from, which rarely holds the text.
+        if wording.is_none() && status == "granted" && basis == "consent" && source != "import" {
             check.fail("wording", ErrorCode::Required);
         }
         let occurred_at = self.occurred_at.unwrap_or(now);
@@ -247,6 +248,8 @@ pub struct ConsentEvent {
     /// The user who recorded it (a phone consent names who took the call).
     pub recorded_by: Option<Uuid>,
     pub recorded_by_name: String,
+    /// The import that recorded it, when one did.
+    pub import_id: Option<Uuid>,
     pub occurred_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub recorded_at: DateTime<Utc>,
@@ -374,6 +377,7 @@ mod tests {
             user_agent: None,
             recorded_by: None,
             recorded_by_name: String::new(),
+            import_id: None,
             occurred_at: at(day),
             expires_at: expires.map(at),
             recorded_at: at(day),

@@ -43,6 +43,9 @@ pub enum Target {
     ExternalId,
     /// A custom field by key.
     Custom(String),
+    /// A consent by `channel:purpose` (`email:newsletter`): a cell saying yes records
+    /// it as granted, no as refused, an unsubscribe as withdrawn.
+    Consent(String),
     Ignore,
 }
 
@@ -298,6 +301,32 @@ pub struct RowDraft {
     /// Values that could not be read where they belong (a date that is none), with
     /// their column header: the import sets them aside or, when strict, refuses the row.
     pub unreadable: Vec<(String, crate::import_set_aside::SetAside)>,
+    /// Consents the row's consent columns state.
+    pub consents: Vec<ImportedConsent>,
+}
+
+/// What a consent column of a row says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedConsent {
+    /// `channel:purpose`.
+    pub target: String,
+    pub status: &'static str,
+    pub column: String,
+    pub value: String,
+}
+
+/// What a consent cell says: yes (granted), no (refused), unsubscribed (withdrawn);
+/// `None` when it is none of these.
+pub fn consent_cell(value: &str) -> Option<&'static str> {
+    match fold(value).as_str() {
+        "ja" | "j" | "yes" | "y" | "x" | "1" | "true" | "wahr" | "granted" | "erteilt"
+        | "opt-in" | "optin" | "angemeldet" | "subscribed" => Some("granted"),
+        "nein" | "n" | "no" | "0" | "false" | "falsch" | "refused" | "abgelehnt" => Some("refused"),
+        "widerrufen" | "withdrawn" | "abgemeldet" | "unsubscribed" | "opt-out" | "optout" => {
+            Some("withdrawn")
+        }
+        _ => None,
+    }
 }
 
 pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) -> RowDraft {
@@ -305,6 +334,7 @@ pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) ->
     let mut organization = None;
     let mut external_id = None;
     let mut unreadable = Vec::new();
+    let mut consents = Vec::new();
     let mut address = Address::default();
     let mut house = None;
     let mut custom: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -366,6 +396,25 @@ pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) ->
             Target::Custom(key) => {
                 custom.insert(key.clone(), serde_json::Value::String(value.to_string()));
             }
+            Target::Consent(target) => {
+                let column = headers.get(i).cloned().unwrap_or_default();
+                match consent_cell(value) {
+                    Some(status) => consents.push(ImportedConsent {
+                        target: target.clone(),
+                        status,
+                        column,
+                        value: value.to_string(),
+                    }),
+                    None => unreadable.push((
+                        column,
+                        crate::import_set_aside::SetAside {
+                            field: format!("consent.{target}"),
+                            value: value.to_string(),
+                            code: ErrorCode::InvalidChoice,
+                        },
+                    )),
+                }
+            }
             Target::Ignore => {}
         }
     }
@@ -382,6 +431,7 @@ pub fn row_to_contact(headers: &[String], targets: &[Target], row: &[String]) ->
         organization,
         external_id,
         unreadable,
+        consents,
     }
 }
 

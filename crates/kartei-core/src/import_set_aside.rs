@@ -90,11 +90,14 @@ pub fn note(values: &[SetAside], lang: Lang) -> String {
         .iter()
         .map(|v| {
             let label = match kind_of(&v.field) {
-                Some(Kind::Birthday) => lang.pick("Geburtstag", "Birthday"),
-                Some(Kind::Email(_)) => lang.pick("E-Mail", "E-mail"),
-                Some(Kind::Phone(_)) => lang.pick("Telefon", "Phone"),
-                Some(Kind::Postcode(_)) => lang.pick("PLZ", "Postcode"),
-                None => v.field.as_str(),
+                Some(Kind::Birthday) => lang.pick("Geburtstag", "Birthday").to_string(),
+                Some(Kind::Email(_)) => lang.pick("E-Mail", "E-mail").to_string(),
+                Some(Kind::Phone(_)) => lang.pick("Telefon", "Phone").to_string(),
+                Some(Kind::Postcode(_)) => lang.pick("PLZ", "Postcode").to_string(),
+                None => match v.field.strip_prefix("consent.") {
+                    Some(target) => format!("{} {target}", lang.pick("Einwilligung", "Consent")),
+                    None => v.field.clone(),
+                },
             };
             let as_imported = lang.pick("laut Import", "as imported");
             format!("{label} {as_imported}: {}", v.value)

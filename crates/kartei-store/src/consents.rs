@@ -23,7 +23,7 @@ const PURPOSE_COLUMNS: [&str; 5] = [
     "description_en",
 ];
 
-const EVENT_COLUMNS: [&str; 14] = [
+const EVENT_COLUMNS: [&str; 15] = [
     "id",
     "contact_id",
     "channel",
@@ -35,6 +35,7 @@ const EVENT_COLUMNS: [&str; 14] = [
     "proof",
     "recorded_by",
     "recorded_by_name",
+    "import_id",
     "occurred_at",
     "expires_at",
     "recorded_at",
@@ -68,6 +69,9 @@ struct Proof {
     ip_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_agent: Option<String>,
+    /// The import that recorded it (also a column, for undoing the import).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<Uuid>,
 }
 
 fn decode(r: EventRow) -> Result<ConsentEvent, StoreError> {
@@ -86,6 +90,7 @@ fn decode(r: EventRow) -> Result<ConsentEvent, StoreError> {
         user_agent: proof.user_agent,
         recorded_by: r.9,
         recorded_by_name: r.10,
+        import_id: proof.import,
         occurred_at: r.11,
         expires_at: r.12,
         recorded_at: r.13,
@@ -128,7 +133,7 @@ pub(crate) async fn check_purposes(
 /// Every event of the contacts, newest first, with their wordings.
 async fn events_of(tx: &mut Tx, contacts: &[Uuid]) -> Result<Vec<ConsentEvent>, StoreError> {
     let mut q = Query::select();
-    for c in EVENT_COLUMNS {
+    for c in EVENT_COLUMNS.into_iter().filter(|c| *c != "import_id") {
         q.column((Alias::new("e"), name(c)));
     }
     let rows: Vec<EventRow> = tx
@@ -245,6 +250,7 @@ pub(crate) async fn append(
         note: c.proof,
         ip_address: c.ip_address,
         user_agent: c.user_agent,
+        import: actor.import,
     };
     let id = Uuid::now_v7();
     tx.execute(
@@ -263,6 +269,7 @@ pub(crate) async fn append(
                 serde_json::to_string(&proof)?.into(),
                 actor.user_id.into(),
                 actor.name.clone().into(),
+                actor.import.into(),
                 c.occurred_at.into(),
                 c.expires_at.into(),
                 now().into(),
@@ -289,6 +296,47 @@ pub(crate) async fn append(
     )
     .await?;
     Ok(id)
+}
+
+/// Records the consents an import's rows state for their contacts, in the batch's
+/// transaction; `actor` names the import.
+pub(crate) async fn import_consents(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: Vec<(Uuid, Vec<ConsentInput>)>,
+) -> Result<(), StoreError> {
+    if rows.iter().all(|(_, c)| c.is_empty()) {
+        return Ok(());
+    }
+    let purposes = purpose_keys(tx).await?;
+    let at = now();
+    for (contact, inputs) in rows {
+        for input in inputs {
+            let c = input
+                .normalise(&purposes, at)
+                .map_err(StoreError::Invalid)?;
+            append(tx, actor, contact, c).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes back the consents an import recorded (when the import is undone).
+pub(crate) async fn undo_import(tx: &mut Tx, job: Uuid) -> Result<(), StoreError> {
+    let contacts: Vec<(Uuid,)> = tx
+        .all(
+            Query::select()
+                .distinct()
+                .column(name("contact_id"))
+                .from(name("consent_events"))
+                .and_where(Expr::col(name("import_id")).eq(job)),
+        )
+        .await?;
+    tx.delete_where("consent_events", "import_id", job).await?;
+    for (contact,) in contacts {
+        refresh_state(tx, contact).await?;
+    }
+    Ok(())
 }
 
 impl Store {

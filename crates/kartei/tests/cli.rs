@@ -825,6 +825,8 @@ Frau;Änne;Groß;;Lindenweg;2;80331;München;aenne@gross;01.01.1990;\r\n\
                     creates: vec![first],
                     updates: vec![],
                     on_match: kartei_core::import_match::OnMatch::FillIn,
+                    create_consents: Vec::new(),
+                    update_consents: Vec::new(),
                     next_row: 1,
                 },
                 &mut load,

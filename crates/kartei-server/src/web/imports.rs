@@ -304,6 +304,7 @@ struct Choices {
 fn target_options(
     lang: Lang,
     defs: &[kartei_core::custom_field::CustomFieldDef],
+    purposes: &[kartei_core::consent::Purpose],
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = TARGETS
         .iter()
@@ -315,6 +316,20 @@ fn target_options(
             kartei_app::columns::custom_label(d, lang).to_string(),
         )
     }));
+    // A column that says whether the person agreed: a consent by channel and purpose.
+    for p in purposes {
+        for c in kartei_core::consent::CHANNELS {
+            out.push((
+                format!("consent.{c}:{}", p.key),
+                format!(
+                    "{}: {} · {}",
+                    lang.pick("Einwilligung", "Consent"),
+                    kartei_app::texts::purpose_name(p, lang),
+                    kartei_app::texts::consent_word("channel", c, lang)
+                ),
+            ));
+        }
+    }
     out
 }
 
@@ -399,7 +414,7 @@ async fn map_page(
                 (m, label)
             })
             .collect(),
-        targets: target_options(lang, defs),
+        targets: target_options(lang, defs, &state.store.consent_purposes().await?),
         match_by: choices.match_by.clone(),
         on_match: choices.on_match.clone(),
         strict: choices.strict,

@@ -39,11 +39,14 @@ CREATE TABLE consent_events (
     proof TEXT NOT NULL,
     recorded_by UUID,
     recorded_by_name TEXT NOT NULL,
+    -- The import that recorded it (undoing the import takes it back).
+    import_id UUID,
     occurred_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ,
     recorded_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX consent_events_contact ON consent_events(contact_id, channel, purpose);
+CREATE INDEX consent_events_import ON consent_events(import_id);
 CREATE TABLE consent_state (
     contact_id UUID NOT NULL,
     channel TEXT NOT NULL,

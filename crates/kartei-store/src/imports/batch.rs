@@ -61,6 +61,18 @@ impl Store {
             .iter()
             .map(|(id, _)| item_row(job, *id, "create", None))
             .collect();
+        let mut consents: Vec<(Uuid, Vec<kartei_core::consent::ConsentInput>)> = items
+            .iter()
+            .map(|(id, _)| *id)
+            .zip(batch.create_consents)
+            .collect();
+        consents.extend(
+            batch
+                .updates
+                .iter()
+                .map(|(id, _)| *id)
+                .zip(batch.update_consents),
+        );
         let mut updated = 0i64;
         for (id, row) in &batch.updates {
             let before = current_data(&mut tx, *id).await?;
@@ -81,6 +93,7 @@ impl Store {
             rows.push(item_row(job, *id, "update", Some(before)));
             updated += 1;
         }
+        crate::consents::import_consents(&mut tx, actor, consents).await?;
         crate::index::insert_rows(
             &mut tx,
             "import_items",

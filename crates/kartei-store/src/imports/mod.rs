@@ -93,6 +93,10 @@ pub struct ImportBatch {
     pub updates: Vec<(Uuid, ContactData)>,
     /// What the rows do to the contacts they found.
     pub on_match: OnMatch,
+    /// The consents each new contact's row states (one list per entry of `creates`).
+    pub create_consents: Vec<Vec<kartei_core::consent::ConsentInput>>,
+    /// The consents each matched contact's row states (one list per entry of `updates`).
+    pub update_consents: Vec<Vec<kartei_core::consent::ConsentInput>>,
     /// The row after this batch.
     pub next_row: i64,
 }

@@ -80,6 +80,7 @@ impl Store {
                 _ => {}
             }
         }
+        crate::consents::undo_import(&mut tx, job).await?;
         tx.execute(
             Query::update()
                 .table(name("imports"))
