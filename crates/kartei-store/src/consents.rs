@@ -161,36 +161,51 @@ async fn events_of(tx: &mut Tx, contacts: &[Uuid]) -> Result<Vec<ConsentEvent>, 
 /// Rewrites the derived state of `contact` from its events (after an event, a merge or
 /// its undo).
 pub(crate) async fn refresh_state(tx: &mut Tx, contact: Uuid) -> Result<(), StoreError> {
-    let events = events_of(tx, &[contact]).await?;
-    tx.delete_where("consent_state", "contact_id", contact)
+    refresh_states(tx, &[contact]).await
+}
+
+/// [`refresh_state`] for many contacts, a few statements per chunk of them.
+async fn refresh_states(tx: &mut Tx, contacts: &[Uuid]) -> Result<(), StoreError> {
+    const STATE: [&str; 6] = [
+        "contact_id",
+        "channel",
+        "purpose",
+        "status",
+        "expires_at",
+        "event_id",
+    ];
+    for chunk in contacts.chunks(500) {
+        let events = events_of(tx, chunk).await?;
+        tx.execute(
+            Query::delete()
+                .from_table(name("consent_state"))
+                .and_where(Expr::col(name("contact_id")).is_in(chunk.to_vec())),
+        )
         .await?;
-    // The raw latest status is stored; expiry is compared when the filter runs.
-    let latest = consent::current(&events, DateTime::<Utc>::MIN_UTC);
-    let mut values = Vec::with_capacity(latest.len() * 6);
-    for s in latest {
-        values.extend([
-            contact.into(),
-            s.channel.into(),
-            s.purpose.into(),
-            s.status.into(),
-            s.expires_at.into(),
-            s.event_id.into(),
-        ]);
+        let mut values = Vec::new();
+        for &contact in chunk {
+            let own: Vec<ConsentEvent> = events
+                .iter()
+                .filter(|e| e.contact_id == contact)
+                .cloned()
+                .collect();
+            // The raw latest status is stored; expiry is compared when the filter runs.
+            for s in consent::current(&own, DateTime::<Utc>::MIN_UTC) {
+                values.extend([
+                    contact.into(),
+                    s.channel.into(),
+                    s.purpose.into(),
+                    s.status.into(),
+                    s.expires_at.into(),
+                    s.event_id.into(),
+                ]);
+            }
+        }
+        for rows in values.chunks(crate::sql::chunk_size(STATE.len()) * STATE.len()) {
+            tx.insert_values("consent_state", &STATE, rows.to_vec(), false)
+                .await?;
+        }
     }
-    tx.insert_values(
-        "consent_state",
-        &[
-            "contact_id",
-            "channel",
-            "purpose",
-            "status",
-            "expires_at",
-            "event_id",
-        ],
-        values,
-        false,
-    )
-    .await?;
     Ok(())
 }
 
@@ -333,13 +348,79 @@ pub(crate) async fn undo_import(tx: &mut Tx, job: Uuid) -> Result<(), StoreError
         )
         .await?;
     tx.delete_where("consent_events", "import_id", job).await?;
-    for (contact,) in contacts {
-        refresh_state(tx, contact).await?;
-    }
-    Ok(())
+    let contacts: Vec<Uuid> = contacts.into_iter().map(|(c,)| c).collect();
+    refresh_states(tx, &contacts).await
 }
 
 impl Store {
+    /// Records checked events for many contacts at once (demo data, benchmarks, a
+    /// campaign's list): each event with its proof, the derived state of every contact
+    /// named, and one audit entry per chunk. Contacts must exist; nothing else checks
+    /// them here.
+    pub async fn record_consents_in_bulk(
+        &self,
+        actor: &Actor,
+        events: Vec<(Uuid, NewConsent)>,
+    ) -> Result<usize, StoreError> {
+        let width = EVENT_COLUMNS.len();
+        let mut written = 0;
+        let mut wordings = std::collections::HashSet::new();
+        for chunk in events.chunks(crate::sql::chunk_size(width)) {
+            let mut tx = self.db.write().await?;
+            let mut values = Vec::with_capacity(chunk.len() * width);
+            let mut contacts: Vec<Uuid> = Vec::with_capacity(chunk.len());
+            let at = now();
+            for (contact, c) in chunk {
+                if let Some(w) = c.wording.as_ref().filter(|w| !wordings.contains(&w.hash)) {
+                    keep_wording(&mut tx, &c.purpose, w).await?;
+                    wordings.insert(w.hash.clone());
+                }
+                let proof = Proof {
+                    note: c.proof.clone(),
+                    ip_address: c.ip_address.clone(),
+                    user_agent: c.user_agent.clone(),
+                    import: actor.import,
+                };
+                values.extend([
+                    Uuid::now_v7().into(),
+                    (*contact).into(),
+                    c.channel.clone().into(),
+                    c.purpose.clone().into(),
+                    c.status.clone().into(),
+                    c.basis.clone().into(),
+                    c.source.clone().into(),
+                    c.wording.as_ref().map(|w| w.hash.clone()).into(),
+                    serde_json::to_string(&proof)?.into(),
+                    actor.user_id.into(),
+                    actor.name.clone().into(),
+                    actor.import.into(),
+                    c.occurred_at.into(),
+                    c.expires_at.into(),
+                    at.into(),
+                ]);
+                contacts.push(*contact);
+            }
+            tx.insert_values("consent_events", &EVENT_COLUMNS, values, false)
+                .await?;
+            contacts.sort_unstable();
+            contacts.dedup();
+            refresh_states(&mut tx, &contacts).await?;
+            audit::append(
+                &mut tx,
+                actor,
+                "consent",
+                None,
+                "bulk",
+                None,
+                Some(&json!({"events": chunk.len(), "contacts": contacts.len()})),
+            )
+            .await?;
+            tx.commit().await?;
+            written += chunk.len();
+        }
+        Ok(written)
+    }
+
     /// The configured purposes, by key.
     pub async fn consent_purposes(&self) -> Result<Vec<Purpose>, StoreError> {
         let mut tx = self.db.read().await?;

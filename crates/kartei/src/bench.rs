@@ -30,12 +30,24 @@ pub(crate) const SEARCHES: [(&str, &str); 3] = [
 
 /// Seeds the database up to `contacts` (the generator seeded from `seed` and what is
 /// there); returns how many contacts it holds.
-pub(crate) async fn seed_up_to(store: &Store, contacts: usize, seed: u64) -> Result<i64, CliError> {
+pub(crate) async fn seed_up_to(
+    store: &Store,
+    contacts: usize,
+    seed: u64,
+    extent: crate::seed::Extent,
+) -> Result<i64, CliError> {
     let have = crate::run::contact_count(store).await? as usize;
     if have < contacts {
         let missing = contacts - have;
         eprintln!("seeding {missing} contacts first");
-        crate::seed::seed(store, missing, missing.div_ceil(8), seed + have as u64).await?;
+        crate::seed::seed(
+            store,
+            missing,
+            missing.div_ceil(8),
+            seed + have as u64,
+            extent,
+        )
+        .await?;
     }
     Ok(crate::run::contact_count(store).await?)
 }
@@ -102,7 +114,7 @@ pub(crate) fn ms(d: Duration) -> String {
 }
 
 pub async fn run(store: &Store, args: &BenchArgs) -> Result<(), CliError> {
-    let total = seed_up_to(store, args.contacts, 7).await?;
+    let total = seed_up_to(store, args.contacts, 7, crate::seed::Extent::Full).await?;
     let ids = store.sample_ids(Entity::Contact, 1000).await?;
     let defs = store.custom_fields(Some(Entity::Contact)).await?;
     let filter =

@@ -167,7 +167,8 @@ async fn client(
 }
 
 pub async fn run(store: &Store, args: &BenchLoadArgs) -> Result<(), CliError> {
-    let total = crate::bench::seed_up_to(store, args.contacts, 11).await?;
+    let total =
+        crate::bench::seed_up_to(store, args.contacts, 11, crate::seed::Extent::Full).await?;
     let ids = Arc::new(store.sample_ids(Entity::Contact, 1000).await?);
     if ids.is_empty() {
         return Err(CliError::Usage(

@@ -63,6 +63,9 @@ pub enum Command {
     /// HTTP for --seconds (seeds the database up to --contacts first); fails on any
     /// error answer.
     BenchLoad(BenchLoadArgs),
+    /// Measure the consent filter: counting and listing who may receive the newsletter
+    /// by e-mail, and a whole list for a mailing (seeds up to --contacts first).
+    BenchConsents(BenchConsentsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +222,19 @@ pub struct BenchHistoryArgs {
     /// Requests per measured page.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchConsentsArgs {
+    /// Contacts the database should hold; missing ones are seeded first.
+    #[arg(long, default_value_t = 100_000)]
+    pub contacts: usize,
+    /// Runs per count and list figure.
+    #[arg(long, default_value_t = 20)]
+    pub iterations: usize,
+    /// Runs of the whole mailing list.
+    #[arg(long, default_value_t = 3)]
+    pub mailing_runs: usize,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The `kartei` binary's commands, as a library so that tests can drive them.
 
 pub mod bench;
+pub mod bench_consents;
 pub mod bench_import;
 pub mod bench_load;
 pub mod cli;

@@ -211,7 +211,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Seed(args) => {
             let store = settings.open().await?;
             let organizations = args.organizations.unwrap_or(args.contacts.div_ceil(8));
-            crate::seed::seed(&store, args.contacts, organizations, args.seed).await?;
+            crate::seed::seed(
+                &store,
+                args.contacts,
+                organizations,
+                args.seed,
+                crate::seed::Extent::Full,
+            )
+            .await?;
             store.close().await;
         }
         Command::Export(args) => {
@@ -255,6 +262,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::bench_load::run(&store, &args).await?;
             store.close().await;
         }
+        Command::BenchConsents(args) => {
+            let store = settings.open().await?;
+            crate::bench_consents::run(&store, &args).await?;
+            store.close().await;
+        }
         Command::BenchHistory(args) => {
             let store = settings.open().await?;
             crate::bench::history(&store, &args).await?;
@@ -295,7 +307,7 @@ async fn serve(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
         }
         if contact_count(&store).await? == 0 {
             println!("Demo-Daten werden angelegt / creating demo data …");
-            crate::seed::seed(&store, 2000, 250, 2026).await?;
+            crate::seed::seed(&store, 2000, 250, 2026, crate::seed::Extent::Full).await?;
         }
     }
     let bind = args

@@ -2,6 +2,7 @@
 //! deterministic generator in kartei-core, validated like user input.
 
 use chrono::NaiveDate;
+use kartei_core::consent::ConsentInput;
 use kartei_core::contact::ContactData;
 use kartei_core::custom_field::{ChoiceOption, CustomFieldInput, CustomKind};
 use kartei_core::organization::OrganizationData;
@@ -88,11 +89,21 @@ async fn vocabulary(store: &Store, actor: &Actor) -> Result<Vec<Uuid>, StoreErro
 }
 
 /// Adds `contacts` people and `organizations` companies. Progress goes to stderr.
+/// What a seed makes besides contacts and organisations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// Each contact's history (activities, deals, orders, tickets …) and consents.
+    Full,
+    /// Consents only (benchmarks of the contact list itself).
+    ContactsAndConsents,
+}
+
 pub async fn seed(
     store: &Store,
     contacts: usize,
     organizations: usize,
     seed: u64,
+    extent: Extent,
 ) -> Result<(), StoreError> {
     let actor = Actor::system("seed");
     let started = Instant::now();
@@ -188,7 +199,10 @@ pub async fn seed(
         "seeded {contacts} contacts and {organizations} organisations in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    crate::seed_history::seed_history(store, &actor, &people, seed).await?;
+    if extent == Extent::Full {
+        crate::seed_history::seed_history(store, &actor, &people, seed).await?;
+    }
+    seed_consents(store, &actor, &people, seed).await?;
     Ok(())
 }
 
@@ -225,4 +239,97 @@ fn add_custom_values(generator: &mut DemoGenerator, c: &mut ContactData, today: 
 pub(crate) fn progress(what: &str, done: usize, total: usize) {
     eprint!("\r{what}: {done}/{total}");
     let _ = std::io::stderr().flush();
+}
+
+/// The newsletter's sign-up text in the demo data.
+const NEWSLETTER_WORDING: &str =
+    "Ja, ich möchte den Newsletter mit Angeboten und Neuigkeiten per E-Mail erhalten. \
+    Die Einwilligung kann ich jederzeit widerrufen, z. B. über den Link in jeder E-Mail.";
+
+/// Consents for the demo contacts: about 40 % signed up for the newsletter by double
+/// opt-in (a tenth of them unsubscribed later), 15 % get product news by post as
+/// existing customers, 5 % refused marketing calls.
+pub(crate) async fn seed_consents(
+    store: &Store,
+    actor: &Actor,
+    people: &[ContactRef],
+    seed: u64,
+) -> Result<(), StoreError> {
+    let started = Instant::now();
+    let mut rng = kartei_demo::demo::DemoRng::new(seed ^ 0xC0_45E7);
+    let purposes: Vec<String> = store
+        .consent_purposes()
+        .await?
+        .into_iter()
+        .map(|p| p.key)
+        .collect();
+    let now = kartei_store::now();
+    let mut events = Vec::new();
+    for p in people {
+        let days_ago = i64::try_from(rng.below(700)).unwrap_or(0);
+        let at = now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(1);
+        let mut add = |input: ConsentInput| -> Result<(), StoreError> {
+            let c = input
+                .normalise(&purposes, now)
+                .map_err(StoreError::Invalid)?;
+            events.push((p.id, c));
+            Ok(())
+        };
+        if rng.chance(40) {
+            add(ConsentInput {
+                channel: "email".into(),
+                purpose: "newsletter".into(),
+                status: "granted".into(),
+                basis: "consent".into(),
+                source: "double_opt_in".into(),
+                wording: Some(NEWSLETTER_WORDING.into()),
+                ip_address: Some(format!("203.0.113.{}", rng.below(250) + 1)),
+                user_agent: Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0".into()),
+                occurred_at: Some(at),
+                ..ConsentInput::default()
+            })?;
+            if rng.chance(10) {
+                add(ConsentInput {
+                    channel: "email".into(),
+                    purpose: "newsletter".into(),
+                    status: "withdrawn".into(),
+                    basis: "consent".into(),
+                    source: "web_form".into(),
+                    proof: Some("Abmeldelink im Newsletter".into()),
+                    occurred_at: Some(at + chrono::Duration::days(days_ago / 2)),
+                    ..ConsentInput::default()
+                })?;
+            }
+        }
+        if (!p.private || rng.chance(15)) && rng.chance(30) {
+            add(ConsentInput {
+                channel: "post".into(),
+                purpose: "product_news".into(),
+                status: "granted".into(),
+                basis: "legitimate_interest".into(),
+                source: "in_person".into(),
+                proof: Some("Bestandskunde, Hinweis auf Widerspruchsrecht in der Rechnung".into()),
+                occurred_at: Some(at),
+                ..ConsentInput::default()
+            })?;
+        }
+        if rng.chance(5) {
+            add(ConsentInput {
+                channel: "phone".into(),
+                purpose: "marketing_calls".into(),
+                status: "refused".into(),
+                basis: "consent".into(),
+                source: "phone".into(),
+                proof: Some("Möchte keine Werbeanrufe".into()),
+                occurred_at: Some(at),
+                ..ConsentInput::default()
+            })?;
+        }
+    }
+    let n = store.record_consents_in_bulk(actor, events).await?;
+    eprintln!(
+        "seeded {n} consent events in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
