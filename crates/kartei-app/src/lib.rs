@@ -6,6 +6,7 @@
 pub mod columns;
 pub mod export;
 pub mod format;
+pub mod gdpr;
 pub mod import;
 pub mod jobs;
 pub mod json;

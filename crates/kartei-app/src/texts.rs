@@ -558,6 +558,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("timeline.loyalty", "Treuepunkte", "Loyalty"),
     ("timeline.consent", "Einwilligungen", "Consents"),
     ("consent.title", "Einwilligung", "Consent"),
+    ("gdpr.access_export", "Auskunft nach Art. 15 DSGVO herunterladen", "Download the access report (Art. 15 GDPR)"),
+    ("gdpr.access_export_hint", "(alle Daten als ZIP: JSON und lesbarer Bericht; wird protokolliert)", "(all data as a ZIP: JSON and a readable report; logged)"),
     ("mailing.left_out", "Nicht in der Liste", "Left out"),
     ("mailing.title", "Liste für eine Aussendung", "List for a mailing"),
     ("mailing.explain", "Nur Kontakte der Liste, die auf diesem Weg für diesen Zweck angesprochen werden dürfen und eine Adresse dafür haben. Grundlage ist der aktuelle Stand ihrer Einwilligungen.", "Only contacts of the list who may be addressed this way for this purpose and have an address for it, by the current state of their consents."),

@@ -273,13 +273,20 @@ fn package(sheet: &str, xml: String) -> Vec<u8> {
         ),
         ("xl/worksheets/sheet1.xml", xml),
     ];
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+    archive(&files)
+}
+
+/// A ZIP archive (deflated) of the files, in memory: an XLSX workbook, an access
+/// export.
+pub fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (path, content) in files {
         // Writing into memory cannot fail short of running out of it.
-        if zip.start_file(path, options).is_ok() {
-            let _ = zip.write_all(content.as_bytes());
+        if zip.start_file(*path, options).is_ok() {
+            let _ = zip.write_all(content);
         }
     }
     zip.finish().map(Cursor::into_inner).unwrap_or_default()

@@ -34,6 +34,10 @@ fn needs(method: &str, path: &str) -> Option<Permission> {
     if path.starts_with("/api/v1/users") {
         return Some(P::ManageUsers);
     }
+    // The access export holds bank details.
+    if path.ends_with("/access-export") {
+        return Some(P::ViewSensitive);
+    }
     // Checking a draft for duplicates reads.
     if method == "GET" || path == "/api/v1/contacts/duplicates" {
         return Some(P::ReadRecords);

@@ -347,4 +347,165 @@ async fn consents_through_the_api_and_the_page(api: Api) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// Reads one file of a ZIP archive.
+fn unzip(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut file = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    file.read_to_string(&mut text).unwrap();
+    text
+}
+
+async fn the_access_export_holds_everything_about_the_person(api: Api) {
+    let admin = api.token("admin", Role::Admin).await;
+    let user = api.token("user", Role::User).await;
+    let contact = api
+        .call(
+            &admin,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"first_name": "Jane", "last_name": "Doe <Smith>", "language": "en",
+                "emails": [{"address": "jane@example.org"}], "bank": {"iban": "DE89370400440532013000"}})),
+        )
+        .await;
+    assert_eq!(contact.status, StatusCode::CREATED);
+    let id = contact.body["id"].as_str().unwrap().to_string();
+    let other = api
+        .call(
+            &admin,
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"last_name": "Other"})),
+        )
+        .await;
+    let other_id = other.body["id"].as_str().unwrap().to_string();
+    // A note about her, a meeting she attends (linked, not her own), a note about
+    // someone else (not hers), a consent.
+    for body in [
+        json!({"kind": "note", "body": "Called back", "contact_id": id}),
+        json!({"kind": "meeting", "subject": "Visit", "starts_at": "2026-11-01T10:00:00Z",
+            "ends_at": "2026-11-01T11:00:00Z", "contact_id": other_id, "attendee_contact_ids": [id]}),
+        json!({"kind": "note", "body": "Not about Jane", "contact_id": other_id}),
+    ] {
+        let r = api
+            .call(&admin, "POST", "/api/v1/activities", Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    api.call(
+        &admin,
+        "POST",
+        &format!("/api/v1/contacts/{id}/consents"),
+        Some(
+            json!({"channel": "email", "purpose": "newsletter", "status": "granted",
+            "basis": "consent", "source": "web_form", "wording": "Yes, newsletter please.",
+            "ip_address": "198.51.100.4"}),
+        ),
+    )
+    .await;
+    let path = format!("/api/v1/contacts/{id}/access-export");
+    assert_eq!(
+        api.call(&user, "GET", &path, None).await.status,
+        StatusCode::FORBIDDEN,
+        "bank details: not for every role"
+    );
+    let missing = api
+        .call(
+            &admin,
+            "GET",
+            &format!("/api/v1/contacts/{}/access-export", uuid::Uuid::now_v7()),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let (status, headers, bytes) = api
+        .get_bytes(&path, &[("authorization", &format!("Bearer {admin}"))])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/zip");
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("access-"));
+    let data: serde_json::Value = serde_json::from_str(&unzip(&bytes, "daten.json")).unwrap();
+    assert_eq!(data["contact"]["last_name"], "Doe <Smith>");
+    assert_eq!(data["contact"]["bank"]["iban"], "DE89370400440532013000");
+    let mut kinds: Vec<&str> = data["records"]["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    // Her note, the meeting she attended, and the review task about her new record.
+    assert_eq!(kinds, ["meeting", "note", "task"]);
+    assert!(!data.to_string().contains("Not about Jane"));
+    assert_eq!(data["consents"]["events"][0]["ip_address"], "198.51.100.4");
+    assert!(data["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "create"));
+    assert!(data["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["kind"] == "user"));
+    // The report is in her language, and her name is text, not markup.
+    let report = unzip(&bytes, "report.html");
+    assert!(report.contains("Access report under Art. 15 GDPR"));
+    assert!(report.contains("Doe &lt;Smith&gt;") && !report.contains("Doe <Smith>"));
+    assert!(report.contains("Newsletter · e-mail"), "{report}");
+    // Handing it out is in the log.
+    let timeline = api
+        .call(
+            &admin,
+            "GET",
+            &format!("/api/v1/contacts/{id}/timeline?kinds=change"),
+            None,
+        )
+        .await;
+    assert!(
+        timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["data"]["action"] == "access_export"),
+        "{:?}",
+        timeline.body
+    );
+    // The page offers it to those who may see bank details.
+    let (cookie, _) = web_session_as(&api, "boss", Role::Manager).await;
+    let (_, _, html) = api
+        .send_form(
+            "GET",
+            &format!("/contacts/{id}"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(html.contains("access-export"));
+    let (status, _, _) = api
+        .send_form(
+            "GET",
+            &format!("/contacts/{id}/access-export"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (cookie, _) = web_session_as(&api, "clerk", Role::User).await;
+    let (_, _, html) = api
+        .send_form(
+            "GET",
+            &format!("/contacts/{id}"),
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert!(!html.contains("access-export"));
+}
+
 api_story!(consents_through_the_api_and_the_page);
+api_story!(the_access_export_holds_everything_about_the_person);

@@ -23,6 +23,7 @@ pub mod quality;
 pub mod records;
 pub mod search;
 mod sql;
+pub mod subject;
 pub mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;

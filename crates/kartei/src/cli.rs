@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Data protection: answer a person's access request.
+    #[command(subcommand)]
+    Gdpr(GdprCommand),
     /// Add deterministic German demo data.
     Seed(SeedArgs),
     /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
@@ -76,6 +79,19 @@ pub struct ServeArgs {
     /// On first start: create an admin account and demo data.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GdprCommand {
+    /// Everything Kartei holds about a contact (Art. 15 and 20 GDPR) as a ZIP: the data
+    /// as JSON and a readable report in the person's language. The export is logged.
+    Export {
+        /// The contact: its id, or an e-mail address it has.
+        contact: String,
+        /// Where to write the ZIP [default: the name it is given, here].
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! Carrying out a command.
 
-use crate::cli::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use crate::cli::{Cli, Command, GdprCommand, ServeArgs, TokenCommand, UserCommand};
 use crate::config::{FileConfig, DEFAULT_BIND, DEFAULT_DATABASE, DEFAULT_REGION};
 use kartei_core::access::Role;
 use kartei_core::contact::ContactData;
@@ -11,6 +11,7 @@ use kartei_store::list::ListRequest;
 use kartei_store::{Actor, Store, StoreError};
 use std::io::Read;
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// A failed command, with a message for the person at the terminal.
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +196,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     println!("password of {name} changed; their sessions have ended");
                 }
             }
+            store.close().await;
+        }
+        Command::Gdpr(GdprCommand::Export { contact, output }) => {
+            let store = settings.open().await?;
+            let id = match contact.parse::<Uuid>() {
+                Ok(id) => id,
+                Err(_) => store
+                    .contacts_by(
+                        kartei_store::imports::MatchColumn::Email,
+                        std::slice::from_ref(&contact),
+                    )
+                    .await?
+                    .into_values()
+                    .next()
+                    .ok_or_else(|| {
+                        CliError::Usage(format!("no contact with the id or e-mail {contact:?}"))
+                    })?,
+            };
+            let export = kartei_app::gdpr::access_export(&store, &Actor::system("cli"), id)
+                .await
+                .map_err(|e| match e {
+                    kartei_store::StoreError::NotFound => {
+                        CliError::Usage(format!("no contact {id}"))
+                    }
+                    other => other.into(),
+                })?;
+            let path = output.unwrap_or_else(|| export.file_name.clone().into());
+            std::fs::write(&path, &export.bytes)?;
+            eprintln!("wrote {}", path.display());
             store.close().await;
         }
         Command::Token(TokenCommand::Create { name, label }) => {

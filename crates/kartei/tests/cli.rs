@@ -604,6 +604,36 @@ async fn exports(database: String) {
             assert!(err.contains(&format!("{n} {words}")), "{n} {words}: {err}");
         }
     }
+    // An access export by e-mail address: a ZIP with the data and the report.
+    let with_address = page
+        .items
+        .iter()
+        .find(|c| !c.data.emails.is_empty())
+        .unwrap();
+    let zip_path = std::env::temp_dir().join(format!("kartei-access-{}.zip", uuid::Uuid::now_v7()));
+    let (ok, _, err) = kartei(
+        &database,
+        &[
+            "gdpr",
+            "export",
+            &with_address.data.emails[0].address,
+            "--output",
+            zip_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&zip_path).unwrap();
+    assert!(bytes.starts_with(b"PK"), "a ZIP archive");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("daten.json"), "names its files");
+    std::fs::remove_file(&zip_path).unwrap();
+    let (ok, _, err) = kartei(
+        &database,
+        &["gdpr", "export", "nobody@nowhere.example"],
+        None,
+    );
+    assert!(!ok && err.contains("nobody@nowhere.example"), "{err}");
     let (ok, _, err) = kartei(&database, &["export", "--for", "email:lottery"], None);
     assert!(
         !ok && err.contains("newsletter"),

@@ -74,14 +74,34 @@ pub async fn save_purpose(
     Ok(Json(purpose))
 }
 
+/// Everything Kartei holds about the contact (Art. 15 and 20 GDPR) as a ZIP:
+/// `daten.json` (master data with bank details, every record that links the contact,
+/// loyalty points, consents with proof, the change history, where the data came from)
+/// and a readable report in the person's language. Needs the permission to see bank
+/// details; the export is logged.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/access-export", tag = "consents", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn access_export(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    PathParams(id): PathParams<Uuid>,
+) -> Result<axum::response::Response, ApiError> {
+    user.require(Permission::ViewSensitive)?;
+    let export = kartei_app::gdpr::access_export(&s.store, &user.actor(), id).await?;
+    Ok(crate::web::consents::zip_download(export))
+}
+
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/contacts/{id}/consents", get(list).post(record))
+        .route("/api/v1/contacts/{id}/access-export", get(access_export))
         .route("/api/v1/consent-purposes", get(purposes))
         .route("/api/v1/consent-purposes/{key}", put(save_purpose))
 }
 
 /// Their part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, record, purposes, save_purpose))]
+#[openapi(paths(list, record, purposes, save_purpose, access_export))]
 pub struct ConsentsApi;

@@ -38,6 +38,8 @@ pub struct ConsentLine {
 }
 
 pub struct ConsentPanel {
+    /// Whether the reader may hand out the access export (it holds bank details).
+    pub can_export: bool,
     pub state: Vec<ConsentLine>,
     /// The newest events.
     pub history: Vec<ConsentLine>,
@@ -60,7 +62,12 @@ fn status_code(status: &str) -> &'static str {
         .unwrap_or("pending")
 }
 
-pub async fn panel(state: &AppState, contact: Uuid, lang: Lang) -> Result<ConsentPanel, WebError> {
+pub async fn panel(
+    state: &AppState,
+    contact: Uuid,
+    lang: Lang,
+    can_export: bool,
+) -> Result<ConsentPanel, WebError> {
     let consents = state.store.consents(contact).await?;
     let purposes = state.store.consent_purposes().await?;
     let purpose_words = |key: &str| {
@@ -146,6 +153,7 @@ pub async fn panel(state: &AppState, contact: Uuid, lang: Lang) -> Result<Consen
         })
         .collect();
     Ok(ConsentPanel {
+        can_export,
         state: state_lines,
         history,
         more,
@@ -197,6 +205,41 @@ async fn record(
     }
 }
 
+/// Everything Kartei holds about the contact (Art. 15 and 20 GDPR), as a ZIP to hand
+/// over; bank details are part of it, so it needs the permission to see them. Logged.
+async fn access_export(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    session: super::session::Session,
+) -> Result<Response, WebError> {
+    session.require(Permission::ViewSensitive)?;
+    let export = kartei_app::gdpr::access_export(&state.store, &session.actor(), id).await?;
+    Ok(zip_download(export))
+}
+
+/// The archive as a download.
+pub fn zip_download(export: kartei_app::gdpr::AccessExport) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", export.file_name),
+            ),
+        ],
+        export.bytes,
+    )
+        .into_response()
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/contacts/{id}/consents", post(record))
+    Router::new()
+        .route("/contacts/{id}/consents", post(record))
+        .route(
+            "/contacts/{id}/access-export",
+            axum::routing::get(access_export),
+        )
 }

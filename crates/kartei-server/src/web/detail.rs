@@ -425,7 +425,14 @@ pub async fn detail_page<R: WebRecord>(
     } else {
         Vec::new()
     };
-    let extras = extras::<R>(&state, id, &doc, lang).await?;
+    let extras = extras::<R>(
+        &state,
+        id,
+        &doc,
+        lang,
+        session.may(Permission::ViewSensitive),
+    )
+    .await?;
     let log = log_box(&state, &session, R::ENTITY, id, &doc).await?;
     let close = match serde_json::from_value::<kartei_core::deal::DealData>(doc.clone()) {
         Ok(deal) if R::ENTITY == Entity::Deal && session.may(Permission::WriteRecords) => {
@@ -502,6 +509,7 @@ async fn extras<R: WebRecord>(
     id: Uuid,
     doc: &Value,
     lang: kartei_core::i18n::Lang,
+    can_export: bool,
 ) -> Result<Extras, WebError> {
     let tr = kartei_app::texts::Tr(lang);
     let money = |m: i64, cur: &str| kartei_app::format::money(m, cur, lang);
@@ -539,7 +547,7 @@ async fn extras<R: WebRecord>(
                 state.store.loyalty_balance(id).await?,
                 state.store.loyalty_entries(id, 5).await?,
             ));
-            x.consents = Some(super::consents::panel(state, id, lang).await?);
+            x.consents = Some(super::consents::panel(state, id, lang, can_export).await?);
             x.merges = state
                 .store
                 .merges(Some(id))
