@@ -81,6 +81,45 @@ pub struct ExportRequest {
     pub mailing: Option<(String, String)>,
 }
 
+/// A mailing under way: its channel and purpose, the segment's own filter (the export
+/// reads the segment narrowed to who may be reached), and the index column that holds
+/// the address the channel needs.
+struct Mailing {
+    channel: String,
+    purpose: String,
+    segment_filter: Option<TypedFilter>,
+    address_column: &'static str,
+}
+
+/// The index column a mailing on `channel` needs filled: the first e-mail, the first
+/// phone, the first address's city.
+fn address_column(channel: &str) -> &'static str {
+    match channel {
+        "email" => "email",
+        "post" => "city",
+        _ => "phone",
+    }
+}
+
+/// The segment's filter and "may be contacted so, and has an address for it".
+fn reachable_filter(segment: Option<TypedFilter>, channel: &str, purpose: &str) -> TypedFilter {
+    use kartei_core::filter::{Predicate, Target};
+    let column = address_column(channel);
+    let kind = kartei_core::fields::find(Entity::Contact, column)
+        .map_or(kartei_core::fields::FieldKind::Text, |f| f.kind);
+    let mut all = vec![
+        TypedFilter::Pred(Predicate::MayContact {
+            channel: channel.to_string(),
+            purpose: purpose.to_string(),
+        }),
+        TypedFilter::Not(Box::new(TypedFilter::Pred(Predicate::IsEmpty {
+            target: Target::Column { column, kind },
+        }))),
+    ];
+    all.extend(segment);
+    TypedFilter::And(all)
+}
+
 /// Why a contact of a mailing's segment was not written.
 pub const LEFT_OUT_REASONS: [&str; 7] = [
     "none",
@@ -120,9 +159,7 @@ pub struct Export<R> {
     sheet: Vec<Vec<String>>,
     /// How many records were written.
     count: usize,
-    mailing: Option<(String, String)>,
-    /// Per reason of [`LEFT_OUT_REASONS`], how many a mailing left out.
-    left_out: [usize; LEFT_OUT_REASONS.len()],
+    mailing: Option<Mailing>,
     _record: PhantomData<R>,
 }
 
@@ -198,6 +235,18 @@ impl<R: Columns + ToSchema> Export<R> {
             }
         }
         let users = user_names(&store).await?;
+        let (filter, mailing) = match mailing {
+            Some((channel, purpose)) => (
+                Some(reachable_filter(filter.clone(), &channel, &purpose)),
+                Some(Mailing {
+                    address_column: address_column(&channel),
+                    channel,
+                    purpose,
+                    segment_filter: filter,
+                }),
+            ),
+            None => (filter, None),
+        };
         Ok(Export {
             store,
             q: segment.q.filter(|q| !q.trim().is_empty()),
@@ -214,7 +263,6 @@ impl<R: Columns + ToSchema> Export<R> {
             sheet: Vec::new(),
             count: 0,
             mailing,
-            left_out: [0; LEFT_OUT_REASONS.len()],
             _record: PhantomData,
         })
     }
@@ -238,54 +286,107 @@ impl<R: Columns + ToSchema> Export<R> {
         self.count
     }
 
-    /// For a mailing: how many contacts were left out so far, by reason (those with
-    /// none left out are not named).
-    pub fn left_out(&self) -> Vec<(&'static str, usize)> {
-        LEFT_OUT_REASONS
+    /// For a mailing: how many contacts of the segment were left out, by reason (those
+    /// with none left out are not named). A list counts in one grouped query; a search
+    /// reads its matches.
+    pub async fn left_out(&self) -> Result<Vec<(&'static str, usize)>, StoreError> {
+        let Some(m) = &self.mailing else {
+            return Ok(Vec::new());
+        };
+        let by_reason = match &self.q {
+            None => {
+                self.store
+                    .consent_breakdown(
+                        m.segment_filter.as_ref(),
+                        &m.channel,
+                        &m.purpose,
+                        m.address_column,
+                    )
+                    .await?
+            }
+            Some(q) => self.search_breakdown(q, m).await?,
+        };
+        Ok(LEFT_OUT_REASONS
             .into_iter()
-            .zip(self.left_out)
+            .map(|r| {
+                let n = match r {
+                    // Statuses Kartei does not know (none today) count as "unknown".
+                    "unknown" => by_reason
+                        .iter()
+                        .filter(|(k, _)| {
+                            *k != "reachable" && !LEFT_OUT_REASONS.contains(&k.as_str())
+                        })
+                        .map(|(_, n)| *n)
+                        .sum(),
+                    _ => by_reason.get(r).copied().unwrap_or(0),
+                };
+                (r, usize::try_from(n).unwrap_or(usize::MAX))
+            })
             .filter(|(_, n)| *n > 0)
-            .collect()
+            .collect())
     }
 
-    /// Walks the whole segment without writing anything: how many records an export
-    /// would write (a mailing's left-out counts follow in [`Export::left_out`]).
+    /// [`Export::left_out`]'s counts for a search: its matches, read page by page.
+    async fn search_breakdown(
+        &self,
+        q: &str,
+        m: &Mailing,
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        let mut out: HashMap<String, u64> = HashMap::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .search::<R>(&SearchRequest {
+                    q: q.chars().take(200).collect(),
+                    filter: m.segment_filter.clone(),
+                    cursor,
+                    limit: PAGE,
+                })
+                .await?;
+            let ids: Vec<Uuid> = page.items.iter().map(|r| r.id).collect();
+            let status = self
+                .store
+                .consent_status(&ids, &m.channel, &m.purpose)
+                .await?;
+            for r in &page.items {
+                let reason = match status.get(&r.id).map(String::as_str) {
+                    Some("granted") if has_address(r, m.address_column) => "reachable",
+                    Some("granted") => "no_address",
+                    None => "none",
+                    Some(s) => s,
+                };
+                *out.entry(reason.to_string()).or_default() += 1;
+            }
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// How many records the export writes, without writing them.
     pub async fn tally(&mut self) -> Result<usize, StoreError> {
+        if let (Some(m), None) = (&self.mailing, &self.q) {
+            let by_reason = self
+                .store
+                .consent_breakdown(
+                    m.segment_filter.as_ref(),
+                    &m.channel,
+                    &m.purpose,
+                    m.address_column,
+                )
+                .await?;
+            let n = by_reason.get("reachable").copied().unwrap_or(0);
+            return Ok(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         while !self.done {
             let page = self.read_page().await?;
             self.cursor = page.next_cursor;
             self.done = self.cursor.is_none();
-            self.count += self.reachable(page.items).await?.len();
+            self.count += page.items.len();
         }
         Ok(self.count)
-    }
-
-    /// Keeps the records a mailing may reach, counting the others by reason.
-    async fn reachable(&mut self, items: Vec<Record<R>>) -> Result<Vec<Record<R>>, StoreError> {
-        let Some((channel, purpose)) = &self.mailing else {
-            return Ok(items);
-        };
-        let ids: Vec<Uuid> = items.iter().map(|r| r.id).collect();
-        let status = self.store.consent_status(&ids, channel, purpose).await?;
-        let mut kept = Vec::with_capacity(items.len());
-        for r in items {
-            let reason = match status.get(&r.id).map(String::as_str) {
-                Some("granted") if has_address(&r, channel) => {
-                    kept.push(r);
-                    continue;
-                }
-                Some("granted") => "no_address",
-                None => "none",
-                Some(s) => LEFT_OUT_REASONS
-                    .into_iter()
-                    .find(|x| *x == s)
-                    .unwrap_or("unknown"),
-            };
-            if let Some(i) = LEFT_OUT_REASONS.iter().position(|x| *x == reason) {
-                self.left_out[i] += 1;
-            }
-        }
-        Ok(kept)
     }
 
     /// What comes before the first record: the CSV header, the JSON array's bracket.
@@ -312,7 +413,7 @@ impl<R: Columns + ToSchema> Export<R> {
         let page = self.read_page().await?;
         self.cursor = page.next_cursor;
         self.done = self.cursor.is_none();
-        let items = self.reachable(page.items).await?;
+        let items = page.items;
         let items: Vec<Record<R>> = if self.sensitive {
             items
         } else {
@@ -393,20 +494,13 @@ impl<R: Columns + ToSchema> Export<R> {
     }
 }
 
-/// Whether a contact has somewhere to send a mailing on `channel` to.
-fn has_address<R: Columns>(record: &Record<R>, channel: &str) -> bool {
-    let Ok(doc) = serde_json::to_value(&record.data) else {
-        return false;
-    };
-    let list = match channel {
-        "email" => "emails",
-        "phone" | "sms" | "messenger" => "phones",
-        "post" => "addresses",
-        _ => return true,
-    };
-    doc.get(list)
-        .and_then(serde_json::Value::as_array)
-        .is_some_and(|a| !a.is_empty())
+/// Whether a record fills the index column a mailing needs (see [`address_column`]).
+fn has_address<R: Columns>(record: &Record<R>, column: &str) -> bool {
+    record
+        .data
+        .index_values()
+        .iter()
+        .any(|(c, v)| *c == column && !matches!(v, kartei_core::record::IndexValue::Text(None)))
 }
 
 /// Loads the names a page of records refers to: organisations, contacts, users,

@@ -31,7 +31,7 @@ fn needs(method: &str, path: &str) -> Option<Permission> {
     {
         return None;
     }
-    if path.starts_with("/api/v1/users") {
+    if path.starts_with("/api/v1/users") || path.starts_with("/api/v1/audit") {
         return Some(P::ManageUsers);
     }
     // The access export holds bank details.

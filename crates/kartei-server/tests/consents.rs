@@ -326,6 +326,22 @@ async fn consents_through_the_api_and_the_page(api: Api) {
     assert_eq!(patched.status, StatusCode::OK);
     let html = mailing("de", "phone:marketing_calls").await;
     assert!(html.contains(r#"<span id="mailing-count">1</span>"#));
+    // A searched list counts its matches the same way.
+    for (q, count, left) in [("Brandt", 1, 0), ("Ahrens", 0, 1)] {
+        let (_, _, html) = api
+            .send_form(
+                "GET",
+                &format!("/contacts/mailing?q={q}&for=phone%3Amarketing_calls"),
+                &[("cookie", &cookie)],
+                None,
+            )
+            .await;
+        assert!(
+            html.contains(&format!(r#"<span id="mailing-count">{count}</span>"#))
+                && html.contains(&format!(r#"<strong id="mailing-left">{left}</strong>"#)),
+            "{q}: {html}"
+        );
+    }
     let (status, _, csv) = api
         .send_form(
             "GET",

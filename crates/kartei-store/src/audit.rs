@@ -72,13 +72,33 @@ pub(crate) async fn append<T: Serialize>(
 ) -> Result<(), StoreError> {
     let before = before.map(serde_json::to_string).transpose()?;
     let after = after.map(serde_json::to_string).transpose()?;
+    let (seq, prev) = crate::audit_chain::next(tx).await?;
+    let content_hash = crate::audit_chain::content_hash(before.as_deref(), after.as_deref());
+    let link = crate::audit_chain::Link {
+        seq,
+        id: Uuid::now_v7(),
+        at: now(),
+        actor_id: actor.user_id,
+        actor_name: &actor.name,
+        entity,
+        subject_id: record_id,
+        action,
+        import_id: actor.import,
+        content_hash: &content_hash,
+    };
+    let hash = link.hash(&prev);
     tx.execute(
         Query::insert()
             .into_table(name("audit_log"))
-            .columns(COLUMNS.map(name))
+            .columns(
+                COLUMNS
+                    .into_iter()
+                    .chain(["seq", "subject_id", "content_hash", "prev_hash", "hash"])
+                    .map(name),
+            )
             .values_panic([
-                Uuid::now_v7().into(),
-                now().into(),
+                link.id.into(),
+                link.at.into(),
                 actor.user_id.into(),
                 actor.name.clone().into(),
                 entity.into(),
@@ -87,6 +107,11 @@ pub(crate) async fn append<T: Serialize>(
                 before.into(),
                 after.into(),
                 actor.import.into(),
+                seq.into(),
+                record_id.into(),
+                content_hash.clone().into(),
+                prev.into(),
+                hash.into(),
             ]),
     )
     .await?;

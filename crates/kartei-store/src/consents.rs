@@ -531,6 +531,61 @@ impl Store {
         })
     }
 
+    /// How the live contacts `filter` selects stand for a mailing on `channel` for
+    /// `purpose`, counted by reason: `reachable` (granted, unexpired, with a value in
+    /// `address_column`), `none` (no event), `withdrawn`, `refused`, `pending`,
+    /// `expired`, `no_address`. One grouped query.
+    pub async fn consent_breakdown(
+        &self,
+        filter: Option<&kartei_core::filter::TypedFilter>,
+        channel: &str,
+        purpose: &str,
+        address_column: &str,
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        use crate::filter::{restrict, IndexUse, RECORD};
+        use crate::sql::qcol;
+        let mut tx = self.db.read().await?;
+        check_purposes(&mut tx, filter).await?;
+        let status = || qcol("cs", "status");
+        let expires = || qcol("cs", "expires_at");
+        let reason = Expr::case(status().is_null(), "none")
+            .case(
+                status()
+                    .eq("granted")
+                    .and(expires().is_not_null())
+                    .and(expires().lte(now())),
+                "expired",
+            )
+            .case(
+                status()
+                    .eq("granted")
+                    .and(qcol(RECORD, address_column).is_null()),
+                "no_address",
+            )
+            .case(status().eq("granted"), "reachable")
+            .finally(status());
+        let mut q = Query::select();
+        q.expr_as(reason, Alias::new("reason"))
+            .expr(Expr::cust("COUNT(*)"))
+            .from_as(name("contacts"), Alias::new(RECORD))
+            .join_as(
+                JoinType::LeftJoin,
+                name("consent_state"),
+                Alias::new("cs"),
+                qcol("cs", "contact_id")
+                    .equals((Alias::new(RECORD), Alias::new("id")))
+                    .and(qcol("cs", "channel").eq(channel))
+                    .and(qcol("cs", "purpose").eq(purpose)),
+            )
+            .group_by_col(Alias::new("reason"));
+        restrict(&mut q, filter, IndexUse::Free);
+        let rows: Vec<(String, i64)> = tx.all(&q).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(r, n)| (r, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     /// The state of one channel × purpose for many contacts (for lists and exports):
     /// the effective status by contact; contacts without an event are absent.
     pub async fn consent_status(

@@ -111,19 +111,20 @@ fn predicate(p: &Predicate, use_: IndexUse) -> SimpleExpr {
             Expr::exists(q)
         }
         Predicate::MayContact { channel, purpose } => {
+            // An IN over the state's index (channel, purpose, status, contact): the
+            // database can walk the permitted contacts instead of probing every one.
             let mut q = Query::select();
-            q.expr(Expr::val(1))
-                .from_as(name("consent_state"), Alias::new("cs"))
-                .and_where(qcol("cs", "contact_id").equals((Alias::new(RECORD), Alias::new("id"))))
-                .and_where(qcol("cs", "channel").eq(channel.as_str()))
-                .and_where(qcol("cs", "purpose").eq(purpose.as_str()))
-                .and_where(qcol("cs", "status").eq("granted"))
+            q.column(name("contact_id"))
+                .from(name("consent_state"))
+                .and_where(Expr::col(name("channel")).eq(channel.as_str()))
+                .and_where(Expr::col(name("purpose")).eq(purpose.as_str()))
+                .and_where(Expr::col(name("status")).eq("granted"))
                 .and_where(
-                    qcol("cs", "expires_at")
+                    Expr::col(name("expires_at"))
                         .is_null()
-                        .or(qcol("cs", "expires_at").gt(crate::now())),
+                        .or(Expr::col(name("expires_at")).gt(crate::now())),
                 );
-            Expr::exists(q)
+            qcol(RECORD, "id").in_subquery(q)
         }
         Predicate::Compare { target, cmp, value } => match target {
             Target::Column { column, .. } => {

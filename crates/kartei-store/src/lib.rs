@@ -4,6 +4,7 @@
 //! `kartei-core`; every change writes its audit entry in the same transaction.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod bulk;
 pub mod consents;
 pub mod custom_fields;

@@ -114,6 +114,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_consents.sql"),
         postgres: include_str!("../migrations/postgres/0017_consents.sql"),
     },
+    Migration {
+        version: 18,
+        name: "audit_chain",
+        sqlite: include_str!("../migrations/sqlite/0018_audit_chain.sql"),
+        postgres: include_str!("../migrations/postgres/0018_audit_chain.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and recreates

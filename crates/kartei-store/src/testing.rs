@@ -134,3 +134,11 @@ pub async fn slow_count(store: &Store, n: i64) -> Result<i64, crate::StoreError>
     };
     Ok(count)
 }
+
+/// Runs SQL text against the store's database: for stories that tamper with it as an
+/// intruder with file or database access would.
+pub async fn execute_sql(store: &Store, sql: &str) -> Result<(), crate::StoreError> {
+    let mut tx = store.db.write().await?;
+    tx.raw(sql).await?;
+    tx.commit().await
+}

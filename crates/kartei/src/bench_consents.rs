@@ -108,7 +108,7 @@ pub async fn run(store: &Store, args: &BenchConsentsArgs) -> Result<(), CliError
         .await
         .map_err(|e| CliError::Usage(e.to_string()))?;
         let n = export.tally().await?;
-        mailing = (n, export.left_out());
+        mailing = (n, export.left_out().await?);
         Ok(())
     })
     .await?;

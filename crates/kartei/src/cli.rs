@@ -38,6 +38,9 @@ pub enum Command {
     /// Data protection: answer a person's access request.
     #[command(subcommand)]
     Gdpr(GdprCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Add deterministic German demo data.
     Seed(SeedArgs),
     /// Export contacts or organisations (any filter or search) as CSV, JSON or vCard.
@@ -79,6 +82,13 @@ pub struct ServeArgs {
     /// On first start: create an admin account and demo data.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; names the first entry that was changed,
+    /// removed or inserted, and fails then.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -116,7 +116,8 @@ async fn export<R: Columns + ToSchema>(
     }
     out.write_all(&export.closing())?;
     out.flush()?;
-    Ok((export.count(), export.left_out()))
+    let left_out = export.left_out().await?;
+    Ok((export.count(), left_out))
 }
 
 /// The search, filter, sort and columns the arguments give, with a saved view's where

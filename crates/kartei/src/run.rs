@@ -1,6 +1,6 @@
 //! Carrying out a command.
 
-use crate::cli::{Cli, Command, GdprCommand, ServeArgs, TokenCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, GdprCommand, ServeArgs, TokenCommand, UserCommand};
 use crate::config::{FileConfig, DEFAULT_BIND, DEFAULT_DATABASE, DEFAULT_REGION};
 use kartei_core::access::Role;
 use kartei_core::contact::ContactData;
@@ -197,6 +197,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             store.close().await;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = settings.open().await?;
+            let check = store.verify_audit().await?;
+            store.close().await;
+            println!(
+                "audit log: {} entries in the chain checked, {} from before the chain",
+                check.checked, check.before_chain
+            );
+            if let Some(b) = check.broken {
+                return Err(CliError::Usage(format!(
+                    "the chain breaks at entry {} (id {}, {}): {}",
+                    b.seq,
+                    b.id,
+                    b.at.to_rfc3339(),
+                    match b.reason.as_str() {
+                        "content" => "its before/after values were changed",
+                        "hash" => "its recorded fields were changed",
+                        "link" => "it does not follow the entry before it",
+                        _ => "entries before it are missing",
+                    }
+                )));
+            }
+            println!("the chain is intact");
         }
         Command::Gdpr(GdprCommand::Export { contact, output }) => {
             let store = settings.open().await?;

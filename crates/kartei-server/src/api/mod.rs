@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, and its OpenAPI 3.1 document.
 
+pub mod audit;
 pub mod channels;
 pub mod consents;
 pub mod dto;
@@ -46,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tickets", description = "Support tickets"),
         (name = "feedback", description = "NPS answers, star ratings and reviews"),
         (name = "loyalty", description = "Loyalty points per contact"),
+        (name = "audit", description = "The audit log's hash chain"),
         (name = "consents", description = "The consent ledger: per contact, channel and purpose, with proof"),
         (name = "duplicates", description = "The duplicate scan, merging contacts and undoing merges"),
         (name = "tags"), (name = "custom-fields"), (name = "trash"), (name = "users"), (name = "tokens"), (name = "session"),
@@ -79,6 +81,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(records::RecordsApi::openapi());
     doc.merge(channels::ChannelsApi::openapi());
     doc.merge(consents::ConsentsApi::openapi());
+    doc.merge(audit::AuditApi::openapi());
     document_refusals(&mut doc);
     document_inputs(&mut doc);
     doc
@@ -366,6 +369,7 @@ pub fn routes() -> Router<AppState> {
         .merge(records::routes())
         .merge(channels::routes())
         .merge(consents::routes())
+        .merge(audit::routes())
         .route(
             "/api/v1/contacts/{id}/timeline",
             get(history::contact_timeline),

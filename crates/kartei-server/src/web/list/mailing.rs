@@ -113,6 +113,7 @@ pub async fn mailing_page(
             let count = export.tally().await?;
             let reasons: Vec<(String, usize)> = export
                 .left_out()
+                .await?
                 .into_iter()
                 .map(|(why, n)| (tr.t(&format!("mailing.left.{why}")).to_string(), n))
                 .collect();
