@@ -148,6 +148,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("history.other", "bearbeitet", "edited"),
     ("history.merge", "zusammengeführt", "merged"),
     ("history.unmerge", "Zusammenführung rückgängig gemacht", "merge undone"),
+    ("history.read_sensitive", "Bankverbindung angesehen", "bank details viewed"),
+    ("history.access_export", "Auskunft nach Art. 15 DSGVO erteilt", "access report (Art. 15 GDPR) handed out"),
     ("history.kind.audit", "Änderungen", "Changes"),
     ("form.required_hint", "Name oder Organisation angeben.", "Give a name or an organisation."),
     ("form.errors", "Bitte die markierten Felder korrigieren; es wurde nichts gespeichert.", "Please correct the marked fields; nothing was saved."),

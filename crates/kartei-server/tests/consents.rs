@@ -420,6 +420,36 @@ async fn the_access_export_holds_everything_about_the_person(api: Api) {
         ),
     )
     .await;
+    // Reading her unmasked bank details is logged; a masked read is not, and neither
+    // shows on the timeline.
+    let contact_id: uuid::Uuid = id.parse().unwrap();
+    let reads = |api: &Api| {
+        let store = api.store.clone();
+        async move {
+            store
+                .whole_history(contact_id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action == "read_sensitive")
+                .count()
+        }
+    };
+    assert_eq!(reads(&api).await, 0);
+    let masked = api
+        .call(&user, "GET", &format!("/api/v1/contacts/{id}"), None)
+        .await;
+    assert_ne!(masked.body["bank"]["iban"], "DE89370400440532013000");
+    assert_eq!(
+        reads(&api).await,
+        0,
+        "a masked read is not a read of bank details"
+    );
+    let full = api
+        .call(&admin, "GET", &format!("/api/v1/contacts/{id}"), None)
+        .await;
+    assert_eq!(full.body["bank"]["iban"], "DE89370400440532013000");
+    assert_eq!(reads(&api).await, 1);
     let path = format!("/api/v1/contacts/{id}/access-export");
     assert_eq!(
         api.call(&user, "GET", &path, None).await.status,
@@ -491,7 +521,15 @@ async fn the_access_export_holds_everything_about_the_person(api: Api) {
         "{:?}",
         timeline.body
     );
-    // The page offers it to those who may see bank details.
+    assert!(
+        !timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["data"]["action"] == "read_sensitive"),
+        "reads stay off the timeline"
+    );
+    // The page offers it to those who may see bank details (and logs that they did).
     let (cookie, _) = web_session_as(&api, "boss", Role::Manager).await;
     let (_, _, html) = api
         .send_form(
@@ -502,6 +540,7 @@ async fn the_access_export_holds_everything_about_the_person(api: Api) {
         )
         .await;
     assert!(html.contains("access-export"));
+    assert_eq!(reads(&api).await, 2);
     let (status, _, _) = api
         .send_form(
             "GET",

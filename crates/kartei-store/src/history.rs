@@ -265,6 +265,10 @@ impl Store {
             if trash {
                 q.and_where(Expr::col(name("deleted_at")).is_null());
             }
+            if *kind == TimelineKind::Change {
+                // Who looked at bank details is for the history, not the timeline.
+                q.and_where(Expr::col(name("action")).ne(crate::subject::SENSITIVE_READ));
+            }
             if let Some(c) = &before {
                 q.and_where(
                     Expr::tuple([Expr::col(name(time)).into(), Expr::col(name("id")).into()]).lt(

@@ -11,6 +11,21 @@ use kartei_core::record::RecordData;
 use sea_query::{Expr, Query};
 use uuid::Uuid;
 
+/// The audit action of a read of sensitive fields.
+pub const SENSITIVE_READ: &str = "read_sensitive";
+
+/// The sensitive fields (see [`RecordData::SENSITIVE`]) a record fills.
+pub fn sensitive_filled<R: RecordData>(record: &R) -> Vec<&'static str> {
+    let Ok(doc) = serde_json::to_value(record) else {
+        return Vec::new();
+    };
+    R::SENSITIVE
+        .iter()
+        .copied()
+        .filter(|k| doc.get(*k).is_some_and(|v| !v.is_null()))
+        .collect()
+}
+
 impl Store {
     /// The live records of `R` that link the contact: as their contact, as a meeting's
     /// attendee, as one of a deal's contacts.
@@ -49,6 +64,29 @@ impl Store {
         }
         all.reverse();
         Ok(all)
+    }
+
+    /// Notes in the audit log that someone was shown a record's sensitive fields (bank
+    /// details) unmasked. Kept out of the record's timeline, in its history.
+    pub async fn log_sensitive_read(
+        &self,
+        actor: &Actor,
+        entity: kartei_core::record::Entity,
+        id: Uuid,
+        fields: &[&str],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.write().await?;
+        audit::append(
+            &mut tx,
+            actor,
+            entity.as_str(),
+            Some(id),
+            SENSITIVE_READ,
+            None,
+            Some(&serde_json::json!({ "fields": fields })),
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// Notes in the audit log that the data about a contact was handed out.

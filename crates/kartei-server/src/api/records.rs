@@ -114,9 +114,19 @@ pub async fn get<R: RecordData + ToSchema>(
 ) -> Result<impl IntoResponse, ApiError> {
     user.require(Permission::ReadRecords)?;
     let record = state.store.get::<R>(id).await?;
+    let sensitive = user.may(Permission::ViewSensitive);
+    if sensitive {
+        let shown = kartei_store::subject::sensitive_filled(&record.data);
+        if !shown.is_empty() {
+            state
+                .store
+                .log_sensitive_read(&user.actor(), R::ENTITY, id, &shown)
+                .await?;
+        }
+    }
     Ok((
         etag(record.version),
-        Json(RecordOut::new(record, user.may(Permission::ViewSensitive))),
+        Json(RecordOut::new(record, sensitive)),
     ))
 }
 

@@ -345,6 +345,15 @@ pub async fn detail_page<R: WebRecord>(
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    if sensitive {
+        let shown = kartei_store::subject::sensitive_filled(&record.data);
+        if !shown.is_empty() {
+            state
+                .store
+                .log_sensitive_read(&session.actor(), R::ENTITY, id, &shown)
+                .await?;
+        }
+    }
     let bank_doc = doc.get("bank").cloned().unwrap_or(Value::Null);
     let bank = ["iban", "bic", "account_holder"]
         .iter()
