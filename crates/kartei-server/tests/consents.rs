@@ -562,5 +562,84 @@ async fn the_access_export_holds_everything_about_the_person(api: Api) {
     assert!(!html.contains("access-export"));
 }
 
+async fn admins_and_managers_configure_purposes_on_a_page(api: Api) {
+    let (clerk, _) = web_session_as(&api, "clerk", Role::User).await;
+    let (status, _, _) = api
+        .send_form("GET", "/admin/purposes", &[("cookie", &clerk)], None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (cookie, csrf) = web_session_as(&api, "boss", Role::Manager).await;
+    for (lang, heading) in [("de", "Einwilligungszwecke"), ("en", "Consent purposes")] {
+        let (status, _, html) = api
+            .send_form(
+                "GET",
+                "/admin/purposes",
+                &[("cookie", &cookie), ("accept-language", lang)],
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains(heading) && html.contains("Werbeanrufe"),
+            "{lang}"
+        );
+    }
+    let post = |body: String| {
+        let api = &api;
+        let cookie = cookie.clone();
+        async move {
+            api.send_form(
+                "POST",
+                "/admin/purposes",
+                &[("cookie", &cookie), ("accept-language", "de")],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // A bad key and a missing name: the form comes back with both named, nothing saved.
+    let (status, _, html) = post(format!(
+        "_csrf={}&key=Messe-2027&name_de=&name_en=Fairs&description_de=Einladungen&description_en=Invitations",
+        encode(&csrf)
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Schlüssel:") && html.contains("Name (Deutsch):"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="Messe-2027""#),
+        "what was typed stays"
+    );
+    assert!(!api
+        .store
+        .consent_purposes()
+        .await
+        .unwrap()
+        .iter()
+        .any(|p| p.key == "messe"));
+    let (status, headers, _) = post(format!(
+        "_csrf={}&key=messe&name_de=Messen&name_en=Fairs&description_de=Einladungen&description_en=Invitations",
+        encode(&csrf)
+    ))
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    // Renaming keeps the key.
+    post(format!(
+        "_csrf={}&key=newsletter&name_de=Rundbrief&name_en=Newsletter&description_de=Monatlich.&description_en=Monthly.",
+        encode(&csrf)
+    ))
+    .await;
+    let purposes = api.store.consent_purposes().await.unwrap();
+    assert!(purposes
+        .iter()
+        .any(|p| p.key == "messe" && p.name_en == "Fairs"));
+    assert!(purposes
+        .iter()
+        .any(|p| p.key == "newsletter" && p.name_de == "Rundbrief"));
+}
+
 api_story!(consents_through_the_api_and_the_page);
+api_story!(admins_and_managers_configure_purposes_on_a_page);
 api_story!(the_access_export_holds_everything_about_the_person);

@@ -111,11 +111,8 @@ fn predicate(p: &Predicate, use_: IndexUse) -> SimpleExpr {
             Expr::exists(q)
         }
         Predicate::MayContact { channel, purpose } => {
-            // An IN over the state's index (channel, purpose, status, contact): the
-            // database can walk the permitted contacts instead of probing every one.
             let mut q = Query::select();
-            q.column(name("contact_id"))
-                .from(name("consent_state"))
+            q.from(name("consent_state"))
                 .and_where(Expr::col(name("channel")).eq(channel.as_str()))
                 .and_where(Expr::col(name("purpose")).eq(purpose.as_str()))
                 .and_where(Expr::col(name("status")).eq("granted"))
@@ -124,7 +121,23 @@ fn predicate(p: &Predicate, use_: IndexUse) -> SimpleExpr {
                         .is_null()
                         .or(Expr::col(name("expires_at")).gt(crate::now())),
                 );
-            qcol(RECORD, "id").in_subquery(q)
+            match use_ {
+                // Counting or a small share: an IN over the state's index (channel,
+                // purpose, status, contact) walks the permitted contacts only.
+                IndexUse::Free => {
+                    q.column(name("contact_id"));
+                    qcol(RECORD, "id").in_subquery(q)
+                }
+                // A page in sort order over many: each row of the sort index is probed,
+                // and the walk stops when the page is full.
+                IndexUse::SortFirst => {
+                    q.expr(Expr::val(1)).and_where(
+                        Expr::col((Alias::new("consent_state"), Alias::new("contact_id")))
+                            .equals((Alias::new(RECORD), Alias::new("id"))),
+                    );
+                    Expr::exists(q)
+                }
+            }
         }
         Predicate::Compare { target, cmp, value } => match target {
             Target::Column { column, .. } => {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod form;
 pub mod imports;
 pub mod list;
+pub mod purposes;
 pub mod quality;
 pub mod records;
 pub mod session;
@@ -271,6 +272,7 @@ pub fn routes() -> Router<AppState> {
         .merge(kind_routes())
         .merge(work::routes())
         .merge(consents::routes())
+        .merge(purposes::routes())
         .merge(deals::routes())
         .route("/contacts/similar", post(edit::similar))
         .route("/contacts/mailing", get(list::mailing_page))

@@ -160,6 +160,7 @@ pub struct Shell {
     pub can_admin: bool,
     pub can_manage_tags: bool,
     pub can_manage_fields: bool,
+    pub can_manage_purposes: bool,
     /// The page's own path and query, for the language switch to come back to.
     pub here: String,
 }
@@ -188,6 +189,7 @@ impl Shell {
             can_admin: session.may(Permission::ManageUsers),
             can_manage_tags: session.may(Permission::ManageTags),
             can_manage_fields: session.may(Permission::ManageCustomFields),
+            can_manage_purposes: session.may(Permission::ManagePurposes),
             here: here.to_string(),
         })
     }

@@ -58,6 +58,7 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String)> {
         ("users", "/admin/users".into()),
         ("tags", "/admin/tags".into()),
         ("fields", "/admin/fields".into()),
+        ("purposes", "/admin/purposes".into()),
         (
             "not-found",
             "/contacts/00000000-0000-0000-0000-000000000000".into(),
