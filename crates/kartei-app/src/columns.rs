@@ -22,6 +22,8 @@ pub struct CellContext {
     pub users: HashMap<Uuid, String>,
     /// Names of other linked things: contacts, stages, categories.
     pub names: HashMap<Uuid, String>,
+    /// Contacts: what each may be addressed for now, in words.
+    pub consents: HashMap<Uuid, String>,
 }
 
 impl CellContext {
@@ -141,7 +143,7 @@ const fn view<R>(
 }
 
 impl Columns for ContactData {
-    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 23>(&[
+    const COLUMNS: &'static [Column<Self>] = &concat::<Self, 24>(&[
         &[
             col("id", "ID", "ID", None, |r, _| r.id.to_string()),
             view("name", "Name", "Name", Some("name"), |r, _| {
@@ -208,6 +210,9 @@ impl Columns for ContactData {
             ),
             col("lead_source", "Quelle", "Lead source", None, |r, _| {
                 s(&r.data.lead_source)
+            }),
+            view("consents", "Einwilligungen", "Consents", None, |r, c| {
+                c.consents.get(&r.id).cloned().unwrap_or_default()
             }),
         ],
         &party_tail(),
@@ -971,7 +976,7 @@ mod tests {
         );
         assert_eq!(
             keys::<ContactData>(false),
-            ["name", "owner", "created_at", "updated_at"]
+            ["name", "consents", "owner", "created_at", "updated_at"]
         );
     }
 }

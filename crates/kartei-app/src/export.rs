@@ -490,6 +490,7 @@ impl<R: Columns + ToSchema> Export<R> {
             organizations,
             users: self.users.clone(),
             names,
+            consents: consent_cells(&self.store, items, self.lang).await?,
         })
     }
 }
@@ -516,7 +517,45 @@ pub async fn cell_context<R: Columns>(
         organizations,
         users: user_names(store).await?,
         names,
+        consents: consent_cells(store, items, lang).await?,
     })
+}
+
+/// For contacts: what each may be addressed for now ("Newsletter · E-Mail, Werbeanrufe ·
+/// Telefon"), by id; nothing for other kinds.
+async fn consent_cells<R: Columns>(
+    store: &Store,
+    items: &[Record<R>],
+    lang: Lang,
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    if R::ENTITY != Entity::Contact || items.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<Uuid> = items.iter().map(|r| r.id).collect();
+    let granted = store.granted_consents(&ids).await?;
+    if granted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let purposes = store.consent_purposes().await?;
+    Ok(granted
+        .into_iter()
+        .map(|(id, list)| {
+            let words: Vec<String> = list
+                .iter()
+                .map(|(channel, purpose)| {
+                    let name = purposes
+                        .iter()
+                        .find(|p| p.key == *purpose)
+                        .map_or(purpose.as_str(), |p| crate::texts::purpose_name(p, lang));
+                    format!(
+                        "{name} · {}",
+                        crate::texts::consent_word("channel", channel, lang)
+                    )
+                })
+                .collect();
+            (id, words.join(", "))
+        })
+        .collect())
 }
 
 /// Every user's name by id.

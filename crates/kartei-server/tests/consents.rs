@@ -152,6 +152,44 @@ async fn consents_through_the_api_and_the_page(api: Api) {
         )
         .await;
     assert_eq!(may.body["items"], json!([]));
+    // The list's "Consents" column, chosen: Ahrens has none left; a new grant shows.
+    api.call(
+        &user,
+        "POST",
+        &format!("/api/v1/contacts/{}/consents", ids[0]),
+        Some(
+            json!({"channel": "post", "purpose": "product_news", "status": "granted",
+            "basis": "legitimate_interest", "source": "api"}),
+        ),
+    )
+    .await;
+    let (list_cookie, _) = web_session_as(&api, "lister", Role::Readonly).await;
+    let (_, _, html) = api
+        .send_form(
+            "GET",
+            "/contacts?cols=name%2Cconsents",
+            &[("cookie", &list_cookie), ("accept-language", "en")],
+            None,
+        )
+        .await;
+    let body = &html[html.find("<tbody").unwrap()..html.find("</tbody>").unwrap()];
+    assert!(body.contains("Product news · post"), "{body}");
+    assert!(
+        !body.contains("Newsletter · e-mail"),
+        "withdrawn is not shown as permitted"
+    );
+    let (_, _, csv) = api
+        .send_form(
+            "GET",
+            "/contacts/export?cols=name%2Cconsents&format=csv",
+            &[("cookie", &list_cookie), ("accept-language", "de")],
+            None,
+        )
+        .await;
+    assert!(
+        csv.contains("Einwilligungen") && csv.contains("Produktneuheiten · Post"),
+        "{csv}"
+    );
     let timeline = api
         .call(
             &reader,
@@ -161,8 +199,16 @@ async fn consents_through_the_api_and_the_page(api: Api) {
         )
         .await;
     let items = timeline.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
-    assert_eq!(items[0]["data"]["status"], "withdrawn");
+    let statuses: Vec<&str> = items
+        .iter()
+        .map(|i| i["data"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["granted", "withdrawn", "granted"],
+        "newest first"
+    );
+    assert_eq!(items[0]["data"]["purpose"], "product_news");
 
     // Purposes: everyone reads them; only admins and managers write them.
     let text = json!({"name_de": "Messen", "name_en": "Trade fairs",

@@ -586,6 +586,39 @@ impl Store {
             .collect())
     }
 
+    /// What each of the contacts may be addressed for now: (channel, purpose) of every
+    /// granted, unexpired consent, by contact (for a list's or an export's column).
+    pub async fn granted_consents(
+        &self,
+        contacts: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(String, String)>>, StoreError> {
+        let mut out: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+        if contacts.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.db.read().await?;
+        let at = now();
+        for chunk in contacts.chunks(500) {
+            let rows: Vec<(Uuid, String, String, Option<DateTime<Utc>>)> = tx
+                .all(
+                    Query::select()
+                        .columns(["contact_id", "channel", "purpose", "expires_at"].map(name))
+                        .from(name("consent_state"))
+                        .and_where(Expr::col(name("status")).eq("granted"))
+                        .and_where(Expr::col(name("contact_id")).is_in(chunk.to_vec()))
+                        .order_by(name("purpose"), Order::Asc)
+                        .order_by(name("channel"), Order::Asc),
+                )
+                .await?;
+            for (id, channel, purpose, expires) in rows {
+                if expires.is_none_or(|e| e > at) {
+                    out.entry(id).or_default().push((channel, purpose));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The state of one channel × purpose for many contacts (for lists and exports):
     /// the effective status by contact; contacts without an event are absent.
     pub async fn consent_status(

@@ -61,6 +61,7 @@ async fn facts<R: WebRecord>(
 ) -> Result<Vec<Fact>, WebError> {
     const SHOWN_ELSEWHERE: &[&str] = &[
         "id", "name", "tags", "email", "phone", "mobile", "street", "postcode", "city", "country",
+        "consents",
     ];
     // Order lines name their products in the lines table.
     let references: Vec<(&'static str, Reference)> = record
