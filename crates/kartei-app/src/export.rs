@@ -89,6 +89,8 @@ struct Mailing {
     purpose: String,
     segment_filter: Option<TypedFilter>,
     address_column: &'static str,
+    /// The segment counted by reason, once asked for.
+    breakdown: Option<HashMap<String, u64>>,
 }
 
 /// The index column a mailing on `channel` needs filled: the first e-mail, the first
@@ -239,6 +241,7 @@ impl<R: Columns + ToSchema> Export<R> {
             Some((channel, purpose)) => (
                 Some(reachable_filter(filter.clone(), &channel, &purpose)),
                 Some(Mailing {
+                    breakdown: None,
                     address_column: address_column(&channel),
                     channel,
                     purpose,
@@ -289,22 +292,9 @@ impl<R: Columns + ToSchema> Export<R> {
     /// For a mailing: how many contacts of the segment were left out, by reason (those
     /// with none left out are not named). A list counts in one grouped query; a search
     /// reads its matches.
-    pub async fn left_out(&self) -> Result<Vec<(&'static str, usize)>, StoreError> {
-        let Some(m) = &self.mailing else {
+    pub async fn left_out(&mut self) -> Result<Vec<(&'static str, usize)>, StoreError> {
+        let Some(by_reason) = self.breakdown().await? else {
             return Ok(Vec::new());
-        };
-        let by_reason = match &self.q {
-            None => {
-                self.store
-                    .consent_breakdown(
-                        m.segment_filter.as_ref(),
-                        &m.channel,
-                        &m.purpose,
-                        m.address_column,
-                    )
-                    .await?
-            }
-            Some(q) => self.search_breakdown(q, m).await?,
         };
         Ok(LEFT_OUT_REASONS
             .into_iter()
@@ -324,6 +314,34 @@ impl<R: Columns + ToSchema> Export<R> {
             })
             .filter(|(_, n)| *n > 0)
             .collect())
+    }
+
+    /// A mailing's segment counted by reason (see [`Store::consent_breakdown`]), read
+    /// once; `None` for other exports.
+    async fn breakdown(&mut self) -> Result<Option<HashMap<String, u64>>, StoreError> {
+        let Some(m) = &self.mailing else {
+            return Ok(None);
+        };
+        if let Some(b) = &m.breakdown {
+            return Ok(Some(b.clone()));
+        }
+        let by_reason = match &self.q {
+            None => {
+                self.store
+                    .consent_breakdown(
+                        m.segment_filter.as_ref(),
+                        &m.channel,
+                        &m.purpose,
+                        m.address_column,
+                    )
+                    .await?
+            }
+            Some(q) => self.search_breakdown(q, m).await?,
+        };
+        if let Some(m) = &mut self.mailing {
+            m.breakdown = Some(by_reason.clone());
+        }
+        Ok(Some(by_reason))
     }
 
     /// [`Export::left_out`]'s counts for a search: its matches, read page by page.
@@ -365,18 +383,10 @@ impl<R: Columns + ToSchema> Export<R> {
         }
     }
 
-    /// How many records the export writes, without writing them.
+    /// How many records the export writes, without writing them: for a mailing, the
+    /// reachable share of its breakdown; otherwise the records read page by page.
     pub async fn tally(&mut self) -> Result<usize, StoreError> {
-        if let (Some(m), None) = (&self.mailing, &self.q) {
-            let by_reason = self
-                .store
-                .consent_breakdown(
-                    m.segment_filter.as_ref(),
-                    &m.channel,
-                    &m.purpose,
-                    m.address_column,
-                )
-                .await?;
+        if let Some(by_reason) = self.breakdown().await? {
             let n = by_reason.get("reachable").copied().unwrap_or(0);
             return Ok(usize::try_from(n).unwrap_or(usize::MAX));
         }
