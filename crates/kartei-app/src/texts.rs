@@ -561,7 +561,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("timeline.loyalty", "Treuepunkte", "Loyalty"),
     ("timeline.consent", "Einwilligungen", "Consents"),
     ("consent.title", "Einwilligung", "Consent"),
-    ("purposes.explain", "Die Zwecke, für die Kontakte einwilligen können. Der Schlüssel bleibt; Namen und Beschreibungen lassen sich ändern. Die Beschreibung steht so im Verzeichnis der Verarbeitungstätigkeiten.", "The purposes contacts can consent to. The key stays; names and descriptions can be changed. The description is what the record of processing activities says."),
+    ("purposes.explain", "Die Zwecke, für die Kontakte einwilligen können, mit Namen und Beschreibung in beiden Sprachen. Der Schlüssel bleibt, wie er angelegt wurde (Filter, Importe und die API nennen ihn); Namen und Beschreibungen lassen sich ändern.", "The purposes contacts can consent to, with a name and a description in both languages. The key stays as created (filters, imports and the API name it); names and descriptions can be changed."),
     ("purposes.key", "Schlüssel", "Key"),
     ("purposes.key_hint", "Kleinbuchstaben, Ziffern und _, z. B. events", "Lower-case letters, digits and _, e.g. events"),
     ("purposes.name_de", "Name (Deutsch)", "Name (German)"),
