@@ -293,6 +293,37 @@ async fn consents_through_the_api_and_the_page(api: Api) {
         .to_str()
         .unwrap()
         .contains("notice=saved.created"));
+    // A paper form signed in January, valid until June: recorded with its date, and
+    // expired now. A date in the future, or one that is none, is refused.
+    let dated = |occurred: &str, expires: &str| {
+        format!(
+            "_csrf={}&purpose=product_news&channel=post&status=granted&basis=consent&source=paper&wording={}&occurred_on={occurred}&expires_on={expires}",
+            encode(&csrf),
+            encode("Ja, Produktneuheiten per Post.")
+        )
+    };
+    for (occurred, expires, notice) in [
+        ("2026-01-15", "2026-06-30", "saved.created"),
+        ("2999-01-01", "", "consent.invalid"),
+        ("15.01.2026", "", "consent.invalid"),
+    ] {
+        let (_, headers, _) = api
+            .send_form(
+                "POST",
+                &format!("/contacts/{}/consents", ids[1]),
+                &[("cookie", &cookie)],
+                Some(&dated(occurred, expires)),
+            )
+            .await;
+        assert!(
+            headers["location"].to_str().unwrap().contains(notice),
+            "{occurred}: {headers:?}"
+        );
+    }
+    let paper = api.store.consents(ids[1].parse().unwrap()).await.unwrap();
+    let post = paper.state.iter().find(|s| s.channel == "post").unwrap();
+    assert_eq!(post.status, "expired");
+    assert_eq!(post.since.to_rfc3339(), "2026-01-15T12:00:00+00:00");
     // Without the wording, a grant is refused with the reason and nothing is kept.
     let no_wording = format!(
         "_csrf={}&purpose=newsletter&channel=email&status=granted&basis=consent&source=paper",
@@ -330,8 +361,12 @@ async fn consents_through_the_api_and_the_page(api: Api) {
             None,
         )
         .await;
-    assert_eq!(kept.body["events"].as_array().unwrap().len(), 1);
-    assert_eq!(kept.body["events"][0]["source"], "phone");
+    assert_eq!(kept.body["events"].as_array().unwrap().len(), 2);
+    assert!(kept.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["source"] == "phone"));
 
     // A list for a mailing: Brandt may be called but has no number yet; Ahrens has
     // no consent for calls. Both are left out, each with the reason.

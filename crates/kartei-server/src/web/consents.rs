@@ -168,6 +168,12 @@ pub async fn panel(
     })
 }
 
+/// A date from the form (`2026-12-01`) at the given hour, UTC.
+fn day(value: Option<&str>, hour: u32) -> Option<DateTime<Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(value?.trim(), "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(hour, 0, 0)?.and_utc())
+}
+
 /// Records a consent event from the contact page; the clerk is kept as who recorded it.
 async fn record(
     State(state): State<AppState>,
@@ -190,8 +196,23 @@ async fn record(
         },
         wording: form.get("wording").map(str::to_string),
         proof: form.get("proof").map(str::to_string),
+        occurred_at: day(form.get("occurred_on"), 12)
+            .filter(|at| at.date_naive() != Utc::now().date_naive()),
+        expires_at: day(form.get("expires_on"), 23),
         ..ConsentInput::default()
     };
+    // A date that is none is a mistake the person sees, not a consent dated today.
+    let unreadable = |k: &str| {
+        form.get(k).is_some_and(|v| !v.trim().is_empty()) && day(form.get(k), 0).is_none()
+    };
+    if unreadable("occurred_on") || unreadable("expires_on") {
+        let back = format!("/contacts/{id}");
+        return Ok(Redirect::to(&format!(
+            "{}#consents",
+            with_notice(&back, "consent.invalid")
+        ))
+        .into_response());
+    }
     let back = format!("/contacts/{id}");
     let to = |notice: &str| Redirect::to(&format!("{}#consents", with_notice(&back, notice)));
     match state
