@@ -481,7 +481,7 @@ async fn tags_custom_fields_and_organisations(api: Api) {
         ),
         (Some("VIP"), Some(2))
     );
-    let filter = kartei_test_encode(
+    let filter = support::encode(
         r#"{"and":[{"op":"has_tag","value":"vip"},{"field":"custom.branche","op":"eq","value":"it"}]}"#,
     );
     let filtered = api
@@ -529,18 +529,6 @@ async fn tags_custom_fields_and_organisations(api: Api) {
     assert!(orgs.body.get("next_cursor").is_some());
 }
 api_story!(tags_custom_fields_and_organisations);
-
-fn kartei_test_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 async fn pages_walk_the_whole_list_without_offsets(api: Api) {
     let t = api.token("fritz", Role::User).await;

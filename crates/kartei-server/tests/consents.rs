@@ -7,19 +7,7 @@ mod support;
 use axum::http::StatusCode;
 use kartei_core::access::Role;
 use serde_json::json;
-use support::{web_session_as, Api};
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use support::{encode, web_session_as, Api};
 
 async fn consents_through_the_api_and_the_page(api: Api) {
     let admin = api.token("admin", Role::Admin).await;

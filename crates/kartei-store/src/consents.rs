@@ -250,6 +250,39 @@ async fn keep_wording(
     Ok(())
 }
 
+/// An event's row in `consent_events` (see [`EVENT_COLUMNS`]).
+fn event_values(
+    id: Uuid,
+    contact: Uuid,
+    c: &NewConsent,
+    actor: &Actor,
+    recorded_at: DateTime<Utc>,
+) -> Result<Vec<sea_query::Value>, StoreError> {
+    let proof = Proof {
+        note: c.proof.clone(),
+        ip_address: c.ip_address.clone(),
+        user_agent: c.user_agent.clone(),
+        import: actor.import,
+    };
+    Ok(vec![
+        id.into(),
+        contact.into(),
+        c.channel.clone().into(),
+        c.purpose.clone().into(),
+        c.status.clone().into(),
+        c.basis.clone().into(),
+        c.source.clone().into(),
+        c.wording.as_ref().map(|w| w.hash.clone()).into(),
+        serde_json::to_string(&proof)?.into(),
+        actor.user_id.into(),
+        actor.name.clone().into(),
+        actor.import.into(),
+        c.occurred_at.into(),
+        c.expires_at.into(),
+        recorded_at.into(),
+    ])
+}
+
 /// Appends a checked event for `contact` in `tx`, with its audit entry, and updates the
 /// derived state.
 pub(crate) async fn append(
@@ -261,36 +294,10 @@ pub(crate) async fn append(
     if let Some(w) = &c.wording {
         keep_wording(tx, &c.purpose, w).await?;
     }
-    let proof = Proof {
-        note: c.proof,
-        ip_address: c.ip_address,
-        user_agent: c.user_agent,
-        import: actor.import,
-    };
     let id = Uuid::now_v7();
-    tx.execute(
-        Query::insert()
-            .into_table(name("consent_events"))
-            .columns(EVENT_COLUMNS.map(name))
-            .values_panic([
-                id.into(),
-                contact.into(),
-                c.channel.clone().into(),
-                c.purpose.clone().into(),
-                c.status.clone().into(),
-                c.basis.clone().into(),
-                c.source.clone().into(),
-                c.wording.as_ref().map(|w| w.hash.clone()).into(),
-                serde_json::to_string(&proof)?.into(),
-                actor.user_id.into(),
-                actor.name.clone().into(),
-                actor.import.into(),
-                c.occurred_at.into(),
-                c.expires_at.into(),
-                now().into(),
-            ]),
-    )
-    .await?;
+    let values = event_values(id, contact, &c, actor, now())?;
+    tx.insert_values("consent_events", &EVENT_COLUMNS, values, false)
+        .await?;
     refresh_state(tx, contact).await?;
     // About the event (the contact's timeline shows the event itself).
     audit::append(
@@ -375,29 +382,7 @@ impl Store {
                     keep_wording(&mut tx, &c.purpose, w).await?;
                     wordings.insert(w.hash.clone());
                 }
-                let proof = Proof {
-                    note: c.proof.clone(),
-                    ip_address: c.ip_address.clone(),
-                    user_agent: c.user_agent.clone(),
-                    import: actor.import,
-                };
-                values.extend([
-                    Uuid::now_v7().into(),
-                    (*contact).into(),
-                    c.channel.clone().into(),
-                    c.purpose.clone().into(),
-                    c.status.clone().into(),
-                    c.basis.clone().into(),
-                    c.source.clone().into(),
-                    c.wording.as_ref().map(|w| w.hash.clone()).into(),
-                    serde_json::to_string(&proof)?.into(),
-                    actor.user_id.into(),
-                    actor.name.clone().into(),
-                    actor.import.into(),
-                    c.occurred_at.into(),
-                    c.expires_at.into(),
-                    at.into(),
-                ]);
+                values.extend(event_values(Uuid::now_v7(), *contact, c, actor, at)?);
                 contacts.push(*contact);
             }
             tx.insert_values("consent_events", &EVENT_COLUMNS, values, false)

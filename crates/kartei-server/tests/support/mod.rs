@@ -253,3 +253,16 @@ macro_rules! api_story {
         }
     };
 }
+
+/// Percent-encodes everything but letters and digits, for a query value or a form field.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
