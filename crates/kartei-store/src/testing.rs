@@ -142,3 +142,14 @@ pub async fn execute_sql(store: &Store, sql: &str) -> Result<(), crate::StoreErr
     tx.raw(sql).await?;
     tx.commit().await
 }
+
+/// The first column of the first row of SQL text as a number (a count), for stories
+/// that check what a table holds.
+pub async fn count_sql(store: &Store, sql: &str) -> Result<i64, crate::StoreError> {
+    let mut tx = store.db.read().await?;
+    let n: i64 = match &mut tx {
+        crate::db::Tx::Sqlite(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await?,
+        crate::db::Tx::Postgres(t) => sqlx::query_scalar(sql).fetch_one(&mut **t).await?,
+    };
+    Ok(n)
+}

@@ -130,6 +130,12 @@ impl Store {
         {
             tx.delete_where(table, "record_id", id).await?;
         }
+        if entity == Entity::Contact {
+            // A purged person's consents (with their proof: IP addresses, wordings they
+            // agreed to) go with them.
+            tx.delete_where("consent_events", "contact_id", id).await?;
+            tx.delete_where("consent_state", "contact_id", id).await?;
+        }
         tx.delete_where(entity.table(), "id", id).await?;
         // The entry names what was purged, never who: the record's data is gone.
         audit::append::<()>(

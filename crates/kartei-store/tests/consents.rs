@@ -184,6 +184,24 @@ async fn consents_are_a_ledger_and_the_filter_follows_it(store: Store) {
     assert_eq!(store.consents(anna).await.unwrap().events.len(), 1);
     assert_eq!(store.consents(bernd).await.unwrap().events.len(), 4);
     assert_eq!(may_receive(&store, "email:newsletter").await, [anna]);
+
+    // Purging a contact from the trash takes its consents and their proof with it.
+    store
+        .delete(&clerk, Entity::Contact, carla, None)
+        .await
+        .unwrap();
+    store.purge(&clerk, Entity::Contact, carla).await.unwrap();
+    let left = |table: &str| {
+        let store = store.clone();
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        async move {
+            kartei_store::testing::count_sql(&store, &sql)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(left("consent_events").await, 5, "Anna's 1, Bernd's 4");
+    assert_eq!(left("consent_state").await, 3);
     store.close().await;
 }
 
