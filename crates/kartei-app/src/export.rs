@@ -500,7 +500,11 @@ impl<R: Columns + ToSchema> Export<R> {
             organizations,
             users: self.users.clone(),
             names,
-            consents: consent_cells(&self.store, items, self.lang).await?,
+            consents: if self.columns.includes("consents") {
+                consent_cells(&self.store, items, self.lang).await?
+            } else {
+                HashMap::new()
+            },
         })
     }
 }
@@ -514,12 +518,13 @@ fn has_address<R: Columns>(record: &Record<R>, column: &str) -> bool {
         .any(|(c, v)| *c == column && !matches!(v, kartei_core::record::IndexValue::Text(None)))
 }
 
-/// Loads the names a page of records refers to: organisations, contacts, users,
-/// stages and categories.
+/// Loads the names a page of records refers to (organisations, contacts, users,
+/// stages and categories) and, when the page shows them, the contacts' consents.
 pub async fn cell_context<R: Columns>(
     store: &Store,
     items: &[Record<R>],
     lang: Lang,
+    with_consents: bool,
 ) -> Result<CellContext, StoreError> {
     let (organizations, names) = linked_names(store, items).await?;
     Ok(CellContext {
@@ -527,7 +532,11 @@ pub async fn cell_context<R: Columns>(
         organizations,
         users: user_names(store).await?,
         names,
-        consents: consent_cells(store, items, lang).await?,
+        consents: if with_consents {
+            consent_cells(store, items, lang).await?
+        } else {
+            HashMap::new()
+        },
     })
 }
 

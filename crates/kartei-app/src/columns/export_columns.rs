@@ -57,6 +57,14 @@ enum ExportColumn<'a, R: 'static> {
 }
 
 impl ExportColumns {
+    /// Whether the export writes the column `key` (all export columns, when none are
+    /// chosen, leave out the view-only ones).
+    pub fn includes(&self, key: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|keys| keys.iter().any(|k| k == key))
+    }
+
     /// All exported columns.
     pub fn all() -> ExportColumns {
         ExportColumns(None)

@@ -288,7 +288,8 @@ pub async fn detail_page<R: WebRecord>(
     };
     let here = format!("{}/{}", R::PATH, id);
     let shell = Shell::load(&state, &session, R::SECTION, &here, query.notice.as_deref()).await?;
-    let ctx = cell_context(&state.store, std::slice::from_ref(&record), lang).await?;
+    // The consent panel shows the consents; the master data leaves them out.
+    let ctx = cell_context(&state.store, std::slice::from_ref(&record), lang, false).await?;
     let facts = facts(&state, &record, &ctx, lang).await?;
     let doc = serde_json::to_value(&record.data).unwrap_or(Value::Null);
     let list = |key: &str| {

@@ -223,6 +223,7 @@ async fn compare(
         &state.store,
         &[a.clone(), b.clone()],
         lang,
+        true,
     )
     .await?;
     let defs = state.store.custom_fields(Some(Entity::Contact)).await?;

@@ -170,7 +170,8 @@ async fn export_csv<R: WebRecord>(
             .collect();
     }
     let defs = state.store.custom_fields(Some(R::ENTITY)).await?;
-    let ctx = cell_context(&state.store, &records, lang).await?;
+    // The selection's CSV has the export columns, which leave out the consents.
+    let ctx = cell_context(&state.store, &records, lang, false).await?;
     let mut out = kartei_app::columns::csv_header::<R>(&defs, lang);
     for r in &records {
         out.push_str(&kartei_app::columns::csv_row(r, &defs, &ctx));

@@ -258,7 +258,10 @@ pub(super) async fn table<R: WebRecord>(
                 .await?
         }
     };
-    let ctx = cell_context(&state.store, &page.items, lang).await?;
+    let with_consents = shown
+        .iter()
+        .any(|c| matches!(c, Shown::Builtin(b) if b.key == "consents"));
+    let ctx = cell_context(&state.store, &page.items, lang, with_consents).await?;
     let sensitive = session.may(Permission::ViewSensitive);
     let region = state.store.default_region();
     let rows = page
